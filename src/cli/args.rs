@@ -1,0 +1,156 @@
+//! Command-line arguments (clap derive).
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "imgreaper",
+    version,
+    about = "Keeps the container images on this device under control",
+    long_about = "Without a subcommand, opens the interactive console. Subcommands serve scripts and cron.\n\
+                  Exit codes: 0 ok, 1 failure, 2 usage error or invalid policy."
+)]
+pub struct Cli {
+    /// Database path (default: the per-user data directory; as root /var/lib/imgreaper/imgreaper.db)
+    #[arg(long, env = "IMGREAPER_DB", global = true, value_name = "PATH")]
+    pub db: Option<PathBuf>,
+
+    /// Docker engine address (default: DOCKER_HOST, else unix:///var/run/docker.sock)
+    #[arg(long, global = true, value_name = "URL")]
+    pub host: Option<String>,
+
+    #[command(flatten)]
+    pub console: ConsoleArgs,
+
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Clone, Args, Default)]
+pub struct ConsoleArgs {
+    /// Console: hide every destructive action
+    #[arg(long)]
+    pub read_only: bool,
+    /// Console: theme name (dark, light, high-contrast, mono) or a user theme in the config directory
+    #[arg(long, value_name = "NAME")]
+    pub theme: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the enforcer headless (the system service)
+    Run(RunArgs),
+    /// List every local image reference with its state, rule and deadline
+    Images {
+        /// Machine-readable output (see README for the format)
+        #[arg(long)]
+        json: bool,
+    },
+    /// Check, preview, apply and inspect policies
+    #[command(subcommand)]
+    Policy(PolicyCommand),
+    /// Remove references now (never forced; an image in use is refused)
+    Remove {
+        #[arg(required = true, value_name = "REF")]
+        references: Vec<String>,
+    },
+    /// Hold a reference's removal for a while
+    Postpone {
+        #[arg(value_name = "REF")]
+        reference: String,
+        /// How long, e.g. 30m, 2h, 1day
+        #[arg(long = "for", value_name = "DURATION")]
+        duration: humantime::Duration,
+    },
+    /// Never remove a reference until it is unpinned
+    Pin {
+        #[arg(value_name = "REF")]
+        reference: String,
+    },
+    /// Undo a pin
+    Unpin {
+        #[arg(value_name = "REF")]
+        reference: String,
+    },
+    /// Approve due removals (in approve mode)
+    Approve {
+        #[arg(value_name = "REF", required_unless_present = "all", conflicts_with = "all")]
+        references: Vec<String>,
+        /// Approve every reference awaiting approval
+        #[arg(long)]
+        all: bool,
+    },
+    /// Show the audit log, newest first
+    Log {
+        #[arg(long)]
+        json: bool,
+        /// How many entries
+        #[arg(long, default_value_t = 100)]
+        limit: usize,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PolicyCommand {
+    /// Validate a policy file (exit 2 when invalid)
+    Check { file: PathBuf },
+    /// Show what a policy file would match here and when each reference would go; saves nothing
+    Preview {
+        file: PathBuf,
+        #[arg(long)]
+        json: bool,
+        /// Name it would be saved under (default: the file's stem)
+        #[arg(long)]
+        name: Option<String>,
+    },
+    /// Validate and save a policy file; the enforcer picks it up
+    Apply {
+        file: PathBuf,
+        /// Name to save it under (default: the file's stem)
+        #[arg(long)]
+        name: Option<String>,
+    },
+    /// List saved policies
+    List,
+    /// Show a saved policy as JSON
+    Show { name: String },
+    /// Print a saved policy as a document ready to publish
+    Export {
+        name: String,
+        #[arg(long, value_enum, default_value_t = ExportFormat::Seed)]
+        format: ExportFormat,
+    },
+    /// Delete a saved policy
+    Delete { name: String },
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum ExportFormat {
+    /// `image_policy.removal[]` with snake_case keys
+    Seed,
+    /// The Open Horizon agent's `agentImagePolicy.imageRemovalPolicies[]`
+    Anax,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct RunArgs {
+    /// One reconcile-and-sweep, then exit
+    #[arg(long)]
+    pub once: bool,
+    /// Shorthand for --mode dry-run
+    #[arg(long, conflicts_with = "mode")]
+    pub dry_run: bool,
+    /// auto: remove when due; approve: wait for an operator; dry-run: record only (stored)
+    #[arg(long, value_parser = ["auto", "approve", "dry-run"])]
+    pub mode: Option<String>,
+    /// Nothing is removed this long after the enforcer starts (default 5m; stored)
+    #[arg(long, value_name = "DUR")]
+    pub startup_delay: Option<humantime::Duration>,
+    /// Nothing is removed this long after an image is first seen or pulled (default 10m; stored)
+    #[arg(long, value_name = "DUR")]
+    pub min_age: Option<humantime::Duration>,
+    /// Full inventory at least this often (default 60s; stored)
+    #[arg(long, value_name = "DUR")]
+    pub interval: Option<humantime::Duration>,
+}

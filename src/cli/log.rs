@@ -1,0 +1,32 @@
+//! `imgreaper log [--json]`
+
+use super::Context;
+use super::format::{bytes, rfc3339};
+use super::table;
+use anyhow::Result;
+use std::process::ExitCode;
+
+pub fn run(context: &Context, json: bool, limit: usize) -> Result<ExitCode> {
+    let store = context.store()?;
+    let entries = store.audit_log(limit)?;
+    if json {
+        println!("{}", serde_json::to_string_pretty(&entries)?);
+        return Ok(ExitCode::SUCCESS);
+    }
+    let rows: Vec<Vec<String>> = entries
+        .iter()
+        .map(|e| {
+            let e = &e.entry;
+            vec![
+                rfc3339(e.time),
+                e.actor.clone(),
+                e.action.clone(),
+                e.reference.clone(),
+                if e.bytes_freed > 0 { bytes(e.bytes_freed) } else { "-".into() },
+                e.result.clone(),
+            ]
+        })
+        .collect();
+    table::print(&["TIME", "ACTOR", "ACTION", "REFERENCE", "FREED", "RESULT"], &rows);
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,62 @@
+//! The command line: argument definitions and dispatch. Each command lives in its own file.
+
+mod actions;
+mod args;
+mod context;
+pub mod format;
+mod images;
+mod log;
+mod policy;
+mod run;
+mod table;
+
+pub use args::{Cli, Command, ConsoleArgs};
+pub use context::{Context, actor, resolve_db_path};
+pub use format::{bytes, relative};
+
+use std::process::ExitCode;
+
+/// An error that means "bad usage or invalid policy": exit code 2.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct UsageError(pub String);
+
+/// Runs one parsed command line and returns the process exit code.
+pub fn main(cli: Cli) -> ExitCode {
+    let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+        Ok(runtime) => runtime,
+        Err(e) => {
+            eprintln!("imgreaper: cannot start the async runtime: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    match runtime.block_on(dispatch(cli)) {
+        Ok(code) => code,
+        Err(error) => {
+            eprintln!("imgreaper: {error:#}");
+            if error.downcast_ref::<UsageError>().is_some() {
+                ExitCode::from(2)
+            } else {
+                ExitCode::from(1)
+            }
+        }
+    }
+}
+
+async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
+    let context = Context::new(&cli);
+    match cli.command {
+        None => crate::tui::run(context, cli.console).await,
+        Some(Command::Images { json }) => images::run(&context, json).await,
+        Some(Command::Policy(command)) => policy::run(&context, command).await,
+        Some(Command::Remove { references }) => actions::remove(&context, &references).await,
+        Some(Command::Postpone { reference, duration }) => {
+            actions::postpone(&context, &reference, duration.into()).await
+        }
+        Some(Command::Pin { reference }) => actions::pin(&context, &reference, true).await,
+        Some(Command::Unpin { reference }) => actions::pin(&context, &reference, false).await,
+        Some(Command::Approve { references, all }) => actions::approve(&context, &references, all).await,
+        Some(Command::Log { json, limit }) => log::run(&context, json, limit),
+        Some(Command::Run(args)) => run::run(&context, args).await,
+    }
+}

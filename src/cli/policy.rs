@@ -1,0 +1,209 @@
+//! `imgreaper policy check|preview|apply|list|show|export|delete`
+
+use super::args::{ExportFormat, PolicyCommand};
+use super::format::{bytes, relative, rfc3339};
+use super::{Context, UsageError, actor, table};
+use crate::clock::unix_now;
+use crate::plan::{PlanInput, RuleBook, plan};
+use crate::policy::{Diagnostic, PolicyDocument, Severity, Spelling, parse};
+use crate::preview::{compare, policies_with};
+use crate::snapshot::Snapshot;
+use crate::store::{NewAudit, active_rules_of};
+use anyhow::{Context as _, Result};
+use std::path::Path;
+use std::process::ExitCode;
+
+pub async fn run(context: &Context, command: PolicyCommand) -> Result<ExitCode> {
+    match command {
+        PolicyCommand::Check { file } => {
+            let (_, warnings) = load(&file)?;
+            print_diagnostics(&file, &warnings);
+            println!("{}: valid", file.display());
+            Ok(ExitCode::SUCCESS)
+        }
+        PolicyCommand::Preview { file, json, name } => preview(context, &file, json, name).await,
+        PolicyCommand::Apply { file, name } => apply(context, &file, name),
+        PolicyCommand::List => list(context),
+        PolicyCommand::Show { name } => export(context, &name, None),
+        PolicyCommand::Export { name, format } => export(
+            context,
+            &name,
+            Some(match format {
+                ExportFormat::Seed => Spelling::Seed,
+                ExportFormat::Anax => Spelling::Anax,
+            }),
+        ),
+        PolicyCommand::Delete { name } => {
+            let mut store = context.store()?;
+            if !store.delete_policy(&name)? {
+                return Err(UsageError(format!("no saved policy is named {name}; see `imgreaper policy list`")).into());
+            }
+            store.audit(&audit_entry("policy-delete", &name, "ok"))?;
+            println!("deleted policy {name}");
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+/// Reads and validates a policy file; errors (with every diagnostic) are usage errors (exit 2).
+fn load(file: &Path) -> Result<(PolicyDocument, Vec<Diagnostic>)> {
+    let text = std::fs::read_to_string(file).with_context(|| format!("cannot read {}", file.display()))?;
+    match parse(&text) {
+        Ok(parsed) => Ok((parsed.document, parsed.warnings)),
+        Err(diagnostics) => {
+            let errors = diagnostics.iter().filter(|d| d.severity == Severity::Error).count();
+            let listing: Vec<String> = diagnostics.iter().map(|d| format!("{}:{d}", file.display())).collect();
+            Err(UsageError(format!(
+                "{} is not a valid policy ({errors} error{}):\n{}",
+                file.display(),
+                if errors == 1 { "" } else { "s" },
+                listing.join("\n")
+            ))
+            .into())
+        }
+    }
+}
+
+fn print_diagnostics(file: &Path, diagnostics: &[Diagnostic]) {
+    for diagnostic in diagnostics {
+        eprintln!("{}:{diagnostic}", file.display());
+    }
+}
+
+fn default_name(file: &Path, name: Option<String>) -> Result<String> {
+    match name.or_else(|| file.file_stem().map(|s| s.to_string_lossy().into_owned())) {
+        Some(name) if !name.trim().is_empty() => Ok(name),
+        _ => Err(UsageError(format!("cannot name a policy after {}; pass --name NAME", file.display())).into()),
+    }
+}
+
+fn audit_entry(action: &str, name: &str, result: &str) -> NewAudit {
+    NewAudit {
+        time: unix_now(),
+        actor: actor(),
+        action: action.to_string(),
+        reference: format!("policy:{name}"),
+        image_id: String::new(),
+        bytes_freed: 0,
+        result: result.to_string(),
+    }
+}
+
+fn apply(context: &Context, file: &Path, name: Option<String>) -> Result<ExitCode> {
+    let (document, warnings) = load(file)?;
+    print_diagnostics(file, &warnings);
+    let name = default_name(file, name)?;
+    let mut store = context.store()?;
+    let now = unix_now();
+    store.save_policy(&name, &document, now)?;
+    store.audit(&audit_entry(
+        "policy-apply",
+        &name,
+        &format!("{} rule(s) from {}", document.rules.len(), file.display()),
+    ))?;
+    println!("saved policy {name} with {} rule(s)", document.rules.len());
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn preview(context: &Context, file: &Path, json: bool, name: Option<String>) -> Result<ExitCode> {
+    let (document, warnings) = load(file)?;
+    print_diagnostics(file, &warnings);
+    let name = default_name(file, name)?;
+    let engine = context.engine().await?;
+    let mut store = context.store()?;
+    let now = unix_now();
+    let snapshot = Snapshot::load(&engine, &mut store, now).await?;
+    let policies = policies_with(&snapshot.policies, &name, &document, now);
+    let rules = RuleBook::new(active_rules_of(&policies, now));
+    let after = plan(&PlanInput {
+        inventory: &snapshot.inventory,
+        rules: &rules,
+        records: &snapshot.records,
+        overrides: &snapshot.overrides,
+        guards: snapshot.guards,
+        mode: snapshot.settings.mode,
+        now,
+    });
+    let from_file = |i: &usize| rules.rules[*i].policy == name;
+    let summary = compare(
+        &snapshot.inventory,
+        &snapshot.rows,
+        &after,
+        |row| row.matching.iter().any(from_file),
+        now,
+    );
+    let matched: Vec<_> = after.iter().filter(|row| row.matching.iter().any(from_file)).collect();
+    if json {
+        let references: Vec<serde_json::Value> = matched
+            .iter()
+            .map(|row| {
+                serde_json::json!({
+                    "reference": row.key(&snapshot.inventory),
+                    "state": crate::report::state_name(row.state),
+                    "deadline": row.deadline.map(rfc3339),
+                    "winning_rule": row.winner.map(|i| rules.rules[i].clone()),
+                    "size": snapshot.inventory.images[row.image].size,
+                    "removes_image": row.removes_image,
+                })
+            })
+            .collect();
+        let out = serde_json::json!({ "policy": name, "summary": summary, "references": references });
+        println!("{}", serde_json::to_string_pretty(&out)?);
+        return Ok(ExitCode::SUCCESS);
+    }
+    let rows: Vec<Vec<String>> = matched
+        .iter()
+        .map(|row| {
+            vec![
+                row.key(&snapshot.inventory),
+                bytes(snapshot.inventory.images[row.image].size),
+                row.state.label().to_string(),
+                row.winner.map_or_else(|| "-".into(), |i| rules.rules[i].label()),
+                row.deadline.map_or_else(|| "-".into(), |d| relative(d, now)),
+            ]
+        })
+        .collect();
+    table::print(&["REFERENCE", "SIZE", "STATE", "RULE", "REMOVAL"], &rows);
+    println!(
+        "\n{} reference(s) matched; on save: {} newly scheduled, {} newly spared; frees {} within 1h, {} within 1d (nothing saved)",
+        summary.matched,
+        summary.newly_scheduled,
+        summary.newly_spared,
+        bytes(summary.bytes_within_hour),
+        bytes(summary.bytes_within_day)
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+fn list(context: &Context) -> Result<ExitCode> {
+    let store = context.store()?;
+    let now = unix_now();
+    let rows: Vec<Vec<String>> = store
+        .policies()?
+        .iter()
+        .map(|p| {
+            vec![
+                p.name.clone(),
+                p.document.rules.len().to_string(),
+                if p.applies_at(now) { "applied" } else if p.document.enabled { "not yet" } else { "disabled" }.to_string(),
+                match p.document.start {
+                    Some(crate::policy::Start::At(at)) => rfc3339(at),
+                    _ => "-".to_string(),
+                },
+                rfc3339(p.saved_at),
+            ]
+        })
+        .collect();
+    table::print(&["NAME", "RULES", "STATUS", "START", "SAVED"], &rows);
+    Ok(ExitCode::SUCCESS)
+}
+
+fn export(context: &Context, name: &str, spelling: Option<Spelling>) -> Result<ExitCode> {
+    let store = context.store()?;
+    let Some(policy) = store.policy(name)? else {
+        return Err(UsageError(format!("no saved policy is named {name}; see `imgreaper policy list`")).into());
+    };
+    let spelling = spelling.unwrap_or(policy.document.spelling);
+    println!("{}", serde_json::to_string_pretty(&policy.document.to_json(spelling))?);
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,35 @@
+//! Policy documents (§2) and patterns (§3): text in, data out, no I/O.
+//!
+//! `parse` reads either spelling of an image policy, bare or inside a whole
+//! NMP, and reports every error with its JSON path and line:column.
+//! `Matcher` compiles the rules' patterns once and matches references.
+
+mod diagnostic;
+mod document;
+mod export;
+mod forms;
+mod image_policy;
+mod json_path;
+mod keys;
+mod lint;
+mod matcher;
+mod minutes;
+mod overlap;
+mod parse;
+mod position;
+mod props;
+mod reach;
+mod reference;
+mod report;
+mod rule;
+mod start;
+mod suggest;
+mod value_kind;
+mod wildcard;
+
+pub use diagnostic::{Diagnostic, Severity};
+pub use document::{PolicyDocument, Rule, Spelling, Start};
+pub use forms::{qualified_form, short_form};
+pub use matcher::Matcher;
+pub use parse::{Parsed, parse};
+pub use reference::validate_pattern;

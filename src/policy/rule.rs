@@ -1,0 +1,148 @@
+//! One rule object: its three fields in the document's spelling.
+
+use jsonc_parser::ast::Value;
+use jsonc_parser::common::Ranged;
+
+use super::document::{Rule, Spelling};
+use super::json_path::child;
+use super::keys::{keys, other};
+use super::minutes::read_minutes;
+use super::props::unique_props;
+use super::reference::validate_pattern;
+use super::report::Report;
+use super::suggest::hint;
+use super::value_kind::describe;
+
+/// Where a successfully read rule sits, for the warnings computed later.
+pub(crate) struct RuleSite {
+    pub index: usize,
+    pub path: String,
+    pub offset: usize,
+    pub name_path: String,
+    pub name_offset: usize,
+}
+
+/// Reads one rule, reporting every problem in it; `None` if any field is wrong.
+pub(crate) fn read_rule(
+    report: &mut Report,
+    value: &Value,
+    index: usize,
+    path: &str,
+    spelling: Spelling,
+) -> Option<(Rule, RuleSite)> {
+    let own = keys(spelling);
+    let foreign = keys(other(spelling));
+    let Value::Object(object) = value else {
+        report.error(
+            path,
+            value.start(),
+            format!(
+                "each rule is an object such as {{\"{}\": \"myorg/app:*\", \"{}\": 60}}, not {}",
+                own.name,
+                own.minutes,
+                describe(value)
+            ),
+        );
+        return None;
+    };
+
+    let mut name = None;
+    let mut minutes = None;
+    let mut downloaded_only = Some(true); // absent means the safe reading
+    let mut name_site = (child(path, own.name), object.start());
+    let mut complete = true;
+    // Fields written in the other spelling: already reported, not "missing" too.
+    let mut spelt_foreign: Vec<&str> = Vec::new();
+
+    for prop in unique_props(report, object, path) {
+        let key = prop.name.as_str();
+        let key_path = child(path, key);
+        let at = prop.value.start();
+        if key == own.name {
+            name_site = (key_path.clone(), at);
+            name = read_name(report, &key_path, key, &prop.value);
+        } else if key == own.minutes {
+            minutes = read_minutes(key, &prop.value)
+                .map_err(|message| report.error(&key_path, at, message))
+                .ok();
+        } else if key == own.downloaded_only {
+            downloaded_only = match &prop.value {
+                Value::BooleanLit(flag) => Some(flag.value),
+                other => {
+                    report.error(&key_path, at, flag_message(key, other));
+                    None
+                }
+            };
+        } else if let Some(ours) = own.translate(foreign, key) {
+            report.error(
+                &key_path,
+                prop.name.start(),
+                format!(
+                    "`{key}` is the {} spelling, but this rule is in `{}.{}`: write `{ours}` (one rule may not mix the two spellings)",
+                    foreign.policy, own.policy, own.list
+                ),
+            );
+            spelt_foreign.push(ours);
+            complete = false;
+        } else {
+            report.error(
+                &key_path,
+                prop.name.start(),
+                format!("unknown key `{key}` in a rule; {}", hint(key, &own.rule_keys())),
+            );
+            complete = false;
+        }
+    }
+
+    if name.is_none() && !object.properties.iter().any(|p| p.name.as_str() == own.name) && !spelt_foreign.contains(&own.name) {
+        report.error(
+            path,
+            object.start(),
+            format!("missing `{}`: the image pattern this rule applies to, e.g. \"myorg/app:*\"", own.name),
+        );
+    }
+    if minutes.is_none() && !object.properties.iter().any(|p| p.name.as_str() == own.minutes) && !spelt_foreign.contains(&own.minutes) {
+        report.error(
+            path,
+            object.start(),
+            format!("missing `{}`: how many minutes after its last use an image may be removed, e.g. 60", own.minutes),
+        );
+    }
+
+    let rule = Rule {
+        image_name: name?,
+        delete_after_minutes: minutes?,
+        agent_downloaded_only: downloaded_only?,
+    };
+    complete.then(|| {
+        let site = RuleSite {
+            index,
+            path: path.to_string(),
+            offset: object.start(),
+            name_path: name_site.0,
+            name_offset: name_site.1,
+        };
+        (rule, site)
+    })
+}
+
+fn read_name(report: &mut Report, path: &str, key: &str, value: &Value) -> Option<String> {
+    let result = match value {
+        Value::StringLit(text) => validate_pattern(&text.value).map(|()| text.value.to_string()),
+        other => Err(format!(
+            "`{key}` is a string such as \"myorg/app:*\", not {}",
+            describe(other)
+        )),
+    };
+    result.map_err(|message| report.error(path, value.start(), message)).ok()
+}
+
+fn flag_message(key: &str, value: &Value) -> String {
+    match value {
+        Value::StringLit(text) if matches!(text.value.as_ref(), "true" | "false") => format!(
+            "`{key}` is a boolean, not a string: write `{}` without quotes",
+            text.value
+        ),
+        other => format!("`{key}` is `true` or `false`, not {}", describe(other)),
+    }
+}

@@ -1,0 +1,85 @@
+//! The pattern language: `*` any run of characters, `?` one character, the
+//! regex idiom `.*` read as `*`, everything else literal.
+
+/// One element of a pattern after reading the `.*` idiom.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
+pub(crate) enum Token {
+    Star,
+    One,
+    Literal(char),
+}
+
+/// Splits a pattern into tokens. Consecutive stars collapse into one, so two
+/// patterns that mean the same compare equal token by token.
+pub(crate) fn tokens(pattern: &str) -> Vec<Token> {
+    let mut out = Vec::with_capacity(pattern.len());
+    let mut chars = pattern.chars().peekable();
+    while let Some(c) = chars.next() {
+        let token = match c {
+            // `.*` is how Open Horizon's examples write "anything": honour it.
+            '.' if chars.peek() == Some(&'*') => {
+                chars.next();
+                Token::Star
+            }
+            '*' => Token::Star,
+            '?' => Token::One,
+            c => Token::Literal(c),
+        };
+        if !(token == Token::Star && out.last() == Some(&Token::Star)) {
+            out.push(token);
+        }
+    }
+    out
+}
+
+pub(crate) fn has_wildcard(pattern: &str) -> bool {
+    pattern.contains(['*', '?'])
+}
+
+/// True for `*`, `.*` and the like: patterns that match every name, and the
+/// only ones that match a dangling image.
+pub(crate) fn matches_everything(pattern: &str) -> bool {
+    tokens(pattern) == [Token::Star]
+}
+
+/// The anchored regular expression for a pattern; every literal is escaped,
+/// so any string at all yields a valid regex.
+pub(crate) fn to_regex(pattern: &str) -> String {
+    let mut regex = String::from("(?s)^");
+    for token in tokens(pattern) {
+        match token {
+            Token::Star => regex.push_str(".*"),
+            Token::One => regex.push('.'),
+            Token::Literal(c) => regex.push_str(&regex::escape(c.encode_utf8(&mut [0; 4]))),
+        }
+    }
+    regex.push('$');
+    regex
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use Token::*;
+
+    #[test]
+    fn dot_star_is_a_star_but_a_lone_dot_is_literal() {
+        assert_eq!(tokens("a.*"), [Literal('a'), Star]);
+        assert_eq!(tokens("a.b"), [Literal('a'), Literal('.'), Literal('b')]);
+        assert_eq!(tokens("..*"), [Literal('.'), Star]);
+    }
+
+    #[test]
+    fn stars_collapse() {
+        assert_eq!(tokens("**.*"), [Star]);
+        assert!(matches_everything(".*"));
+        assert!(matches_everything("**"));
+        assert!(!matches_everything("*?"));
+    }
+
+    #[test]
+    fn regex_escapes_metacharacters() {
+        assert_eq!(to_regex("a+b?*"), r"(?s)^a\+b..*$");
+        assert!(regex::Regex::new(&to_regex("([{\\^$|")).is_ok());
+    }
+}

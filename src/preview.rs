@@ -1,0 +1,99 @@
+//! What saving a policy would change: compare the plan before and after. Pure.
+
+use crate::model::{Inventory, Timestamp};
+use crate::plan::{RefPlan, RefState};
+use crate::policy::PolicyDocument;
+use crate::store::StoredPolicy;
+use serde::Serialize;
+
+/// One reference whose fate changes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Change {
+    pub reference: String,
+    pub before: &'static str,
+    pub after: &'static str,
+    pub deadline_after: Option<Timestamp>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Summary {
+    /// References the previewed rules match.
+    pub matched: usize,
+    /// References with no deadline before and one after.
+    pub newly_scheduled: usize,
+    /// References with a deadline before and none after.
+    pub newly_spared: usize,
+    /// Bytes freed (images whose last reference goes) within the next hour and day.
+    pub bytes_within_hour: u64,
+    pub bytes_within_day: u64,
+    pub changes: Vec<Change>,
+}
+
+/// The saved policies as they would be with `document` saved under `name` (replacing a policy
+/// of that name in its place, or appended after the others).
+pub fn policies_with(
+    saved: &[StoredPolicy],
+    name: &str,
+    document: &PolicyDocument,
+    now: Timestamp,
+) -> Vec<StoredPolicy> {
+    let edited = StoredPolicy {
+        name: name.to_string(),
+        document: document.clone(),
+        saved_at: now,
+    };
+    let mut policies: Vec<StoredPolicy> = saved.to_vec();
+    match policies.iter_mut().find(|p| p.name == name) {
+        Some(slot) => *slot = edited,
+        None => policies.push(edited),
+    }
+    policies
+}
+
+/// Compares two plans of the same inventory (rows in the same order).
+pub fn compare(
+    inventory: &Inventory,
+    before: &[RefPlan],
+    after: &[RefPlan],
+    matched_by_preview: impl Fn(&RefPlan) -> bool,
+    now: Timestamp,
+) -> Summary {
+    let mut summary = Summary::default();
+    for (old, new) in before.iter().zip(after) {
+        if matched_by_preview(new) {
+            summary.matched += 1;
+        }
+        let image = &inventory.images[new.image];
+        if new.removes_image
+            && let Some(deadline) = new.deadline
+        {
+            if deadline <= now + 3_600 {
+                summary.bytes_within_hour += image.size;
+            }
+            if deadline <= now + 86_400 {
+                summary.bytes_within_day += image.size;
+            }
+        }
+        match (old.deadline.is_some(), new.deadline.is_some()) {
+            (false, true) => summary.newly_scheduled += 1,
+            (true, false) => summary.newly_spared += 1,
+            _ if old.state == new.state && old.deadline == new.deadline => continue,
+            _ => {}
+        }
+        summary.changes.push(Change {
+            reference: new.key(inventory),
+            before: crate::report::state_name(old.state),
+            after: crate::report::state_name(new.state),
+            deadline_after: new.deadline,
+        });
+    }
+    summary
+}
+
+/// Whether a plan row is scheduled for removal in some form.
+pub fn has_deadline(state: RefState) -> bool {
+    matches!(
+        state,
+        RefState::Scheduled | RefState::Postponed { .. } | RefState::Due | RefState::AwaitingApproval
+    )
+}

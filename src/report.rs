@@ -1,0 +1,75 @@
+//! The per-reference report shared by `images --json`, the tables and the console: one flat,
+//! documented record per reference. Pure.
+
+use crate::cli::format::rfc3339;
+use crate::model::{Container, Timestamp};
+use crate::plan::{RefPlan, RefState, SourcedRule};
+use crate::snapshot::Snapshot;
+use serde::Serialize;
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ReferenceReport {
+    /// `repo:tag`, `repo@sha256:…`, or the image ID for a dangling image.
+    pub reference: String,
+    pub dangling: bool,
+    pub image_id: String,
+    pub size: u64,
+    /// in_use, pinned, no_rule, spared, scheduled, postponed, due, awaiting_approval
+    pub state: &'static str,
+    pub containers: Vec<Container>,
+    /// RFC 3339, or null while in use.
+    pub last_used: Option<String>,
+    pub first_seen: Option<String>,
+    pub agent_downloaded: bool,
+    pub matching_rules: Vec<SourcedRule>,
+    pub winning_rule: Option<SourcedRule>,
+    /// RFC 3339 time of removal, or null when none is planned.
+    pub deadline: Option<String>,
+    pub deadline_unix: Option<Timestamp>,
+    pub postponed_until: Option<String>,
+    /// true: removing this reference removes the image and frees `size`; false: only untags.
+    pub removes_image: bool,
+}
+
+pub fn state_name(state: RefState) -> &'static str {
+    match state {
+        RefState::InUse => "in_use",
+        RefState::Pinned => "pinned",
+        RefState::NoRule => "no_rule",
+        RefState::Spared => "spared",
+        RefState::Scheduled => "scheduled",
+        RefState::Postponed { .. } => "postponed",
+        RefState::Due => "due",
+        RefState::AwaitingApproval => "awaiting_approval",
+    }
+}
+
+pub fn report(snapshot: &Snapshot, row: &RefPlan) -> ReferenceReport {
+    let image = &snapshot.inventory.images[row.image];
+    let record = snapshot.records.get(&image.id);
+    let rule = |i: &usize| snapshot.rules.rules[*i].clone();
+    ReferenceReport {
+        reference: row.key(&snapshot.inventory),
+        dangling: row.reference.is_none(),
+        image_id: image.id.clone(),
+        size: image.size,
+        state: state_name(row.state),
+        containers: image.containers.clone(),
+        last_used: record.and_then(|r| r.idle_since()).map(rfc3339),
+        first_seen: record.map(|r| rfc3339(r.first_seen)),
+        agent_downloaded: record.is_some_and(|r| r.agent_downloaded),
+        matching_rules: row.matching.iter().map(rule).collect(),
+        winning_rule: row.winner.as_ref().map(rule),
+        deadline: row.deadline.map(rfc3339),
+        deadline_unix: row.deadline,
+        postponed_until: match row.state {
+            RefState::Postponed { until } => Some(rfc3339(until)),
+            _ => None,
+        },
+        removes_image: row.removes_image,
+    }
+}
+
+pub fn reports(snapshot: &Snapshot) -> Vec<ReferenceReport> {
+    snapshot.rows.iter().map(|row| report(snapshot, row)).collect()
+}

@@ -1,0 +1,69 @@
+//! Everything a command or the console shows, loaded at one moment and planned.
+
+use crate::engine::Engine;
+use crate::model::{Guards, ImageRecord, Inventory, Overrides, Timestamp};
+use crate::plan::{PlanInput, RefPlan, RuleBook, plan};
+use crate::store::{Settings, Store, StoredPolicy, active_rules_of};
+use crate::tracking::reconcile;
+use anyhow::Result;
+use std::collections::HashMap;
+
+pub struct Snapshot {
+    pub inventory: Inventory,
+    pub records: HashMap<String, ImageRecord>,
+    pub policies: Vec<StoredPolicy>,
+    pub rules: RuleBook,
+    pub overrides: Overrides,
+    pub settings: Settings,
+    pub guards: Guards,
+    pub now: Timestamp,
+    pub rows: Vec<RefPlan>,
+}
+
+impl Snapshot {
+    /// Reads the engine and the store, brings the image records up to date, and plans.
+    pub async fn load(engine: &Engine, store: &mut Store, now: Timestamp) -> Result<Snapshot> {
+        let inventory = engine.inventory().await?;
+        Snapshot::from_inventory(inventory, store, now)
+    }
+
+    pub fn from_inventory(inventory: Inventory, store: &mut Store, now: Timestamp) -> Result<Snapshot> {
+        let records = reconcile(&store.image_records()?, &inventory, now);
+        store.replace_image_records(&records)?;
+        let policies = store.policies()?;
+        let settings = store.settings()?;
+        let enforcer_started = store.enforcer_started()?.unwrap_or(now);
+        let guards = Guards {
+            enforcer_started,
+            startup_delay_secs: settings.startup_delay_secs,
+            min_age_secs: settings.min_age_secs,
+        };
+        let mut snapshot = Snapshot {
+            inventory,
+            records,
+            rules: RuleBook::new(active_rules_of(&policies, now)),
+            policies,
+            overrides: store.overrides()?,
+            settings,
+            guards,
+            now,
+            rows: Vec::new(),
+        };
+        snapshot.replan(now);
+        Ok(snapshot)
+    }
+
+    /// Recomputes the plan for another moment (a countdown tick) without any I/O.
+    pub fn replan(&mut self, now: Timestamp) {
+        self.now = now;
+        self.rows = plan(&PlanInput {
+            inventory: &self.inventory,
+            rules: &self.rules,
+            records: &self.records,
+            overrides: &self.overrides,
+            guards: self.guards,
+            mode: self.settings.mode,
+            now,
+        });
+    }
+}

@@ -1,0 +1,159 @@
+//! The audit log: every action, automatic or manual, with who, what and the outcome.
+//! Removals are also journalled in `pending_removals` so a crash mid-removal is finished, not repeated.
+
+use super::Store;
+use crate::model::Timestamp;
+use anyhow::Result;
+use rusqlite::params;
+use serde::Serialize;
+
+/// One audit log line to be written.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct NewAudit {
+    pub time: Timestamp,
+    pub actor: String,
+    /// `remove`, `untag`, `would-remove`, `refused`, `gone`, `failed`, `pin`, `unpin`,
+    /// `postpone`, `approve`, `policy-apply`, `policy-delete`, `mode`.
+    pub action: String,
+    pub reference: String,
+    pub image_id: String,
+    pub bytes_freed: u64,
+    pub result: String,
+}
+
+/// One audit log line as stored.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AuditEntry {
+    pub id: i64,
+    #[serde(flatten)]
+    pub entry: NewAudit,
+}
+
+/// A removal that was started but whose outcome was not yet written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PendingRemoval {
+    pub reference: String,
+    pub image_id: String,
+    pub bytes: u64,
+    pub actor: String,
+    pub started: Timestamp,
+}
+
+impl Store {
+    pub fn audit(&mut self, entry: &NewAudit) -> Result<i64> {
+        self.conn.execute(
+            "INSERT INTO audit (time, actor, action, reference, image_id, bytes_freed, result)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            params![
+                entry.time,
+                entry.actor,
+                entry.action,
+                entry.reference,
+                entry.image_id,
+                entry.bytes_freed as i64,
+                entry.result
+            ],
+        )?;
+        Ok(self.conn.last_insert_rowid())
+    }
+
+    /// The newest `limit` entries, newest first.
+    pub fn audit_log(&self, limit: usize) -> Result<Vec<AuditEntry>> {
+        self.audit_since(0, limit)
+    }
+
+    /// Entries with an id above `after_id`, newest first, at most `limit`.
+    pub fn audit_since(&self, after_id: i64, limit: usize) -> Result<Vec<AuditEntry>> {
+        let mut statement = self.conn.prepare_cached(
+            "SELECT id, time, actor, action, reference, image_id, bytes_freed, result
+             FROM audit WHERE id > ?1 ORDER BY id DESC LIMIT ?2",
+        )?;
+        let rows = statement.query_map(params![after_id, limit as i64], |row| {
+            Ok(AuditEntry {
+                id: row.get(0)?,
+                entry: NewAudit {
+                    time: row.get(1)?,
+                    actor: row.get(2)?,
+                    action: row.get(3)?,
+                    reference: row.get(4)?,
+                    image_id: row.get(5)?,
+                    bytes_freed: row.get::<_, i64>(6)? as u64,
+                    result: row.get(7)?,
+                },
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// Journals a removal before the engine is asked.
+    pub fn begin_removal(&mut self, removal: &PendingRemoval) -> Result<()> {
+        self.conn.execute(
+            "INSERT OR REPLACE INTO pending_removals (reference, image_id, bytes, actor, started)
+             VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![
+                removal.reference,
+                removal.image_id,
+                removal.bytes as i64,
+                removal.actor,
+                removal.started
+            ],
+        )?;
+        Ok(())
+    }
+
+    /// Writes the outcome of a journalled removal and clears the journal entry atomically.
+    pub fn finish_removal(&mut self, entry: &NewAudit) -> Result<()> {
+        let tx = self.conn.transaction()?;
+        tx.execute(
+            "INSERT INTO audit (time, actor, action, reference, image_id, bytes_freed, result)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            params![
+                entry.time,
+                entry.actor,
+                entry.action,
+                entry.reference,
+                entry.image_id,
+                entry.bytes_freed as i64,
+                entry.result
+            ],
+        )?;
+        tx.execute("DELETE FROM pending_removals WHERE reference = ?1", [&entry.reference])?;
+        tx.execute("DELETE FROM approvals WHERE reference = ?1", [&entry.reference])?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    pub fn pending_removals(&self) -> Result<Vec<PendingRemoval>> {
+        let mut statement = self.conn.prepare_cached(
+            "SELECT reference, image_id, bytes, actor, started FROM pending_removals",
+        )?;
+        let rows = statement.query_map([], |row| {
+            Ok(PendingRemoval {
+                reference: row.get(0)?,
+                image_id: row.get(1)?,
+                bytes: row.get::<_, i64>(2)? as u64,
+                actor: row.get(3)?,
+                started: row.get(4)?,
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+}
+
+impl Store {
+    /// Drops a journal entry whose removal never reached the engine.
+    pub fn clear_pending(&mut self, reference: &str) -> Result<()> {
+        self.conn
+            .execute("DELETE FROM pending_removals WHERE reference = ?1", [reference])?;
+        Ok(())
+    }
+
+    /// Whether an entry with this action, reference and image is already in the log.
+    pub fn has_audit(&self, action: &str, reference: &str, image_id: &str) -> Result<bool> {
+        Ok(self.conn.query_row(
+            "SELECT EXISTS (SELECT 1 FROM audit WHERE action = ?1 AND reference = ?2 AND image_id = ?3)",
+            params![action, reference, image_id],
+            |row| row.get(0),
+        )?)
+    }
+}

@@ -1,0 +1,102 @@
+//! Numbered schema migrations; `PRAGMA user_version` records how many have run.
+
+use super::open::APPLICATION_ID;
+use anyhow::{Result, bail};
+use rusqlite::Connection;
+
+/// Migration N (1-based) is `MIGRATIONS[N - 1]`. Append only: never edit a shipped one.
+const MIGRATIONS: &[&str] = &[
+    // 1: the first schema.
+    "
+    CREATE TABLE policies (
+        name       TEXT PRIMARY KEY,
+        position   INTEGER NOT NULL,
+        spelling   TEXT NOT NULL,
+        extra      TEXT NOT NULL,          -- other NMP fields, JSON object, kept verbatim
+        enabled    INTEGER NOT NULL,
+        start      INTEGER,                -- unix seconds, NULL = from when it was saved
+        saved_at   INTEGER NOT NULL
+    );
+    CREATE TABLE rules (
+        policy                TEXT NOT NULL REFERENCES policies(name) ON DELETE CASCADE,
+        idx                   INTEGER NOT NULL,
+        image_name            TEXT NOT NULL,
+        delete_after_minutes  INTEGER NOT NULL, -- stored as i64 bits of the u64
+        agent_downloaded_only INTEGER NOT NULL,
+        PRIMARY KEY (policy, idx)
+    );
+    CREATE TABLE images (
+        id               TEXT PRIMARY KEY,
+        first_seen       INTEGER NOT NULL,
+        last_used        INTEGER NOT NULL,  -- 0 while in use
+        pulled_at        INTEGER,
+        agent_downloaded INTEGER NOT NULL
+    );
+    CREATE TABLE pins (
+        reference TEXT PRIMARY KEY,
+        pinned_at INTEGER NOT NULL,
+        actor     TEXT NOT NULL
+    );
+    CREATE TABLE postponements (
+        reference TEXT PRIMARY KEY,
+        until     INTEGER NOT NULL,
+        actor     TEXT NOT NULL
+    );
+    CREATE TABLE approvals (
+        reference   TEXT PRIMARY KEY,
+        approved_at INTEGER NOT NULL,
+        actor       TEXT NOT NULL
+    );
+    CREATE TABLE lease (
+        id        INTEGER PRIMARY KEY CHECK (id = 1),
+        holder    TEXT NOT NULL,
+        kind      TEXT NOT NULL,
+        mode      TEXT NOT NULL,
+        heartbeat INTEGER NOT NULL,
+        expires   INTEGER NOT NULL
+    );
+    CREATE TABLE settings (
+        key   TEXT PRIMARY KEY,
+        value TEXT NOT NULL
+    );
+    CREATE TABLE audit (
+        id          INTEGER PRIMARY KEY AUTOINCREMENT,
+        time        INTEGER NOT NULL,
+        actor       TEXT NOT NULL,
+        action      TEXT NOT NULL,
+        reference   TEXT NOT NULL,
+        image_id    TEXT NOT NULL,
+        bytes_freed INTEGER NOT NULL,
+        result      TEXT NOT NULL
+    );
+    CREATE INDEX audit_reference ON audit(reference);
+    -- A removal is written here before the engine is asked and cleared after the outcome is
+    -- in the audit log, so a crash in between is finished on the next start, never repeated.
+    CREATE TABLE pending_removals (
+        reference TEXT PRIMARY KEY,
+        image_id  TEXT NOT NULL,
+        bytes     INTEGER NOT NULL,
+        actor     TEXT NOT NULL,
+        started   INTEGER NOT NULL
+    );
+    ",
+];
+
+pub(super) fn migrate(conn: &mut Connection) -> Result<()> {
+    let version: usize = conn.query_row("PRAGMA user_version", [], |row| row.get::<_, i64>(0))? as usize;
+    if version > MIGRATIONS.len() {
+        bail!(
+            "the database was written by a newer imgreaper (schema {version}, this one knows {}); \
+             upgrade imgreaper or use another --db",
+            MIGRATIONS.len()
+        );
+    }
+    for (index, sql) in MIGRATIONS.iter().enumerate().skip(version) {
+        let tx = conn.transaction()?;
+        tx.execute_batch(sql)?;
+        tx.pragma_update(None, "user_version", (index + 1) as i64)?;
+        tx.pragma_update(None, "application_id", APPLICATION_ID)?;
+        tx.commit()?;
+    }
+    Ok(())
+}
