@@ -9,7 +9,7 @@ use super::keys::{keys, other};
 use super::props::unique_props;
 use super::report::Report;
 use super::rule::{RuleSite, read_rule};
-use super::suggest::hint;
+use super::suggest::{hint, nearest};
 use super::value_kind::describe;
 
 /// Reads the rules under the image policy value, reporting every problem.
@@ -33,6 +33,7 @@ pub(crate) fn read_image_policy(
     };
 
     let mut list = None;
+    let mut misspelt_list = false;
     for prop in unique_props(report, object, path) {
         let key = prop.name.as_str();
         if key == own.list {
@@ -50,11 +51,13 @@ pub(crate) fn read_image_policy(
                 prop.name.start(),
                 format!("unknown key `{key}` in `{path}`; {}", hint(key, &[own.list])),
             );
+            misspelt_list |= nearest(key, &[own.list]).is_some();
         }
     }
 
     let list_path = child(path, own.list);
     match list {
+        None if misspelt_list => Vec::new(),
         None => {
             report.error(
                 path,

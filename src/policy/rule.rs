@@ -10,7 +10,7 @@ use super::minutes::read_minutes;
 use super::props::unique_props;
 use super::reference::validate_pattern;
 use super::report::Report;
-use super::suggest::hint;
+use super::suggest::{hint, nearest};
 use super::value_kind::describe;
 
 /// Where a successfully read rule sits, for the warnings computed later.
@@ -51,8 +51,8 @@ pub(crate) fn read_rule(
     let mut downloaded_only = Some(true); // absent means the safe reading
     let mut name_site = (child(path, own.name), object.start());
     let mut complete = true;
-    // Fields written in the other spelling: already reported, not "missing" too.
-    let mut spelt_foreign: Vec<&str> = Vec::new();
+    // Fields already reported as misspelt or in the other spelling.
+    let mut spelt_otherwise: Vec<&str> = Vec::new();
 
     for prop in unique_props(report, object, path) {
         let key = prop.name.as_str();
@@ -82,7 +82,7 @@ pub(crate) fn read_rule(
                     foreign.policy, own.policy, own.list
                 ),
             );
-            spelt_foreign.push(ours);
+            spelt_otherwise.push(ours);
             complete = false;
         } else {
             report.error(
@@ -90,22 +90,33 @@ pub(crate) fn read_rule(
                 prop.name.start(),
                 format!("unknown key `{key}` in a rule; {}", hint(key, &own.rule_keys())),
             );
+            // A misspelt key is reported once, not again as "missing".
+            spelt_otherwise.extend(nearest(key, &own.rule_keys()));
             complete = false;
         }
     }
 
-    if name.is_none() && !object.properties.iter().any(|p| p.name.as_str() == own.name) && !spelt_foreign.contains(&own.name) {
+    let present = |key: &str| {
+        spelt_otherwise.contains(&key) || object.properties.iter().any(|p| p.name.as_str() == key)
+    };
+    if !present(own.name) {
         report.error(
             path,
             object.start(),
-            format!("missing `{}`: the image pattern this rule applies to, e.g. \"myorg/app:*\"", own.name),
+            format!(
+                "missing `{}`: the image pattern this rule applies to, e.g. \"myorg/app:*\"",
+                own.name
+            ),
         );
     }
-    if minutes.is_none() && !object.properties.iter().any(|p| p.name.as_str() == own.minutes) && !spelt_foreign.contains(&own.minutes) {
+    if !present(own.minutes) {
         report.error(
             path,
             object.start(),
-            format!("missing `{}`: how many minutes after its last use an image may be removed, e.g. 60", own.minutes),
+            format!(
+                "missing `{}`: how many minutes after its last use an image may be removed, e.g. 60",
+                own.minutes
+            ),
         );
     }
 

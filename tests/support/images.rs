@@ -1,0 +1,87 @@
+//! Test images made offline: a root filesystem holding a static busybox and a file whose content
+//! is unique, piped through `docker import`, so every image gets its own ID.
+
+use super::{docker, host};
+use std::io::Write;
+use std::process::{Command, Stdio};
+use std::sync::atomic::{AtomicU64, Ordering};
+
+static COUNTER: AtomicU64 = AtomicU64::new(0);
+
+fn busybox() -> &'static [u8] {
+    static BUSYBOX: std::sync::OnceLock<Vec<u8>> = std::sync::OnceLock::new();
+    BUSYBOX.get_or_init(|| {
+        ["/bin/busybox", "/usr/bin/busybox"]
+            .iter()
+            .find_map(|p| std::fs::read(p).ok())
+            .expect("a static busybox (tests/engine/up installs busybox-static)")
+    })
+}
+
+/// A tar archive with `bin/busybox` and `id` (unique content).
+fn rootfs_tar(unique: &str) -> Vec<u8> {
+    let mut archive = Vec::new();
+    append(&mut archive, "bin/busybox", busybox(), 0o755);
+    append(&mut archive, "id", unique.as_bytes(), 0o644);
+    archive.extend_from_slice(&[0u8; 1024]);
+    archive
+}
+
+/// One ustar entry, written by hand: the format is 512-byte blocks and a checksummed header.
+fn append(archive: &mut Vec<u8>, name: &str, data: &[u8], mode: u32) {
+    let mut header = [0u8; 512];
+    header[..name.len()].copy_from_slice(name.as_bytes());
+    let octal = |field: &mut [u8], value: u64| {
+        let text = format!("{value:0width$o}\0", width = field.len() - 1);
+        field.copy_from_slice(text.as_bytes());
+    };
+    octal(&mut header[100..108], mode as u64);
+    octal(&mut header[108..116], 0);
+    octal(&mut header[116..124], 0);
+    octal(&mut header[124..136], data.len() as u64);
+    octal(&mut header[136..148], 1_700_000_000);
+    header[156] = b'0';
+    header[257..263].copy_from_slice(b"ustar\0");
+    header[263..265].copy_from_slice(b"00");
+    header[148..156].fill(b' ');
+    let sum: u32 = header.iter().map(|&b| b as u32).sum();
+    header[148..156].copy_from_slice(format!("{sum:06o}\0 ").as_bytes());
+    archive.extend_from_slice(&header);
+    archive.extend_from_slice(data);
+    archive.resize(archive.len().div_ceil(512) * 512, 0);
+}
+
+/// Imports a new image under `reference` and returns its ID.
+pub fn import(reference: &str) -> String {
+    let unique = format!(
+        "{reference} {} {}",
+        std::process::id(),
+        COUNTER.fetch_add(1, Ordering::SeqCst)
+    );
+    let mut child = Command::new("docker")
+        .args(["import", "-", reference])
+        .env("DOCKER_HOST", host())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("docker import runs");
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(&rootfs_tar(&unique))
+        .expect("write the root filesystem");
+    let output = child.wait_with_output().unwrap();
+    assert!(
+        output.status.success(),
+        "docker import {reference}: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8_lossy(&output.stdout).trim().to_string()
+}
+
+/// Gives an image a (never started) container; its name carries the test's prefix.
+pub fn create_container(image: &str, name: &str) -> String {
+    docker(&["create", "--name", name, image, "/bin/busybox", "true"])
+}

@@ -1,0 +1,151 @@
+//! Shared by the integration tests: a real Docker engine (started by tests/engine/up when none
+//! answers), images made offline with `docker import`, and the real binary.
+#![allow(dead_code)]
+
+pub mod images;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::sync::OnceLock;
+
+/// The engine address every test uses. Runs tests/engine/up once, which reuses a reachable
+/// engine or (as root) installs and starts a private one.
+pub fn host() -> &'static str {
+    static HOST: OnceLock<String> = OnceLock::new();
+    HOST.get_or_init(|| {
+        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/engine/up");
+        let output = Command::new(&script)
+            .output()
+            .unwrap_or_else(|e| panic!("cannot run {}: {e}", script.display()));
+        assert!(
+            output.status.success(),
+            "no Docker engine for the tests: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        let text = String::from_utf8_lossy(&output.stdout);
+        text.trim()
+            .strip_prefix("export DOCKER_HOST=")
+            .unwrap_or_else(|| panic!("tests/engine/up printed {text:?}"))
+            .to_string()
+    })
+}
+
+/// Runs the docker CLI against the test engine; panics with its stderr on failure.
+pub fn docker(args: &[&str]) -> String {
+    let output = docker_output(args);
+    assert!(
+        output.status.success(),
+        "docker {} failed: {}",
+        args.join(" "),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8_lossy(&output.stdout).trim().to_string()
+}
+
+pub fn docker_output(args: &[&str]) -> Output {
+    Command::new("docker")
+        .args(args)
+        .env("DOCKER_HOST", host())
+        .output()
+        .expect("the docker CLI runs")
+}
+
+/// Whether the engine still has something by this name or ID.
+pub fn exists(reference: &str) -> bool {
+    docker_output(&["image", "inspect", reference]).status.success()
+}
+
+/// A name prefix unique to one test run, so parallel tests never touch each other's images.
+pub fn unique_prefix(test: &str) -> String {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .subsec_nanos();
+    format!("itest-{test}-{}-{nanos:x}", std::process::id())
+}
+
+/// A temporary directory holding this test's database.
+pub struct Sandbox {
+    pub dir: tempfile::TempDir,
+    pub prefix: String,
+}
+
+impl Sandbox {
+    pub fn new(test: &str) -> Sandbox {
+        host();
+        Sandbox {
+            dir: tempfile::tempdir().expect("temp dir"),
+            prefix: unique_prefix(test),
+        }
+    }
+
+    pub fn db(&self) -> PathBuf {
+        self.dir.path().join("imgreaper.db")
+    }
+
+    pub fn write(&self, name: &str, text: &str) -> PathBuf {
+        let path = self.dir.path().join(name);
+        std::fs::write(&path, text).expect("write file");
+        path
+    }
+
+    /// `prefix/name` — a repository name owned by this test.
+    pub fn repo(&self, name: &str) -> String {
+        format!("{}/{name}", self.prefix)
+    }
+
+    /// Runs the real binary with this sandbox's database and the test engine.
+    pub fn imgreaper(&self, args: &[&str]) -> Output {
+        self.command(args).output().expect("imgreaper runs")
+    }
+
+    pub fn command(&self, args: &[&str]) -> Command {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_imgreaper"));
+        command
+            .args(args)
+            .env("DOCKER_HOST", host())
+            .env("IMGREAPER_DB", self.db())
+            .env_remove("SSH_CLIENT")
+            .env_remove("SSH_CONNECTION");
+        command
+    }
+
+    /// Like `imgreaper` but asserts success and returns standard output.
+    pub fn ok(&self, args: &[&str]) -> String {
+        let output = self.imgreaper(args);
+        assert!(
+            output.status.success(),
+            "imgreaper {} failed ({:?}): {}",
+            args.join(" "),
+            output.status.code(),
+            String::from_utf8_lossy(&output.stderr)
+        );
+        String::from_utf8_lossy(&output.stdout).into_owned()
+    }
+
+    /// `images --json`, only this test's references.
+    pub fn images_json(&self) -> Vec<serde_json::Value> {
+        let text = self.ok(&["images", "--json"]);
+        let all: Vec<serde_json::Value> = serde_json::from_str(&text).expect("images --json is JSON");
+        all.into_iter()
+            .filter(|r| r["reference"].as_str().is_some_and(|s| s.starts_with(&self.prefix)))
+            .collect()
+    }
+}
+
+impl Drop for Sandbox {
+    /// Removes this test's containers and images, even when the test failed.
+    fn drop(&mut self) {
+        let containers = docker_output(&["ps", "-aq", "--filter", &format!("name={}", self.prefix.replace('/', "-"))]);
+        for id in String::from_utf8_lossy(&containers.stdout).split_whitespace() {
+            let _ = docker_output(&["rm", "-f", id]);
+        }
+        let images = docker_output(&["images", "--format", "{{.Repository}}:{{.Tag}}"]);
+        for reference in String::from_utf8_lossy(&images.stdout)
+            .lines()
+            .filter(|r| r.starts_with(&self.prefix))
+        {
+            let _ = docker_output(&["rmi", "-f", reference]);
+        }
+    }
+}
