@@ -3,17 +3,17 @@
 //! The pure core (`policy`, `plan`, `model`) takes data and a time and returns data.
 //! `engine`, `store`, `enforcer`, `cli` and `tui` are thin shells around it.
 
-pub mod model;
-pub mod policy;
-pub mod plan;
-pub mod tracking;
+pub mod cli;
 pub mod clock;
-pub mod snapshot;
-pub mod report;
+pub mod enforcer;
+pub mod engine;
+pub mod model;
+pub mod plan;
+pub mod policy;
 pub mod preview;
 pub mod removal;
+pub mod report;
+pub mod snapshot;
 pub mod store;
-pub mod engine;
-pub mod enforcer;
-pub mod cli;
+pub mod tracking;
 pub mod tui;

@@ -80,7 +80,9 @@ pub enum RefState {
     /// Rules match, but all are `agent_downloaded_only` and the image was not agent-downloaded.
     Spared,
     Scheduled,
-    Postponed { until: Timestamp },
+    Postponed {
+        until: Timestamp,
+    },
     /// The deadline has passed and the guards allow it: the enforcer removes it now.
     Due,
     /// Due, but the enforcer is in `approve` mode and no operator has approved it yet.
@@ -222,7 +224,11 @@ fn decide(
 }
 
 /// The most aggressive applicable rule; ties go to the first in policy order.
-fn winning_rule(rules: &[SourcedRule], matching: &[usize], agent_downloaded: bool) -> Option<usize> {
+fn winning_rule(
+    rules: &[SourcedRule],
+    matching: &[usize],
+    agent_downloaded: bool,
+) -> Option<usize> {
     matching
         .iter()
         .copied()
@@ -240,7 +246,10 @@ fn due_state(input: &PlanInput, key: &str) -> RefState {
 
 /// Nothing goes within the start-up delay nor within the minimum age of an image.
 fn earliest_allowed(guards: &Guards, record: &ImageRecord) -> Timestamp {
-    let arrived = record.pulled_at.unwrap_or(record.first_seen).max(record.first_seen);
+    let arrived = record
+        .pulled_at
+        .unwrap_or(record.first_seen)
+        .max(record.first_seen);
     guards
         .enforcer_started
         .saturating_add(guards.startup_delay_secs)

@@ -94,6 +94,9 @@ pub fn compare(
 pub fn has_deadline(state: RefState) -> bool {
     matches!(
         state,
-        RefState::Scheduled | RefState::Postponed { .. } | RefState::Due | RefState::AwaitingApproval
+        RefState::Scheduled
+            | RefState::Postponed { .. }
+            | RefState::Due
+            | RefState::AwaitingApproval
     )
 }

@@ -17,7 +17,9 @@ pub struct Target {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Outcome {
     /// Removed; `deleted` when the image itself went (its last name), freeing its size.
-    Removed { deleted: bool },
+    Removed {
+        deleted: bool,
+    },
     /// A container uses the image now: refused before asking the engine.
     InUse(Vec<Container>),
     /// The engine refused with 409 (a container appeared between our check and the request).
@@ -25,7 +27,9 @@ pub enum Outcome {
     /// Someone else removed it first.
     Gone,
     /// The name now points at another image: the plan is stale, nothing was done.
-    Changed { now_id: String },
+    Changed {
+        now_id: String,
+    },
     Failed(String),
 }
 
@@ -73,12 +77,30 @@ pub fn container_names(containers: &[Container]) -> String {
 /// The audit log line for an outcome.
 pub fn audit(target: &Target, outcome: &Outcome, actor: &str, now: Timestamp) -> NewAudit {
     let (action, bytes_freed, result) = match outcome {
-        Outcome::Removed { deleted: true } => ("remove", target.size, "ok: image deleted".to_string()),
-        Outcome::Removed { deleted: false } => ("untag", 0, "ok: name removed, image kept (other names)".to_string()),
-        Outcome::InUse(containers) => ("refused", 0, format!("in use by {}", container_names(containers))),
+        Outcome::Removed { deleted: true } => {
+            ("remove", target.size, "ok: image deleted".to_string())
+        }
+        Outcome::Removed { deleted: false } => (
+            "untag",
+            0,
+            "ok: name removed, image kept (other names)".to_string(),
+        ),
+        Outcome::InUse(containers) => (
+            "refused",
+            0,
+            format!("in use by {}", container_names(containers)),
+        ),
         Outcome::Conflict(message) => ("refused", 0, format!("engine refused (409): {message}")),
-        Outcome::Gone => ("gone", 0, "already removed by someone else (404)".to_string()),
-        Outcome::Changed { now_id } => ("skipped", 0, format!("name now points at {now_id}; replanning")),
+        Outcome::Gone => (
+            "gone",
+            0,
+            "already removed by someone else (404)".to_string(),
+        ),
+        Outcome::Changed { now_id } => (
+            "skipped",
+            0,
+            format!("name now points at {now_id}; replanning"),
+        ),
         Outcome::Failed(error) => ("failed", 0, error.clone()),
     };
     NewAudit {

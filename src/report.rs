@@ -71,5 +71,9 @@ pub fn report(snapshot: &Snapshot, row: &RefPlan) -> ReferenceReport {
 }
 
 pub fn reports(snapshot: &Snapshot) -> Vec<ReferenceReport> {
-    snapshot.rows.iter().map(|row| report(snapshot, row)).collect()
+    snapshot
+        .rows
+        .iter()
+        .map(|row| report(snapshot, row))
+        .collect()
 }

@@ -27,7 +27,11 @@ impl Snapshot {
         Snapshot::from_inventory(inventory, store, now)
     }
 
-    pub fn from_inventory(inventory: Inventory, store: &mut Store, now: Timestamp) -> Result<Snapshot> {
+    pub fn from_inventory(
+        inventory: Inventory,
+        store: &mut Store,
+        now: Timestamp,
+    ) -> Result<Snapshot> {
         let records = reconcile(&store.image_records()?, &inventory, now);
         store.replace_image_records(&records)?;
         let policies = store.policies()?;

@@ -80,7 +80,10 @@ mod tests {
 
     #[test]
     fn last_used_is_set_when_the_last_container_goes_and_kept_otherwise() {
-        let previous = HashMap::from([("a".to_string(), record(10, 0)), ("b".to_string(), record(10, 50))]);
+        let previous = HashMap::from([
+            ("a".to_string(), record(10, 0)),
+            ("b".to_string(), record(10, 50)),
+        ]);
         let inventory = Inventory {
             images: vec![image("a", false), image("b", false)],
         };

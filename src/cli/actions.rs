@@ -52,11 +52,16 @@ fn resolve(snapshot: &Snapshot, name: &str) -> Result<Target> {
             "no local image is named {name}; `imgreaper images` lists them"
         ))
         .into()),
-        _ => Err(UsageError(format!("{name} matches several image IDs; give more of the ID")).into()),
+        _ => Err(UsageError(format!(
+            "{name} matches several image IDs; give more of the ID"
+        ))
+        .into()),
     }
 }
 
-async fn snapshot(context: &Context) -> Result<(crate::engine::Engine, crate::store::Store, Snapshot)> {
+async fn snapshot(
+    context: &Context,
+) -> Result<(crate::engine::Engine, crate::store::Store, Snapshot)> {
     let engine = context.engine().await?;
     let mut store = context.store()?;
     let snapshot = Snapshot::load(&engine, &mut store, unix_now()).await?;
@@ -74,7 +79,10 @@ pub async fn remove(context: &Context, names: &[String]) -> Result<ExitCode> {
     let mut failed = 0;
     for target in &targets {
         if snapshot.overrides.pins.contains(&target.reference) {
-            eprintln!("{}: pinned; `imgreaper unpin {}` first", target.reference, target.reference);
+            eprintln!(
+                "{}: pinned; `imgreaper unpin {}` first",
+                target.reference, target.reference
+            );
             failed += 1;
             continue;
         }
@@ -84,10 +92,17 @@ pub async fn remove(context: &Context, names: &[String]) -> Result<ExitCode> {
         store.finish_removal(&removal::audit(target, &outcome, &who, unix_now()))?;
         match &outcome {
             Outcome::Removed { deleted: true } => {
-                println!("removed {} (freed {})", target.reference, bytes(target.size))
+                println!(
+                    "removed {} (freed {})",
+                    target.reference,
+                    bytes(target.size)
+                )
             }
             Outcome::Removed { deleted: false } => {
-                println!("untagged {} (the image keeps its other names)", target.reference)
+                println!(
+                    "untagged {} (the image keeps its other names)",
+                    target.reference
+                )
             }
             Outcome::InUse(containers) => {
                 eprintln!(
@@ -103,7 +118,10 @@ pub async fn remove(context: &Context, names: &[String]) -> Result<ExitCode> {
             }
             Outcome::Gone => println!("{}: already gone", target.reference),
             Outcome::Changed { now_id } => {
-                eprintln!("{}: the name now points at {now_id}; nothing removed", target.reference);
+                eprintln!(
+                    "{}: the name now points at {now_id}; nothing removed",
+                    target.reference
+                );
                 failed += 1;
             }
             Outcome::Failed(error) => {
@@ -112,7 +130,11 @@ pub async fn remove(context: &Context, names: &[String]) -> Result<ExitCode> {
             }
         }
     }
-    Ok(if failed > 0 { ExitCode::from(1) } else { ExitCode::SUCCESS })
+    Ok(if failed > 0 {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
 }
 
 fn note(action: &str, target: &Target, result: String) -> NewAudit {
@@ -132,7 +154,11 @@ pub async fn postpone(context: &Context, name: &str, duration: Duration) -> Resu
     let target = resolve(&snapshot, name)?;
     let until = unix_now().saturating_add(duration.as_secs().min(i64::MAX as u64 / 2) as i64);
     store.postpone(&target.reference, until, &actor())?;
-    store.audit(&note("postpone", &target, format!("until {}", rfc3339(until))))?;
+    store.audit(&note(
+        "postpone",
+        &target,
+        format!("until {}", rfc3339(until)),
+    ))?;
     println!("postponed {} until {}", target.reference, rfc3339(until));
     Ok(ExitCode::SUCCESS)
 }
@@ -146,7 +172,15 @@ pub async fn pin(context: &Context, name: &str, pin: bool) -> Result<ExitCode> {
         store.unpin(&target.reference)?
     };
     let verb = if pin { "pin" } else { "unpin" };
-    store.audit(&note(verb, &target, if changed { "ok".into() } else { "no change".into() }))?;
+    store.audit(&note(
+        verb,
+        &target,
+        if changed {
+            "ok".into()
+        } else {
+            "no change".into()
+        },
+    ))?;
     match (pin, changed) {
         (true, true) => println!("pinned {}", target.reference),
         (true, false) => println!("{} was already pinned", target.reference),
@@ -173,7 +207,10 @@ pub async fn approve(context: &Context, names: &[String], all: bool) -> Result<E
             })
             .collect()
     } else {
-        names.iter().map(|n| resolve(&snapshot, n)).collect::<Result<_>>()?
+        names
+            .iter()
+            .map(|n| resolve(&snapshot, n))
+            .collect::<Result<_>>()?
     };
     if snapshot.settings.mode != crate::model::Mode::Approve {
         eprintln!(

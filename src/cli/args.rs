@@ -75,7 +75,11 @@ pub enum Command {
     },
     /// Approve due removals (in approve mode)
     Approve {
-        #[arg(value_name = "REF", required_unless_present = "all", conflicts_with = "all")]
+        #[arg(
+            value_name = "REF",
+            required_unless_present = "all",
+            conflicts_with = "all"
+        )]
         references: Vec<String>,
         /// Approve every reference awaiting approval
         #[arg(long)]

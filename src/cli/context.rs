@@ -59,7 +59,9 @@ fn unix_user() -> String {
     unsafe {
         let entry = libc::getpwuid(libc::geteuid());
         if !entry.is_null() && !(*entry).pw_name.is_null() {
-            return std::ffi::CStr::from_ptr((*entry).pw_name).to_string_lossy().into_owned();
+            return std::ffi::CStr::from_ptr((*entry).pw_name)
+                .to_string_lossy()
+                .into_owned();
         }
     }
     std::env::var("USER").unwrap_or_else(|_| format!("uid {}", unsafe { libc::geteuid() }))

@@ -34,19 +34,30 @@ pub async fn run(context: &Context, json: bool) -> Result<ExitCode> {
                 .and_then(|r| r.idle_since())
                 .map_or_else(|| "-".to_string(), |t| relative(t, now));
             vec![
-                row.reference.clone().unwrap_or_else(|| "<none>".to_string()),
+                row.reference
+                    .clone()
+                    .unwrap_or_else(|| "<none>".to_string()),
                 image.short_id().to_string(),
                 bytes(image.size),
                 state,
                 last_used,
                 row.winner
                     .map_or_else(|| "-".to_string(), |i| snapshot.rules.rules[i].label()),
-                row.deadline.map_or_else(|| "-".to_string(), |d| relative(d, now)),
+                row.deadline
+                    .map_or_else(|| "-".to_string(), |d| relative(d, now)),
             ]
         })
         .collect();
     table::print(
-        &["REFERENCE", "IMAGE ID", "SIZE", "STATE", "LAST USED", "RULE", "REMOVAL"],
+        &[
+            "REFERENCE",
+            "IMAGE ID",
+            "SIZE",
+            "STATE",
+            "LAST USED",
+            "RULE",
+            "REMOVAL",
+        ],
         &rows,
     );
     Ok(ExitCode::SUCCESS)

@@ -22,11 +22,18 @@ pub fn run(context: &Context, json: bool, limit: usize) -> Result<ExitCode> {
                 e.actor.clone(),
                 e.action.clone(),
                 e.reference.clone(),
-                if e.bytes_freed > 0 { bytes(e.bytes_freed) } else { "-".into() },
+                if e.bytes_freed > 0 {
+                    bytes(e.bytes_freed)
+                } else {
+                    "-".into()
+                },
                 e.result.clone(),
             ]
         })
         .collect();
-    table::print(&["TIME", "ACTOR", "ACTION", "REFERENCE", "FREED", "RESULT"], &rows);
+    table::print(
+        &["TIME", "ACTOR", "ACTION", "REFERENCE", "FREED", "RESULT"],
+        &rows,
+    );
     Ok(ExitCode::SUCCESS)
 }

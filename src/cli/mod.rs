@@ -23,7 +23,10 @@ pub struct UsageError(pub String);
 
 /// Runs one parsed command line and returns the process exit code.
 pub fn main(cli: Cli) -> ExitCode {
-    let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
         Ok(runtime) => runtime,
         Err(e) => {
             eprintln!("imgreaper: cannot start the async runtime: {e}");
@@ -50,12 +53,15 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
         Some(Command::Images { json }) => images::run(&context, json).await,
         Some(Command::Policy(command)) => policy::run(&context, command).await,
         Some(Command::Remove { references }) => actions::remove(&context, &references).await,
-        Some(Command::Postpone { reference, duration }) => {
-            actions::postpone(&context, &reference, duration.into()).await
-        }
+        Some(Command::Postpone {
+            reference,
+            duration,
+        }) => actions::postpone(&context, &reference, duration.into()).await,
         Some(Command::Pin { reference }) => actions::pin(&context, &reference, true).await,
         Some(Command::Unpin { reference }) => actions::pin(&context, &reference, false).await,
-        Some(Command::Approve { references, all }) => actions::approve(&context, &references, all).await,
+        Some(Command::Approve { references, all }) => {
+            actions::approve(&context, &references, all).await
+        }
         Some(Command::Log { json, limit }) => log::run(&context, json, limit),
         Some(Command::Run(args)) => run::run(&context, args).await,
     }

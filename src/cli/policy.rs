@@ -36,7 +36,10 @@ pub async fn run(context: &Context, command: PolicyCommand) -> Result<ExitCode> 
         PolicyCommand::Delete { name } => {
             let mut store = context.store()?;
             if !store.delete_policy(&name)? {
-                return Err(UsageError(format!("no saved policy is named {name}; see `imgreaper policy list`")).into());
+                return Err(UsageError(format!(
+                    "no saved policy is named {name}; see `imgreaper policy list`"
+                ))
+                .into());
             }
             store.audit(&audit_entry("policy-delete", &name, "ok"))?;
             println!("deleted policy {name}");
@@ -47,12 +50,19 @@ pub async fn run(context: &Context, command: PolicyCommand) -> Result<ExitCode> 
 
 /// Reads and validates a policy file; errors (with every diagnostic) are usage errors (exit 2).
 fn load(file: &Path) -> Result<(PolicyDocument, Vec<Diagnostic>)> {
-    let text = std::fs::read_to_string(file).with_context(|| format!("cannot read {}", file.display()))?;
+    let text =
+        std::fs::read_to_string(file).with_context(|| format!("cannot read {}", file.display()))?;
     match parse(&text) {
         Ok(parsed) => Ok((parsed.document, parsed.warnings)),
         Err(diagnostics) => {
-            let errors = diagnostics.iter().filter(|d| d.severity == Severity::Error).count();
-            let listing: Vec<String> = diagnostics.iter().map(|d| format!("{}:{d}", file.display())).collect();
+            let errors = diagnostics
+                .iter()
+                .filter(|d| d.severity == Severity::Error)
+                .count();
+            let listing: Vec<String> = diagnostics
+                .iter()
+                .map(|d| format!("{}:{d}", file.display()))
+                .collect();
             Err(UsageError(format!(
                 "{} is not a valid policy ({errors} error{}):\n{}",
                 file.display(),
@@ -73,7 +83,11 @@ fn print_diagnostics(file: &Path, diagnostics: &[Diagnostic]) {
 fn default_name(file: &Path, name: Option<String>) -> Result<String> {
     match name.or_else(|| file.file_stem().map(|s| s.to_string_lossy().into_owned())) {
         Some(name) if !name.trim().is_empty() => Ok(name),
-        _ => Err(UsageError(format!("cannot name a policy after {}; pass --name NAME", file.display())).into()),
+        _ => Err(UsageError(format!(
+            "cannot name a policy after {}; pass --name NAME",
+            file.display()
+        ))
+        .into()),
     }
 }
 
@@ -105,7 +119,12 @@ fn apply(context: &Context, file: &Path, name: Option<String>) -> Result<ExitCod
     Ok(ExitCode::SUCCESS)
 }
 
-async fn preview(context: &Context, file: &Path, json: bool, name: Option<String>) -> Result<ExitCode> {
+async fn preview(
+    context: &Context,
+    file: &Path,
+    json: bool,
+    name: Option<String>,
+) -> Result<ExitCode> {
     let (document, warnings) = load(file)?;
     print_diagnostics(file, &warnings);
     let name = default_name(file, name)?;
@@ -132,7 +151,10 @@ async fn preview(context: &Context, file: &Path, json: bool, name: Option<String
         |row| row.matching.iter().any(from_file),
         now,
     );
-    let matched: Vec<_> = after.iter().filter(|row| row.matching.iter().any(from_file)).collect();
+    let matched: Vec<_> = after
+        .iter()
+        .filter(|row| row.matching.iter().any(from_file))
+        .collect();
     if json {
         let references: Vec<serde_json::Value> = matched
             .iter()
@@ -147,7 +169,8 @@ async fn preview(context: &Context, file: &Path, json: bool, name: Option<String
                 })
             })
             .collect();
-        let out = serde_json::json!({ "policy": name, "summary": summary, "references": references });
+        let out =
+            serde_json::json!({ "policy": name, "summary": summary, "references": references });
         println!("{}", serde_json::to_string_pretty(&out)?);
         return Ok(ExitCode::SUCCESS);
     }
@@ -158,8 +181,10 @@ async fn preview(context: &Context, file: &Path, json: bool, name: Option<String
                 row.key(&snapshot.inventory),
                 bytes(snapshot.inventory.images[row.image].size),
                 row.state.label().to_string(),
-                row.winner.map_or_else(|| "-".into(), |i| rules.rules[i].label()),
-                row.deadline.map_or_else(|| "-".into(), |d| relative(d, now)),
+                row.winner
+                    .map_or_else(|| "-".into(), |i| rules.rules[i].label()),
+                row.deadline
+                    .map_or_else(|| "-".into(), |d| relative(d, now)),
             ]
         })
         .collect();
@@ -185,7 +210,14 @@ fn list(context: &Context) -> Result<ExitCode> {
             vec![
                 p.name.clone(),
                 p.document.rules.len().to_string(),
-                if p.applies_at(now) { "applied" } else if p.document.enabled { "not yet" } else { "disabled" }.to_string(),
+                if p.applies_at(now) {
+                    "applied"
+                } else if p.document.enabled {
+                    "not yet"
+                } else {
+                    "disabled"
+                }
+                .to_string(),
                 match p.document.start {
                     Some(crate::policy::Start::At(at)) => rfc3339(at),
                     _ => "-".to_string(),
@@ -201,9 +233,15 @@ fn list(context: &Context) -> Result<ExitCode> {
 fn export(context: &Context, name: &str, spelling: Option<Spelling>) -> Result<ExitCode> {
     let store = context.store()?;
     let Some(policy) = store.policy(name)? else {
-        return Err(UsageError(format!("no saved policy is named {name}; see `imgreaper policy list`")).into());
+        return Err(UsageError(format!(
+            "no saved policy is named {name}; see `imgreaper policy list`"
+        ))
+        .into());
     };
     let spelling = spelling.unwrap_or(policy.document.spelling);
-    println!("{}", serde_json::to_string_pretty(&policy.document.to_json(spelling))?);
+    println!(
+        "{}",
+        serde_json::to_string_pretty(&policy.document.to_json(spelling))?
+    );
     Ok(ExitCode::SUCCESS)
 }

@@ -37,7 +37,15 @@ pub async fn run(context: &Context, args: RunArgs) -> Result<ExitCode> {
     store.save_settings(&settings)?;
     let engine = connect_with_retry(context, args.once).await?;
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
-    let enforcer = Enforcer::new(engine, store, clock.clone(), LeaseKind::Service);
+    let enforcer = Enforcer::new(engine, store, clock.clone(), LeaseKind::Service)
+        .with_action_sink(Box::new(|action| {
+            // One JSON line per action, flushed at once so a log collector sees it immediately.
+            if let Ok(line) = serde_json::to_string(action) {
+                let mut stdout = std::io::stdout().lock();
+                let _ = writeln!(stdout, "{line}");
+                let _ = stdout.flush();
+            }
+        }));
     eprintln!(
         "imgreaper run: {} in {} mode, start-up delay {}s, minimum age {}s, interval {}s",
         enforcer.holder(),
@@ -58,15 +66,8 @@ pub async fn run(context: &Context, args: RunArgs) -> Result<ExitCode> {
         let _ = stop.send(true);
     });
 
-    let mut stdout = std::io::stdout();
     run_enforcer(enforcer, settings.interval_secs, args.once, stopped, |notice| match notice {
         Notice::Cycle(report) => {
-            for action in &report.actions {
-                if let Ok(line) = serde_json::to_string(action) {
-                    let _ = writeln!(stdout, "{line}");
-                }
-            }
-            let _ = stdout.flush();
             if !report.leased {
                 eprintln!(
                     "imgreaper run: standing by; the enforcer lease is held by {}",
@@ -103,7 +104,10 @@ async fn connect_with_retry(context: &Context, once: bool) -> Result<crate::engi
             Ok(engine) => return Ok(engine),
             Err(error) if once => return Err(error),
             Err(error) => {
-                eprintln!("imgreaper run: {error:#}; retrying in {}s", backoff.as_secs());
+                eprintln!(
+                    "imgreaper run: {error:#}; retrying in {}s",
+                    backoff.as_secs()
+                );
                 tokio::time::sleep(backoff).await;
                 backoff = (backoff * 2).min(std::time::Duration::from_secs(30));
             }

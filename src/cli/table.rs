@@ -38,7 +38,10 @@ mod tests {
         let mut out = String::new();
         super::render(
             &["A", "BB"],
-            &[vec!["long".into(), "x".into()], vec!["s".into(), "y".into()]],
+            &[
+                vec!["long".into(), "x".into()],
+                vec!["s".into(), "y".into()],
+            ],
             &mut out,
         );
         assert_eq!(out, "A      BB\nlong   x\ns      y\n");

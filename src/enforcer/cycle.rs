@@ -16,7 +16,7 @@ impl Enforcer {
         let had = self.has_lease;
         self.has_lease = self
             .store
-            .acquire_lease(&self.holder, self.kind, mode, now, LEASE_TTL_SECS)?;
+            .acquire_lease(&self.claim, mode, now, LEASE_TTL_SECS)?;
         if self.has_lease && !had {
             self.store.set_enforcer_started(self.started)?;
         }
@@ -35,7 +35,11 @@ impl Enforcer {
         let now = self.clock.now();
         let inventory = self.engine.inventory().await?;
         for (reference, at) in std::mem::take(&mut self.pulled) {
-            if let Some(image) = inventory.images.iter().find(|i| i.references.contains(&reference)) {
+            if let Some(image) = inventory
+                .images
+                .iter()
+                .find(|i| i.references.contains(&reference))
+            {
                 self.store.mark_pulled(&image.id, at)?;
             }
         }
@@ -71,15 +75,22 @@ impl Enforcer {
         Ok(report)
     }
 
-    fn record_dry_run(&mut self, due: &[Target], now: Timestamp, actions: &mut Vec<NewAudit>) -> Result<()> {
+    fn record_dry_run(
+        &mut self,
+        due: &[Target],
+        now: Timestamp,
+        actions: &mut Vec<NewAudit>,
+    ) -> Result<()> {
         for target in due {
             let key = (target.reference.clone(), target.image_id.clone());
-            if self.reported_dry_run.contains(&key) || self.store.has_audit("would-remove", &key.0, &key.1)? {
+            if self.reported_dry_run.contains(&key)
+                || self.store.has_audit("would-remove", &key.0, &key.1)?
+            {
                 continue;
             }
             let entry = NewAudit {
                 time: now,
-                actor: self.holder.clone(),
+                actor: self.claim.holder.clone(),
                 action: "would-remove".to_string(),
                 reference: target.reference.clone(),
                 image_id: target.image_id.clone(),
@@ -88,7 +99,7 @@ impl Enforcer {
             };
             self.store.audit(&entry)?;
             self.reported_dry_run.insert(key);
-            actions.push(entry);
+            self.record(entry, actions);
         }
         Ok(())
     }

@@ -11,7 +11,7 @@ pub use run_loop::{Notice, run};
 use crate::clock::Clock;
 use crate::engine::Engine;
 use crate::model::Timestamp;
-use crate::store::{LeaseKind, NewAudit, Store};
+use crate::store::{LeaseClaim, LeaseKind, NewAudit, Store};
 use std::collections::HashSet;
 use std::sync::Arc;
 
@@ -22,8 +22,7 @@ pub struct Enforcer {
     engine: Engine,
     store: Store,
     clock: Arc<dyn Clock>,
-    kind: LeaseKind,
-    holder: String,
+    claim: LeaseClaim,
     started: Timestamp,
     concurrency: usize,
     has_lease: bool,
@@ -31,7 +30,11 @@ pub struct Enforcer {
     reported_dry_run: HashSet<(String, String)>,
     /// References seen pulled by an engine event since the last cycle.
     pulled: Vec<(String, Timestamp)>,
+    /// Told of every action the moment it is recorded (the service's JSON lines).
+    on_action: Option<ActionSink>,
 }
+
+pub type ActionSink = Box<dyn FnMut(&NewAudit) + Send>;
 
 /// What one cycle saw and did.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -54,23 +57,50 @@ impl Enforcer {
             LeaseKind::Service => "service",
             LeaseKind::Console => "console",
         };
+        // Distinct per instance, even for two enforcers in one process.
+        static INSTANCE: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+        let instance = INSTANCE.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let host = hostname();
+        let pid = std::process::id();
+        let suffix = if instance == 0 {
+            String::new()
+        } else {
+            format!(" #{instance}")
+        };
         Enforcer {
             engine,
             store,
-            holder: format!("{kind_name} pid {} on {host}", std::process::id()),
+            claim: LeaseClaim {
+                holder: format!("{kind_name} pid {pid} on {host}{suffix}"),
+                kind,
+                host,
+                pid,
+            },
             clock,
-            kind,
             started,
             concurrency: 4,
             has_lease: false,
             reported_dry_run: HashSet::new(),
             pulled: Vec::new(),
+            on_action: None,
         }
     }
 
+    /// Calls `sink` with each action as soon as it is in the audit log.
+    pub fn with_action_sink(mut self, sink: ActionSink) -> Enforcer {
+        self.on_action = Some(sink);
+        self
+    }
+
+    fn record(&mut self, entry: NewAudit, actions: &mut Vec<NewAudit>) {
+        if let Some(sink) = self.on_action.as_mut() {
+            sink(&entry);
+        }
+        actions.push(entry);
+    }
+
     pub fn holder(&self) -> &str {
-        &self.holder
+        &self.claim.holder
     }
 
     pub fn store(&self) -> &Store {
@@ -85,7 +115,7 @@ impl Enforcer {
     /// Gives the lease up; called on a clean exit.
     pub fn release(&mut self) {
         if self.has_lease {
-            let _ = self.store.release_lease(&self.holder);
+            let _ = self.store.release_lease(&self.claim.holder);
             self.has_lease = false;
         }
     }

@@ -12,7 +12,10 @@ use tokio::sync::watch;
 pub enum Notice {
     Cycle(CycleReport),
     /// The engine (or the database) failed; the loop retries after `retry_in`.
-    Outage { error: String, retry_in: Duration },
+    Outage {
+        error: String,
+        retry_in: Duration,
+    },
 }
 
 const HEARTBEAT: Duration = Duration::from_secs(10);
@@ -37,9 +40,11 @@ pub async fn run(
         if *shutdown.borrow() {
             break Ok(());
         }
-        // Subscribe before the inventory so no change falls between the two.
+        // The stream's request goes out on its first poll, after the inventory: ask the engine to
+        // replay from just before it so no change falls between the two.
         if events.is_none() {
-            events = Some(Box::pin(enforcer.engine.events()));
+            let since = crate::clock::unix_now() - 1;
+            events = Some(Box::pin(enforcer.engine.events(Some(since))));
         }
         let next_deadline = match enforcer.cycle().await {
             Ok(report) => {

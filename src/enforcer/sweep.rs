@@ -8,13 +8,18 @@ use anyhow::Result;
 use futures_util::StreamExt;
 
 impl Enforcer {
-    pub(super) async fn sweep(&mut self, due: Vec<Target>, actions: &mut Vec<NewAudit>) -> Result<()> {
+    pub(super) async fn sweep(
+        &mut self,
+        due: Vec<Target>,
+        actions: &mut Vec<NewAudit>,
+    ) -> Result<()> {
         if due.is_empty() {
             return Ok(());
         }
         let now = self.clock.now();
         for target in &due {
-            self.store.begin_removal(&removal::pending(target, &self.holder, now))?;
+            self.store
+                .begin_removal(&removal::pending(target, &self.claim.holder, now))?;
         }
         let engine = self.engine.clone();
         let mut outcomes = futures_util::stream::iter(due)
@@ -27,14 +32,16 @@ impl Enforcer {
             })
             .buffer_unordered(self.concurrency);
         while let Some((target, outcome)) = outcomes.next().await {
-            let entry = removal::audit(&target, &outcome, &self.holder, self.clock.now());
+            let entry = removal::audit(&target, &outcome, &self.claim.holder, self.clock.now());
             self.store.finish_removal(&entry)?;
             match &outcome {
                 outcome if outcome.found_in_use() => self.store.mark_in_use(&target.image_id)?,
-                Outcome::Removed { .. } | Outcome::Gone => self.store.forget_reference(&target.reference)?,
+                Outcome::Removed { .. } | Outcome::Gone => {
+                    self.store.forget_reference(&target.reference)?
+                }
                 _ => {}
             }
-            actions.push(entry);
+            self.record(entry, actions);
         }
         Ok(())
     }
@@ -46,9 +53,12 @@ impl Enforcer {
         for pending in self.store.pending_removals()? {
             let now_there = self.engine.image_now(&pending.reference).await?;
             match now_there {
-                Some((id, _)) if id == pending.image_id => self.store.clear_pending(&pending.reference)?,
+                Some((id, _)) if id == pending.image_id => {
+                    self.store.clear_pending(&pending.reference)?
+                }
                 _ => {
-                    let image_still_there = self.engine.image_now(&pending.image_id).await?.is_some();
+                    let image_still_there =
+                        self.engine.image_now(&pending.image_id).await?.is_some();
                     let entry = NewAudit {
                         time: self.clock.now(),
                         actor: pending.actor.clone(),
@@ -56,10 +66,11 @@ impl Enforcer {
                         reference: pending.reference.clone(),
                         image_id: pending.image_id.clone(),
                         bytes_freed: if image_still_there { 0 } else { pending.bytes },
-                        result: "ok: completed before an interruption; recorded on restart".to_string(),
+                        result: "ok: completed before an interruption; recorded on restart"
+                            .to_string(),
                     };
                     self.store.finish_removal(&entry)?;
-                    actions.push(entry);
+                    self.record(entry, actions);
                 }
             }
         }

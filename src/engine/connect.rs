@@ -54,8 +54,16 @@ impl Engine {
     }
 
     pub async fn info(&self) -> Result<EngineInfo> {
-        let version = self.docker.version().await.map_err(|e| unreachable_error(&self.host, &e))?;
-        let info = self.docker.info().await.map_err(|e| unreachable_error(&self.host, &e))?;
+        let version = self
+            .docker
+            .version()
+            .await
+            .map_err(|e| unreachable_error(&self.host, &e))?;
+        let info = self
+            .docker
+            .info()
+            .await
+            .map_err(|e| unreachable_error(&self.host, &e))?;
         let root_dir = info.docker_root_dir.unwrap_or_default();
         Ok(EngineInfo {
             version: version.version.unwrap_or_default(),

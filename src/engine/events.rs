@@ -26,9 +26,13 @@ pub struct EngineEvent {
 }
 
 impl Engine {
-    /// Events about containers being created/destroyed and images changing.
-    /// The stream ends (or yields an error) when the engine goes away.
-    pub fn events(&self) -> impl Stream<Item = anyhow::Result<EngineEvent>> + use<> {
+    /// Events about containers being created/destroyed and images changing, from `since` (unix
+    /// seconds; the engine replays what happened after it) or from when the stream is first
+    /// polled. The stream ends (or yields an error) when the engine goes away.
+    pub fn events(
+        &self,
+        since: Option<Timestamp>,
+    ) -> impl Stream<Item = anyhow::Result<EngineEvent>> + use<> {
         let mut filters = HashMap::new();
         filters.insert(
             "type".to_string(),
@@ -36,15 +40,18 @@ impl Engine {
         );
         filters.insert(
             "event".to_string(),
-            ["create", "destroy", "pull", "delete", "tag", "untag", "import", "load"]
-                .iter()
-                .map(|s| s.to_string())
-                .collect(),
+            [
+                "create", "destroy", "pull", "delete", "tag", "untag", "import", "load",
+            ]
+            .iter()
+            .map(|s| s.to_string())
+            .collect(),
         );
         let host = self.host().to_string();
         self.docker
             .events(Some(EventsOptions {
                 filters: Some(filters),
+                since: since.map(|s| s.to_string()),
                 ..Default::default()
             }))
             .filter_map(move |message| {

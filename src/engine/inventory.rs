@@ -24,7 +24,9 @@ impl Engine {
 
         let mut by_image: HashMap<String, Vec<Container>> = HashMap::new();
         for summary in containers {
-            let Some(image_id) = summary.image_id else { continue };
+            let Some(image_id) = summary.image_id else {
+                continue;
+            };
             let name = summary
                 .names
                 .and_then(|names| names.into_iter().next())
@@ -50,7 +52,11 @@ impl Engine {
                     .filter(|d| !d.starts_with("<none>@"))
                     .collect();
                 // An untagged image pulled by digest is still named by its digest.
-                let references = if tags.is_empty() { digests.clone() } else { tags };
+                let references = if tags.is_empty() {
+                    digests.clone()
+                } else {
+                    tags
+                };
                 let mut containers = by_image.remove(&summary.id).unwrap_or_default();
                 containers.sort_by(|a, b| a.name.cmp(&b.name));
                 Image {
@@ -68,8 +74,11 @@ impl Engine {
         }
         // Named images first, by name, as an operator scans them; dangling ones last.
         images.sort_by(|a, b| {
-            (a.references.is_empty(), a.references.first(), &a.id)
-                .cmp(&(b.references.is_empty(), b.references.first(), &b.id))
+            (a.references.is_empty(), a.references.first(), &a.id).cmp(&(
+                b.references.is_empty(),
+                b.references.first(),
+                &b.id,
+            ))
         });
         Ok(Inventory { images })
     }
@@ -79,7 +88,9 @@ impl Engine {
     pub async fn image_now(&self, reference: &str) -> Result<Option<(String, Vec<Container>)>> {
         let inspect = match self.docker.inspect_image(reference).await {
             Ok(inspect) => inspect,
-            Err(bollard::errors::Error::DockerResponseServerError { status_code: 404, .. }) => {
+            Err(bollard::errors::Error::DockerResponseServerError {
+                status_code: 404, ..
+            }) => {
                 return Ok(None);
             }
             Err(e) => return Err(e).engine_context(self, &format!("cannot inspect {reference}")),

@@ -24,16 +24,21 @@ impl Engine {
             noprune: false,
             ..Default::default()
         };
-        match self.docker.remove_image(reference, Some(options), None).await {
+        match self
+            .docker
+            .remove_image(reference, Some(options), None)
+            .await
+        {
             Ok(items) => Ok(RemoveOutcome::Removed {
                 deleted: items.iter().any(|item| item.deleted.is_some()),
             }),
-            Err(bollard::errors::Error::DockerResponseServerError { status_code: 409, message }) => {
-                Ok(RemoveOutcome::Conflict(message))
-            }
-            Err(bollard::errors::Error::DockerResponseServerError { status_code: 404, .. }) => {
-                Ok(RemoveOutcome::Gone)
-            }
+            Err(bollard::errors::Error::DockerResponseServerError {
+                status_code: 409,
+                message,
+            }) => Ok(RemoveOutcome::Conflict(message)),
+            Err(bollard::errors::Error::DockerResponseServerError {
+                status_code: 404, ..
+            }) => Ok(RemoveOutcome::Gone),
             Err(e) => Err(e).engine_context(self, &format!("cannot remove {reference}")),
         }
     }

@@ -48,7 +48,11 @@ impl fmt::Display for Diagnostic {
     /// One line, compiler style: `3:7 image_policy.removal[0].image_name: error: …`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         if self.path.is_empty() {
-            write!(f, "{}:{}: {}: {}", self.line, self.column, self.severity, self.message)
+            write!(
+                f,
+                "{}:{}: {}: {}",
+                self.line, self.column, self.severity, self.message
+            )
         } else {
             write!(
                 f,
@@ -94,6 +98,9 @@ mod tests {
             severity: Severity::Warning,
             ..diag("a")
         };
-        assert_eq!(serde_json::to_value(warning).unwrap()["severity"], "warning");
+        assert_eq!(
+            serde_json::to_value(warning).unwrap()["severity"],
+            "warning"
+        );
     }
 }

@@ -105,7 +105,8 @@ mod tests {
     #[test]
     fn unchanged_fields_stay_as_written() {
         let mut doc = PolicyDocument::rules_only(vec![]);
-        doc.extra.insert("start".into(), json!("2025-06-01T04:00:00+02:00"));
+        doc.extra
+            .insert("start".into(), json!("2025-06-01T04:00:00+02:00"));
         doc.start = parse_start("2025-06-01T04:00:00+02:00").ok();
         let out = doc.to_json(Spelling::Seed);
         assert_eq!(out["start"], json!("2025-06-01T04:00:00+02:00"));

@@ -79,7 +79,10 @@ mod tests {
     fn qualified_form_adds_docker_hub_and_library() {
         assert_eq!(qualified_form("nginx:1.25"), "docker.io/library/nginx:1.25");
         assert_eq!(qualified_form("myorg/x:1"), "docker.io/myorg/x:1");
-        assert_eq!(qualified_form("docker.io/nginx:1"), "docker.io/library/nginx:1");
+        assert_eq!(
+            qualified_form("docker.io/nginx:1"),
+            "docker.io/library/nginx:1"
+        );
         assert_eq!(
             qualified_form("docker.io/library/nginx:1"),
             "docker.io/library/nginx:1"

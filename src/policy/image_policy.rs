@@ -22,12 +22,18 @@ pub(crate) fn read_image_policy(
     let own = keys(spelling);
     let foreign = keys(other(spelling));
     let path = own.policy;
-    let example = format!("{{\"{}\": [{{\"{}\": \"myorg/app:*\", \"{}\": 60}}]}}", own.list, own.name, own.minutes);
+    let example = format!(
+        "{{\"{}\": [{{\"{}\": \"myorg/app:*\", \"{}\": 60}}]}}",
+        own.list, own.name, own.minutes
+    );
     let Value::Object(object) = value else {
         report.error(
             path,
             value.start(),
-            format!("`{path}` is an object such as {example}, not {}", describe(value)),
+            format!(
+                "`{path}` is an object such as {example}, not {}",
+                describe(value)
+            ),
         );
         return Vec::new();
     };
@@ -42,14 +48,20 @@ pub(crate) fn read_image_policy(
             report.error(
                 &child(path, key),
                 prop.name.start(),
-                format!("`{key}` is the {} spelling; inside `{path}` write `{}`", foreign.policy, own.list),
+                format!(
+                    "`{key}` is the {} spelling; inside `{path}` write `{}`",
+                    foreign.policy, own.list
+                ),
             );
             return Vec::new();
         } else {
             report.error(
                 &child(path, key),
                 prop.name.start(),
-                format!("unknown key `{key}` in `{path}`; {}", hint(key, &[own.list])),
+                format!(
+                    "unknown key `{key}` in `{path}`; {}",
+                    hint(key, &[own.list])
+                ),
             );
             misspelt_list |= nearest(key, &[own.list]).is_some();
         }
@@ -62,7 +74,10 @@ pub(crate) fn read_image_policy(
             report.error(
                 path,
                 object.start(),
-                format!("`{path}` has no `{}` list: add one, e.g. {example}", own.list),
+                format!(
+                    "`{path}` has no `{}` list: add one, e.g. {example}",
+                    own.list
+                ),
             );
             Vec::new()
         }
@@ -76,7 +91,11 @@ pub(crate) fn read_image_policy(
             report.error(
                 &list_path,
                 other.start(),
-                format!("`{}` is a list of rules `[{{…}}, …]`, not {}", own.list, describe(other)),
+                format!(
+                    "`{}` is a list of rules `[{{…}}, …]`, not {}",
+                    own.list,
+                    describe(other)
+                ),
             );
             Vec::new()
         }

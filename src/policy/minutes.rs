@@ -161,14 +161,23 @@ mod tests {
             number("1.5").unwrap_err(),
             "`1.5` is not a whole number of minutes: write `1` or `2`"
         );
-        assert!(number("1.0000000000000000001").unwrap_err().contains("not a whole"));
+        assert!(
+            number("1.0000000000000000001")
+                .unwrap_err()
+                .contains("not a whole")
+        );
         assert!(number("25e-1").unwrap_err().contains("write `2` or `3`"));
         assert!(number("1e-400").unwrap_err().contains("write `0` or `1`"));
     }
 
     #[test]
     fn too_large() {
-        for text in ["18446744073709551616", "99999999999999999999999", "1e30", "1e99999999999999999999"] {
+        for text in [
+            "18446744073709551616",
+            "99999999999999999999999",
+            "1e30",
+            "1e99999999999999999999",
+        ] {
             assert!(number(text).unwrap_err().contains("too large"), "{text}");
         }
     }

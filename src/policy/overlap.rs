@@ -30,7 +30,7 @@ pub(crate) fn warn_duplicates_and_shadows(report: &mut Report, rules: &[(Rule, R
                 &site_b.path,
                 site_b.offset,
                 format!(
-                    "duplicate of rule [{}]: same pattern, minutes and agent_downloaded_only; remove one",
+                    "duplicate of rule [{}]: same pattern, minutes and agent-downloaded-only flag; remove one",
                     site_a.index
                 ),
             );
@@ -55,7 +55,7 @@ pub(crate) fn warn_duplicates_and_shadows(report: &mut Report, rules: &[(Rule, R
                 &site_b.path,
                 site_b.offset,
                 format!(
-                    "never decides anything: rule [{}] (`{}`, {} min) matches every image this rule (`{}`, {} min) matches and removes it at least as early",
+                    "shadowed by rule [{}] (`{}`, {} min): it matches every image this rule (`{}`, {} min) matches and removes it at least as early, so this rule never decides anything",
                     site_a.index,
                     rule_a.image_name,
                     rule_a.delete_after_minutes,

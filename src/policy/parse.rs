@@ -86,7 +86,9 @@ fn strict_json() -> ParseOptions {
 /// serde_json's message without its trailing " at line L column C" (we say where).
 fn serde_message(e: &serde_json::Error) -> String {
     let full = e.to_string();
-    let message = full.rfind(" at line ").map_or(full.as_str(), |i| &full[..i]);
+    let message = full
+        .rfind(" at line ")
+        .map_or(full.as_str(), |i| &full[..i]);
     format!("invalid JSON: {message}")
 }
 
@@ -109,7 +111,11 @@ fn read_document(
         }
         [(spelling, policy)] => (*spelling, *policy),
         [first, second, ..] => {
-            let (first, second) = if first.1.start() <= second.1.start() { (first, second) } else { (second, first) };
+            let (first, second) = if first.1.start() <= second.1.start() {
+                (first, second)
+            } else {
+                (second, first)
+            };
             report.error(
                 second.1.name.as_str(),
                 second.1.name.start(),

@@ -28,7 +28,7 @@ impl<'a> LineIndex<'a> {
     }
 
     /// serde_json reports columns in bytes; convert to characters on that line.
-    pub(crate) fn from_serde(&self, line: usize, byte_column: usize) -> (usize, usize) {
+    pub(crate) fn serde_position(&self, line: usize, byte_column: usize) -> (usize, usize) {
         if line == 0 {
             return (1, 1);
         }
@@ -71,6 +71,6 @@ mod tests {
     fn serde_byte_columns_become_character_columns() {
         let index = LineIndex::new("\"éé\" x");
         // byte column 8 is the `x` (1-based), which is character column 6
-        assert_eq!(index.from_serde(1, 8), (1, 6));
+        assert_eq!(index.serde_position(1, 8), (1, 6));
     }
 }

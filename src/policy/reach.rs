@@ -18,7 +18,11 @@ pub(crate) fn warn_reaches_further(pattern: &str) -> Option<String> {
     let prefix = render(&tokens[..star]);
     // One more character glued on: a different repository the star also takes.
     let glued = if before.is_ascii_digit() { '0' } else { 's' };
-    let mut example = format!("{}{glued}{}", example_text(&tokens[..star]), example_text(&tokens[star + 1..]));
+    let mut example = format!(
+        "{}{glued}{}",
+        example_text(&tokens[..star]),
+        example_text(&tokens[star + 1..])
+    );
     if !has_tag_or_digest(&example) {
         example.push_str(":1");
     }
@@ -106,7 +110,16 @@ mod tests {
 
     #[test]
     fn separated_wildcards_and_tags_are_fine() {
-        for p in ["*", "image1:*", "myorg/*", "myorg/app-*", "nginx:1.*", "*:latest", "localhost:5000/*", "a@sha256:1*"] {
+        for p in [
+            "*",
+            "image1:*",
+            "myorg/*",
+            "myorg/app-*",
+            "nginx:1.*",
+            "*:latest",
+            "localhost:5000/*",
+            "a@sha256:1*",
+        ] {
             assert_eq!(warn_reaches_further(p), None, "{p}");
         }
     }

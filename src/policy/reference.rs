@@ -14,7 +14,10 @@ const DIGEST_HEX_LEN: usize = 64;
 pub fn validate_pattern(image_name: &str) -> Result<(), String> {
     let name = image_name;
     if name.trim().is_empty() {
-        return Err("image_name is empty: write a reference such as `nginx:1.25`, or `*` for every image".into());
+        return Err(
+            "image_name is empty: write a reference such as `nginx:1.25`, or `*` for every image"
+                .into(),
+        );
     }
     check_characters(name)?;
     if name.contains("::") && !name.contains('[') {
@@ -31,7 +34,11 @@ pub fn validate_pattern(image_name: &str) -> Result<(), String> {
     if let Some(tag) = tag {
         check_tag(name, tag)?;
     }
-    check_repository(name, repository, tag.map_or(0, |t| t.len() + 1) + digest.map_or(0, |d| d.len() + 1))?;
+    check_repository(
+        name,
+        repository,
+        tag.map_or(0, |t| t.len() + 1) + digest.map_or(0, |d| d.len() + 1),
+    )?;
     if !has_wildcard(name) && tag.is_none() && digest.is_none() {
         return Err(format!(
             "`{name}` has no tag or digest: write `{name}:TAG` for one tag, `{name}@sha256:…` for one digest, or `{name}:*` for every tag"
@@ -57,9 +64,9 @@ fn check_characters(name: &str) -> Result<(), String> {
 fn split_digest(name: &str) -> Result<(&str, Option<&str>), String> {
     match name.split_once('@') {
         None => Ok((name, None)),
-        Some((_, digest)) if digest.contains('@') => {
-            Err(format!("`{name}` has more than one `@`; only one digest can follow the name"))
-        }
+        Some((_, digest)) if digest.contains('@') => Err(format!(
+            "`{name}` has more than one `@`; only one digest can follow the name"
+        )),
         Some(("", _)) => Err(format!(
             "`{name}` has nothing before `@`: write the repository first, e.g. `nginx@sha256:…`"
         )),
@@ -68,9 +75,9 @@ fn split_digest(name: &str) -> Result<(&str, Option<&str>), String> {
 }
 
 fn check_digest(name: &str, digest: &str) -> Result<(), String> {
-    let complete = digest
-        .strip_prefix(DIGEST_PREFIX)
-        .is_some_and(|hex| hex.len() == DIGEST_HEX_LEN && hex.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')));
+    let complete = digest.strip_prefix(DIGEST_PREFIX).is_some_and(|hex| {
+        hex.len() == DIGEST_HEX_LEN && hex.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+    });
     let plausible = has_wildcard(digest)
         && digest
             .chars()
@@ -108,7 +115,9 @@ fn check_tag(name: &str, tag: &str) -> Result<(), String> {
         ));
     }
     if !has_wildcard(tag) && tag.len() > MAX_TAG_LEN {
-        return Err(format!("`{name}`: the tag is longer than {MAX_TAG_LEN} characters"));
+        return Err(format!(
+            "`{name}`: the tag is longer than {MAX_TAG_LEN} characters"
+        ));
     }
     let literal_ok = tag.chars().all(|c| is_tag_char(c) || c == '*' || c == '?');
     let starts_ok = tag
@@ -172,7 +181,8 @@ fn is_host_and_port(domain: &str) -> bool {
         let Some((inside, after)) = rest.split_once(']') else {
             return false;
         };
-        let ipv6_ok = !inside.is_empty() && inside.chars().all(|c| c.is_ascii_hexdigit() || c == ':');
+        let ipv6_ok =
+            !inside.is_empty() && inside.chars().all(|c| c.is_ascii_hexdigit() || c == ':');
         if !ipv6_ok {
             return false;
         }
@@ -199,7 +209,9 @@ fn is_domain_component(c: &str) -> bool {
     !bytes.is_empty()
         && bytes[0].is_ascii_alphanumeric()
         && bytes[bytes.len() - 1].is_ascii_alphanumeric()
-        && bytes.iter().all(|b| b.is_ascii_alphanumeric() || *b == b'-')
+        && bytes
+            .iter()
+            .all(|b| b.is_ascii_alphanumeric() || *b == b'-')
 }
 
 /// `alnum+ (separator alnum+)*` with separator `.`, `_`, `__` or `-+`.
@@ -316,8 +328,19 @@ mod tests {
     #[test]
     fn accepts_wildcards_anywhere() {
         for p in [
-            "*", ".*", "?", "image1.*", "*:latest", "myorg/*", "nginx:*", "*/app:1", "app-*:1",
-            "127.0.0.1:5000/app:*", "repo@sha256:*", "docker.io/library/nginx:*", "a?c:1",
+            "*",
+            ".*",
+            "?",
+            "image1.*",
+            "*:latest",
+            "myorg/*",
+            "nginx:*",
+            "*/app:1",
+            "app-*:1",
+            "127.0.0.1:5000/app:*",
+            "repo@sha256:*",
+            "docker.io/library/nginx:*",
+            "a?c:1",
         ] {
             ok(p);
         }

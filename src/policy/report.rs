@@ -27,7 +27,7 @@ impl<'t> Report<'t> {
 
     /// An error placed by serde_json's own line and (byte) column.
     pub(crate) fn error_at_serde_position(&mut self, line: usize, column: usize, message: String) {
-        let (line, column) = self.lines.from_serde(line, column);
+        let (line, column) = self.lines.serde_position(line, column);
         self.diagnostics.push(Diagnostic {
             severity: Severity::Error,
             path: String::new(),
@@ -49,7 +49,9 @@ impl<'t> Report<'t> {
     }
 
     pub(crate) fn has_errors(&self) -> bool {
-        self.diagnostics.iter().any(|d| d.severity == Severity::Error)
+        self.diagnostics
+            .iter()
+            .any(|d| d.severity == Severity::Error)
     }
 
     /// Everything reported, sorted by position (stable, so order of discovery

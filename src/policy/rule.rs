@@ -88,7 +88,10 @@ pub(crate) fn read_rule(
             report.error(
                 &key_path,
                 prop.name.start(),
-                format!("unknown key `{key}` in a rule; {}", hint(key, &own.rule_keys())),
+                format!(
+                    "unknown key `{key}` in a rule; {}",
+                    hint(key, &own.rule_keys())
+                ),
             );
             // A misspelt key is reported once, not again as "missing".
             spelt_otherwise.extend(nearest(key, &own.rule_keys()));
@@ -145,7 +148,9 @@ fn read_name(report: &mut Report, path: &str, key: &str, value: &Value) -> Optio
             describe(other)
         )),
     };
-    result.map_err(|message| report.error(path, value.start(), message)).ok()
+    result
+        .map_err(|message| report.error(path, value.start(), message))
+        .ok()
 }
 
 fn flag_message(key: &str, value: &Value) -> String {

@@ -22,8 +22,14 @@ fn parse_rfc3339(text: &str) -> Option<i64> {
     let (local, offset_seconds) = split_offset(text)?;
     let time = humantime::parse_rfc3339_weak(local).ok()?;
     let seconds = i64::try_from(time.duration_since(UNIX_EPOCH).ok()?.as_secs()).ok()?;
-    seconds.checked_sub(offset_seconds)
+    // Only times that can be written back (1970 to 9999) are accepted.
+    seconds
+        .checked_sub(offset_seconds)
+        .filter(|s| (0..=LAST_WRITABLE).contains(s))
 }
+
+/// 9999-12-31T23:59:59Z, the last second humantime can format.
+const LAST_WRITABLE: i64 = 253_402_300_799;
 
 /// `2025-01-01T00:00:00+02:00` → (`2025-01-01T00:00:00`, 7200).
 fn split_offset(text: &str) -> Option<(&str, i64)> {
@@ -56,10 +62,13 @@ pub(crate) fn format_start(start: Start) -> String {
     match start {
         Start::Now => "now".to_string(),
         Start::At(seconds) => match u64::try_from(seconds) {
-            Ok(s) => humantime::format_rfc3339_seconds(UNIX_EPOCH + std::time::Duration::from_secs(s))
-                .to_string(),
-            // Before 1970 cannot be parsed back either; write it plainly so it is visible.
-            Err(_) => seconds.to_string(),
+            Ok(s) if seconds <= LAST_WRITABLE => {
+                humantime::format_rfc3339_seconds(UNIX_EPOCH + std::time::Duration::from_secs(s))
+                    .to_string()
+            }
+            // Outside 1970..=9999 humantime cannot write it (its Display would
+            // fail); write the number so it is visible rather than panic.
+            _ => seconds.to_string(),
         },
     }
 }
@@ -92,10 +101,29 @@ mod tests {
 
     #[test]
     fn rejects_other_text() {
-        for bad in ["", "Now", "tomorrow", "2025-13-01T00:00:00Z", "2025-06-01T00:00:00+2"] {
+        for bad in [
+            "",
+            "Now",
+            "tomorrow",
+            "2025-13-01T00:00:00Z",
+            "2025-06-01T00:00:00+2",
+        ] {
             let message = parse_start(bad).unwrap_err();
             assert!(message.contains("RFC 3339"), "{bad}: {message}");
         }
+    }
+
+    #[test]
+    fn rejects_times_that_could_not_be_written_back() {
+        assert!(parse_start("9999-12-31T23:59:59Z").is_ok());
+        assert!(parse_start("9999-12-31T23:59:59-01:00").is_err());
+        assert!(parse_start("1970-01-01T00:00:00+01:00").is_err());
+    }
+
+    #[test]
+    fn format_never_panics_out_of_range() {
+        assert_eq!(format_start(Start::At(-1)), "-1");
+        assert_eq!(format_start(Start::At(i64::MAX)), i64::MAX.to_string());
     }
 
     #[test]

@@ -3,7 +3,13 @@
 /// Levenshtein distance over characters, ignoring case differences and
 /// treating `_` / `-` alike, since those are the usual slips in key names.
 fn distance(a: &str, b: &str) -> usize {
-    let fold = |c: char| if c == '-' { '_' } else { c.to_ascii_lowercase() };
+    let fold = |c: char| {
+        if c == '-' {
+            '_'
+        } else {
+            c.to_ascii_lowercase()
+        }
+    };
     let a: Vec<char> = a.chars().map(fold).collect();
     let b: Vec<char> = b.chars().map(fold).collect();
     let mut previous: Vec<usize> = (0..=b.len()).collect();

@@ -117,8 +117,14 @@ impl Store {
                 entry.result
             ],
         )?;
-        tx.execute("DELETE FROM pending_removals WHERE reference = ?1", [&entry.reference])?;
-        tx.execute("DELETE FROM approvals WHERE reference = ?1", [&entry.reference])?;
+        tx.execute(
+            "DELETE FROM pending_removals WHERE reference = ?1",
+            [&entry.reference],
+        )?;
+        tx.execute(
+            "DELETE FROM approvals WHERE reference = ?1",
+            [&entry.reference],
+        )?;
         tx.commit()?;
         Ok(())
     }
@@ -143,8 +149,10 @@ impl Store {
 impl Store {
     /// Drops a journal entry whose removal never reached the engine.
     pub fn clear_pending(&mut self, reference: &str) -> Result<()> {
-        self.conn
-            .execute("DELETE FROM pending_removals WHERE reference = ?1", [reference])?;
+        self.conn.execute(
+            "DELETE FROM pending_removals WHERE reference = ?1",
+            [reference],
+        )?;
         Ok(())
     }
 

@@ -8,9 +8,9 @@ use std::collections::HashMap;
 
 impl Store {
     pub fn image_records(&self) -> Result<HashMap<String, ImageRecord>> {
-        let mut statement = self
-            .conn
-            .prepare_cached("SELECT id, first_seen, last_used, pulled_at, agent_downloaded FROM images")?;
+        let mut statement = self.conn.prepare_cached(
+            "SELECT id, first_seen, last_used, pulled_at, agent_downloaded FROM images",
+        )?;
         let rows = statement.query_map([], |row| {
             Ok((
                 row.get::<_, String>(0)?,
@@ -45,7 +45,13 @@ impl Store {
                      agent_downloaded = ?5",
             )?;
             for (id, r) in records {
-                upsert.execute(params![id, r.first_seen, r.last_used, r.pulled_at, r.agent_downloaded])?;
+                upsert.execute(params![
+                    id,
+                    r.first_seen,
+                    r.last_used,
+                    r.pulled_at,
+                    r.agent_downloaded
+                ])?;
             }
         }
         tx.commit()?;

@@ -1,5 +1,6 @@
 //! The enforcer lease: only one enforcer acts on a node. The headless service takes precedence
-//! over a console; a holder that stops heart-beating loses the lease when it expires.
+//! over a console; a holder that stops heart-beating loses the lease when it expires, and one on
+//! this host whose process is gone (killed, crashed) loses it at once, so a restart never waits.
 
 use super::Store;
 use crate::model::{Mode, Timestamp};
@@ -31,35 +32,73 @@ pub struct Lease {
     pub expires: Timestamp,
 }
 
+/// Who asks for the lease.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LeaseClaim {
+    /// Unique per enforcer instance.
+    pub holder: String,
+    pub kind: LeaseKind,
+    pub host: String,
+    pub pid: u32,
+}
+
+fn process_alive(pid: u32) -> bool {
+    // SAFETY: signal 0 only checks that the process exists.
+    let result = unsafe { libc::kill(pid as libc::pid_t, 0) };
+    result == 0 || std::io::Error::last_os_error().raw_os_error() == Some(libc::EPERM)
+}
+
 impl Store {
-    /// Takes or renews the lease for `holder`. Returns true when `holder` holds it afterwards.
+    /// Takes or renews the lease for `claim`. Returns true when it holds the lease afterwards.
     pub fn acquire_lease(
         &mut self,
-        holder: &str,
-        kind: LeaseKind,
+        claim: &LeaseClaim,
         mode: Mode,
         now: Timestamp,
         ttl_secs: i64,
     ) -> Result<bool> {
-        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
         let current = tx
-            .query_row("SELECT holder, kind, expires FROM lease WHERE id = 1", [], |row| {
-                Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?, row.get::<_, i64>(2)?))
-            })
+            .query_row(
+                "SELECT holder, kind, expires, host, pid FROM lease WHERE id = 1",
+                [],
+                |row| {
+                    Ok((
+                        row.get::<_, String>(0)?,
+                        row.get::<_, String>(1)?,
+                        row.get::<_, i64>(2)?,
+                        row.get::<_, String>(3)?,
+                        row.get::<_, u32>(4)?,
+                    ))
+                },
+            )
             .optional()?;
         let ours = match &current {
             None => true,
-            Some((current_holder, current_kind, expires)) => {
-                current_holder == holder
+            Some((holder, kind, expires, host, pid)) => {
+                holder == &claim.holder
                     || *expires <= now
-                    || (kind == LeaseKind::Service && current_kind == "console")
+                    || (claim.kind == LeaseKind::Service && kind == "console")
+                    || (host == &claim.host && !process_alive(*pid))
             }
         };
         if ours {
             tx.execute(
-                "INSERT INTO lease (id, holder, kind, mode, heartbeat, expires) VALUES (1, ?1, ?2, ?3, ?4, ?5)
-                 ON CONFLICT(id) DO UPDATE SET holder = ?1, kind = ?2, mode = ?3, heartbeat = ?4, expires = ?5",
-                params![holder, kind.as_str(), mode.as_str(), now, now + ttl_secs],
+                "INSERT INTO lease (id, holder, kind, mode, host, pid, heartbeat, expires)
+                 VALUES (1, ?1, ?2, ?3, ?4, ?5, ?6, ?7)
+                 ON CONFLICT(id) DO UPDATE SET holder = ?1, kind = ?2, mode = ?3, host = ?4, pid = ?5,
+                     heartbeat = ?6, expires = ?7",
+                params![
+                    claim.holder,
+                    claim.kind.as_str(),
+                    mode.as_str(),
+                    claim.host,
+                    claim.pid,
+                    now,
+                    now + ttl_secs
+                ],
             )?;
         }
         tx.commit()?;

@@ -13,7 +13,7 @@ mod schema;
 mod settings;
 
 pub use audit::{AuditEntry, NewAudit, PendingRemoval};
-pub use lease::{Lease, LeaseKind};
+pub use lease::{Lease, LeaseClaim, LeaseKind};
 pub use open::default_path;
 pub use policies::{StoredPolicy, active_rules_of};
 pub use settings::Settings;

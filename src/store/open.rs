@@ -27,7 +27,10 @@ pub(super) fn open_checked(path: &Path) -> Result<Connection> {
     refuse_non_sqlite(path)?;
     if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
         std::fs::create_dir_all(parent).with_context(|| {
-            format!("cannot create the directory {} for the database", parent.display())
+            format!(
+                "cannot create the directory {} for the database",
+                parent.display()
+            )
         })?;
     }
     let conn = Connection::open_with_flags(
@@ -58,7 +61,7 @@ fn refuse_non_sqlite(path: &Path) -> Result<()> {
             return Err(e).with_context(|| format!("cannot read the database {}", path.display()));
         }
     };
-    if read > 0 && &header[..read.min(16)] != &b"SQLite format 3\0"[..read.min(16)] || (read > 0 && read < 16) {
+    if read > 0 && (read < header.len() || &header != b"SQLite format 3\0") {
         bail!(
             "{} is not an imgreaper database (it is not SQLite at all); nothing was changed. \
              Move it away or pass --db with another path",

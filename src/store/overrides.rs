@@ -12,12 +12,16 @@ impl Store {
         for pin in pins.query_map([], |row| row.get::<_, String>(0))? {
             overrides.pins.insert(pin?);
         }
-        let mut postponed = self.conn.prepare_cached("SELECT reference, until FROM postponements")?;
+        let mut postponed = self
+            .conn
+            .prepare_cached("SELECT reference, until FROM postponements")?;
         for row in postponed.query_map([], |row| Ok((row.get::<_, String>(0)?, row.get(1)?)))? {
             let (reference, until) = row?;
             overrides.postponements.insert(reference, until);
         }
-        let mut approvals = self.conn.prepare_cached("SELECT reference FROM approvals")?;
+        let mut approvals = self
+            .conn
+            .prepare_cached("SELECT reference FROM approvals")?;
         for approval in approvals.query_map([], |row| row.get::<_, String>(0))? {
             overrides.approvals.insert(approval?);
         }
@@ -34,7 +38,10 @@ impl Store {
 
     /// Unpins a reference; returns false when it was not pinned.
     pub fn unpin(&mut self, reference: &str) -> Result<bool> {
-        Ok(self.conn.execute("DELETE FROM pins WHERE reference = ?1", [reference])? > 0)
+        Ok(self
+            .conn
+            .execute("DELETE FROM pins WHERE reference = ?1", [reference])?
+            > 0)
     }
 
     pub fn postpone(&mut self, reference: &str, until: Timestamp, actor: &str) -> Result<()> {
@@ -59,7 +66,10 @@ impl Store {
     pub fn forget_reference(&mut self, reference: &str) -> Result<()> {
         let tx = self.conn.transaction()?;
         tx.execute("DELETE FROM approvals WHERE reference = ?1", [reference])?;
-        tx.execute("DELETE FROM postponements WHERE reference = ?1", [reference])?;
+        tx.execute(
+            "DELETE FROM postponements WHERE reference = ?1",
+            [reference],
+        )?;
         tx.commit()?;
         Ok(())
     }

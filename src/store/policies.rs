@@ -35,14 +35,27 @@ fn spelling_name(spelling: Spelling) -> &'static str {
 
 impl Store {
     /// Saves (or replaces, keeping its place in the order) a policy under `name`.
-    pub fn save_policy(&mut self, name: &str, document: &PolicyDocument, now: Timestamp) -> Result<()> {
+    pub fn save_policy(
+        &mut self,
+        name: &str,
+        document: &PolicyDocument,
+        now: Timestamp,
+    ) -> Result<()> {
         let tx = self.conn.transaction()?;
         let position: i64 = match tx
-            .query_row("SELECT position FROM policies WHERE name = ?1", [name], |r| r.get(0))
+            .query_row(
+                "SELECT position FROM policies WHERE name = ?1",
+                [name],
+                |r| r.get(0),
+            )
             .optional()?
         {
             Some(position) => position,
-            None => tx.query_row("SELECT coalesce(max(position), 0) + 1 FROM policies", [], |r| r.get(0))?,
+            None => tx.query_row(
+                "SELECT coalesce(max(position), 0) + 1 FROM policies",
+                [],
+                |r| r.get(0),
+            )?,
         };
         let start = match document.start {
             Some(Start::At(at)) => Some(at),
@@ -76,12 +89,16 @@ impl Store {
                 ],
             )?;
         }
-        tx.commit().with_context(|| format!("cannot save policy {name}"))
+        tx.commit()
+            .with_context(|| format!("cannot save policy {name}"))
     }
 
     /// Deletes a saved policy; returns whether it existed.
     pub fn delete_policy(&mut self, name: &str) -> Result<bool> {
-        Ok(self.conn.execute("DELETE FROM policies WHERE name = ?1", [name])? > 0)
+        Ok(self
+            .conn
+            .execute("DELETE FROM policies WHERE name = ?1", [name])?
+            > 0)
     }
 
     /// Every saved policy, in the order it was first saved.
@@ -113,7 +130,11 @@ impl Store {
                 rules: self.rules_of(&name)?,
                 enabled,
                 start: start.map(Start::At),
-                spelling: if spelling == "anax" { Spelling::Anax } else { Spelling::Seed },
+                spelling: if spelling == "anax" {
+                    Spelling::Anax
+                } else {
+                    Spelling::Seed
+                },
                 extra,
             };
             policies.push(StoredPolicy {
@@ -158,11 +179,15 @@ pub fn active_rules_of(policies: &[StoredPolicy], now: Timestamp) -> Vec<Sourced
         .iter()
         .filter(|p| p.applies_at(now))
         .flat_map(|p| {
-            p.document.rules.iter().enumerate().map(|(index, rule)| SourcedRule {
-                policy: p.name.clone(),
-                index,
-                rule: RuleView::from(rule),
-            })
+            p.document
+                .rules
+                .iter()
+                .enumerate()
+                .map(|(index, rule)| SourcedRule {
+                    policy: p.name.clone(),
+                    index,
+                    rule: RuleView::from(rule),
+                })
         })
         .collect()
 }

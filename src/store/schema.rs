@@ -52,6 +52,8 @@ const MIGRATIONS: &[&str] = &[
         holder    TEXT NOT NULL,
         kind      TEXT NOT NULL,
         mode      TEXT NOT NULL,
+        host      TEXT NOT NULL,           -- with pid: a dead holder on this host is taken over
+        pid       INTEGER NOT NULL,
         heartbeat INTEGER NOT NULL,
         expires   INTEGER NOT NULL
     );
@@ -83,7 +85,8 @@ const MIGRATIONS: &[&str] = &[
 ];
 
 pub(super) fn migrate(conn: &mut Connection) -> Result<()> {
-    let version: usize = conn.query_row("PRAGMA user_version", [], |row| row.get::<_, i64>(0))? as usize;
+    let version: usize =
+        conn.query_row("PRAGMA user_version", [], |row| row.get::<_, i64>(0))? as usize;
     if version > MIGRATIONS.len() {
         bail!(
             "the database was written by a newer imgreaper (schema {version}, this one knows {}); \

@@ -29,7 +29,9 @@ impl Store {
     fn setting(&self, key: &str) -> Result<Option<String>> {
         Ok(self
             .conn
-            .query_row("SELECT value FROM settings WHERE key = ?1", [key], |row| row.get(0))
+            .query_row("SELECT value FROM settings WHERE key = ?1", [key], |row| {
+                row.get(0)
+            })
             .optional()?)
     }
 
@@ -53,7 +55,9 @@ impl Store {
             }
         };
         let mode = match self.setting("mode")? {
-            Some(text) => Mode::parse(&text).ok_or_else(|| anyhow!("setting mode holds unknown {text:?}"))?,
+            Some(text) => {
+                Mode::parse(&text).ok_or_else(|| anyhow!("setting mode holds unknown {text:?}"))?
+            }
             None => defaults.mode,
         };
         Ok(Settings {
@@ -66,7 +70,10 @@ impl Store {
 
     pub fn save_settings(&mut self, settings: &Settings) -> Result<()> {
         self.set_setting("mode", settings.mode.as_str())?;
-        self.set_setting("startup_delay_secs", &settings.startup_delay_secs.to_string())?;
+        self.set_setting(
+            "startup_delay_secs",
+            &settings.startup_delay_secs.to_string(),
+        )?;
         self.set_setting("min_age_secs", &settings.min_age_secs.to_string())?;
         self.set_setting("interval_secs", &settings.interval_secs.to_string())
     }
@@ -75,7 +82,9 @@ impl Store {
 impl Store {
     /// When the enforcer that holds the lease started (for the start-up delay guard).
     pub fn enforcer_started(&self) -> Result<Option<i64>> {
-        Ok(self.setting("enforcer_started")?.and_then(|t| t.parse().ok()))
+        Ok(self
+            .setting("enforcer_started")?
+            .and_then(|t| t.parse().ok()))
     }
 
     pub fn set_enforcer_started(&mut self, at: i64) -> Result<()> {
