@@ -19,7 +19,11 @@ fn find<'a>(rows: &'a [serde_json::Value], reference: &str) -> &'a serde_json::V
 #[test]
 fn images_json_reports_size_use_rules_and_deadline() {
     let sandbox = Sandbox::new("images");
-    let (a1, a2, b1) = (sandbox.repo("a:1"), sandbox.repo("a:2"), sandbox.repo("b:1"));
+    let (a1, a2, b1) = (
+        sandbox.repo("a:1"),
+        sandbox.repo("a:2"),
+        sandbox.repo("b:1"),
+    );
     let a1_id = import(&a1);
     import(&a2);
     import(&b1);
@@ -40,17 +44,25 @@ fn images_json_reports_size_use_rules_and_deadline() {
     assert_eq!(rows.len(), 4, "{rows:#?}");
 
     let a1_row = find(&rows, &a1);
-    let inspect_size: u64 = docker(&["image", "inspect", "--format", "{{.Size}}", &a1]).parse().unwrap();
+    let inspect_size: u64 = docker(&["image", "inspect", "--format", "{{.Size}}", &a1])
+        .parse()
+        .unwrap();
     assert_eq!(a1_row["size"], inspect_size);
     assert_eq!(a1_row["image_id"], a1_id);
     assert_eq!(a1_row["state"], "scheduled");
     assert_eq!(a1_row["winning_rule"]["delete_after_minutes"], 30);
     assert_eq!(a1_row["matching_rules"].as_array().unwrap().len(), 2);
-    assert_eq!(a1_row["removes_image"], false, "a1 shares its image with the alias tag");
+    assert_eq!(
+        a1_row["removes_image"], false,
+        "a1 shares its image with the alias tag"
+    );
     // Never used: the clock counts from when imgreaper first saw it.
     let first_seen = humantime::parse_rfc3339(a1_row["first_seen"].as_str().unwrap()).unwrap();
     let deadline = humantime::parse_rfc3339(a1_row["deadline"].as_str().unwrap()).unwrap();
-    assert_eq!(deadline.duration_since(first_seen).unwrap().as_secs(), 30 * 60);
+    assert_eq!(
+        deadline.duration_since(first_seen).unwrap().as_secs(),
+        30 * 60
+    );
 
     let alias_row = find(&rows, &alias);
     assert_eq!(alias_row["winning_rule"]["delete_after_minutes"], 90);
@@ -72,7 +84,10 @@ fn only_agent_downloaded_rules_leave_an_image_spared() {
     let sandbox = Sandbox::new("spared");
     let reference = sandbox.repo("old:1");
     import(&reference);
-    let rules = format!(r#"{{ "image_name": "{}/*", "delete_after_minutes": 1 }}"#, sandbox.prefix);
+    let rules = format!(
+        r#"{{ "image_name": "{}/*", "delete_after_minutes": 1 }}"#,
+        sandbox.prefix
+    );
     let file = sandbox.write("p.json", &policy(&rules));
     sandbox.ok(&["policy", "apply", file.to_str().unwrap()]);
     let rows = sandbox.images_json();
@@ -93,7 +108,8 @@ fn remove_of_an_image_in_use_fails_names_the_container_and_keeps_the_image() {
     assert!(stderr.contains(&container), "{stderr}");
     assert!(exists(&reference));
 
-    let log: Vec<serde_json::Value> = serde_json::from_str(&sandbox.ok(&["log", "--json"])).unwrap();
+    let log: Vec<serde_json::Value> =
+        serde_json::from_str(&sandbox.ok(&["log", "--json"])).unwrap();
     assert_eq!(log[0]["action"], "refused");
     assert!(log[0]["result"].as_str().unwrap().contains(&container));
 }
@@ -101,7 +117,11 @@ fn remove_of_an_image_in_use_fails_names_the_container_and_keeps_the_image() {
 #[test]
 fn remove_frees_an_unused_image_and_untags_a_shared_one() {
     let sandbox = Sandbox::new("remove");
-    let (lone, first, second) = (sandbox.repo("lone:1"), sandbox.repo("pair:1"), sandbox.repo("pair:2"));
+    let (lone, first, second) = (
+        sandbox.repo("lone:1"),
+        sandbox.repo("pair:1"),
+        sandbox.repo("pair:2"),
+    );
     let lone_id = import(&lone);
     import(&first);
     docker(&["tag", &first, &second]);
@@ -112,12 +132,19 @@ fn remove_frees_an_unused_image_and_untags_a_shared_one() {
     assert!(!exists(&lone) && !exists(&lone_id));
     assert!(!exists(&first) && exists(&second));
 
-    let log: Vec<serde_json::Value> = serde_json::from_str(&sandbox.ok(&["log", "--json"])).unwrap();
-    let removed = log.iter().find(|e| e["reference"] == lone.as_str()).unwrap();
+    let log: Vec<serde_json::Value> =
+        serde_json::from_str(&sandbox.ok(&["log", "--json"])).unwrap();
+    let removed = log
+        .iter()
+        .find(|e| e["reference"] == lone.as_str())
+        .unwrap();
     assert_eq!(removed["action"], "remove");
     assert!(removed["bytes_freed"].as_u64().unwrap() > 1_000_000);
     assert!(!removed["actor"].as_str().unwrap().is_empty());
-    let untagged = log.iter().find(|e| e["reference"] == first.as_str()).unwrap();
+    let untagged = log
+        .iter()
+        .find(|e| e["reference"] == first.as_str())
+        .unwrap();
     assert_eq!(untagged["action"], "untag");
     assert_eq!(untagged["bytes_freed"], 0);
 }
@@ -130,7 +157,10 @@ fn remove_resolves_every_name_before_touching_any() {
     let output = sandbox.imgreaper(&["remove", &reference, &sandbox.repo("nope:1")]);
     assert_eq!(output.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&output.stderr).contains("no local image is named"));
-    assert!(exists(&reference), "a typo in one name must not remove the others");
+    assert!(
+        exists(&reference),
+        "a typo in one name must not remove the others"
+    );
 }
 
 #[test]
@@ -144,9 +174,17 @@ fn the_ssh_client_address_is_recorded_as_part_of_the_actor() {
         .output()
         .unwrap();
     assert!(output.status.success());
-    let log: Vec<serde_json::Value> = serde_json::from_str(&sandbox.ok(&["log", "--json"])).unwrap();
+    let log: Vec<serde_json::Value> =
+        serde_json::from_str(&sandbox.ok(&["log", "--json"])).unwrap();
     assert_eq!(log[0]["action"], "pin");
-    assert!(log[0]["actor"].as_str().unwrap().ends_with("from 192.0.2.7"), "{}", log[0]);
+    assert!(
+        log[0]["actor"]
+            .as_str()
+            .unwrap()
+            .ends_with("from 192.0.2.7"),
+        "{}",
+        log[0]
+    );
 }
 
 #[test]
@@ -170,7 +208,10 @@ fn pin_and_postpone_change_the_state() {
     let later = find(&rows, &postponed);
     assert_eq!(later["state"], "postponed");
     let until = humantime::parse_rfc3339(later["postponed_until"].as_str().unwrap()).unwrap();
-    let left = until.duration_since(std::time::SystemTime::now()).unwrap().as_secs();
+    let left = until
+        .duration_since(std::time::SystemTime::now())
+        .unwrap()
+        .as_secs();
     assert!((3 * 3600 - 120..=3 * 3600).contains(&left), "{left}");
     assert_eq!(later["deadline"], later["postponed_until"]);
 
@@ -189,12 +230,22 @@ fn an_invalid_policy_exits_2_with_every_error_positioned_and_saves_nothing() {
         let output = sandbox.imgreaper(&["policy", command, file.to_str().unwrap()]);
         assert_eq!(output.status.code(), Some(2), "policy {command}");
         let stderr = String::from_utf8_lossy(&output.stderr);
-        assert!(stderr.contains("image_policy.removal[0].image_name"), "{stderr}");
-        assert!(stderr.contains("image_policy.removal[1].delete_after_minutes"), "{stderr}");
+        assert!(
+            stderr.contains("image_policy.removal[0].image_name"),
+            "{stderr}"
+        );
+        assert!(
+            stderr.contains("image_policy.removal[1].delete_after_minutes"),
+            "{stderr}"
+        );
         assert!(stderr.contains(":2:"), "line numbers are given: {stderr}");
         assert!(stderr.contains("image1:TAG"), "{stderr}");
     }
-    assert_eq!(sandbox.ok(&["policy", "list"]).lines().count(), 1, "only the header");
+    assert_eq!(
+        sandbox.ok(&["policy", "list"]).lines().count(),
+        1,
+        "only the header"
+    );
 }
 
 #[test]
@@ -206,12 +257,21 @@ fn export_round_trips_an_nmp_in_both_spellings() {
              "agentImagePolicy": { "imageRemovalPolicies": [ { "imageId": "myorg/app:*", "deleteAfterMinutes": 45, "agentDownloadedOnly": false } ] } }"#,
     );
     sandbox.ok(&["policy", "apply", file.to_str().unwrap(), "--name", "edge"]);
-    let anax: serde_json::Value = serde_json::from_str(&sandbox.ok(&["policy", "export", "edge", "--format", "anax"])).unwrap();
+    let anax: serde_json::Value =
+        serde_json::from_str(&sandbox.ok(&["policy", "export", "edge", "--format", "anax"]))
+            .unwrap();
     assert_eq!(anax["constraints"][0], "purpose == edge");
     assert_eq!(anax["properties"][0]["value"], 1);
-    assert_eq!(anax["agentImagePolicy"]["imageRemovalPolicies"][0]["deleteAfterMinutes"], 45);
-    let seed: serde_json::Value = serde_json::from_str(&sandbox.ok(&["policy", "export", "edge"])).unwrap();
-    assert_eq!(seed["image_policy"]["removal"][0]["image_name"], "myorg/app:*");
+    assert_eq!(
+        anax["agentImagePolicy"]["imageRemovalPolicies"][0]["deleteAfterMinutes"],
+        45
+    );
+    let seed: serde_json::Value =
+        serde_json::from_str(&sandbox.ok(&["policy", "export", "edge"])).unwrap();
+    assert_eq!(
+        seed["image_policy"]["removal"][0]["image_name"],
+        "myorg/app:*"
+    );
     assert_eq!(seed["label"], "edge");
     assert!(seed.get("agentImagePolicy").is_none());
 }
@@ -227,11 +287,20 @@ fn preview_shows_matches_without_saving() {
     );
     let file = sandbox.write("try.json", &policy(&rules));
     let out: serde_json::Value =
-        serde_json::from_str(&sandbox.ok(&["policy", "preview", file.to_str().unwrap(), "--json"])).unwrap();
+        serde_json::from_str(&sandbox.ok(&["policy", "preview", file.to_str().unwrap(), "--json"]))
+            .unwrap();
     let references = out["references"].as_array().unwrap();
-    assert!(references.iter().any(|r| r["reference"] == reference.as_str() && r["state"] == "scheduled"));
+    assert!(
+        references
+            .iter()
+            .any(|r| r["reference"] == reference.as_str() && r["state"] == "scheduled")
+    );
     assert!(out["summary"]["newly_scheduled"].as_u64().unwrap() >= 1);
-    assert_eq!(find(&sandbox.images_json(), &reference)["state"], "no_rule", "preview saved nothing");
+    assert_eq!(
+        find(&sandbox.images_json(), &reference)["state"],
+        "no_rule",
+        "preview saved nothing"
+    );
 }
 
 #[test]
@@ -242,12 +311,17 @@ fn a_foreign_or_corrupt_database_is_refused_and_left_untouched() {
     let output = sandbox.imgreaper(&["policy", "list"]);
     assert_eq!(output.status.code(), Some(1));
     let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(stderr.contains("not an imgreaper database") && stderr.contains("nothing was changed"), "{stderr}");
+    assert!(
+        stderr.contains("not an imgreaper database") && stderr.contains("nothing was changed"),
+        "{stderr}"
+    );
     assert_eq!(std::fs::read(sandbox.db()).unwrap(), garbage);
 
     std::fs::remove_file(sandbox.db()).unwrap();
     let foreign = rusqlite::Connection::open(sandbox.db()).unwrap();
-    foreign.execute_batch("CREATE TABLE invoices (id INTEGER); INSERT INTO invoices VALUES (1);").unwrap();
+    foreign
+        .execute_batch("CREATE TABLE invoices (id INTEGER); INSERT INTO invoices VALUES (1);")
+        .unwrap();
     drop(foreign);
     let before = std::fs::read(sandbox.db()).unwrap();
     let output = sandbox.imgreaper(&["log"]);
@@ -277,5 +351,8 @@ fn an_unreachable_engine_names_the_socket_and_the_fix() {
     assert_eq!(output.status.code(), Some(1));
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("/nonexistent/docker.sock"), "{stderr}");
-    assert!(stderr.contains("start the engine") || stderr.contains("--host"), "{stderr}");
+    assert!(
+        stderr.contains("start the engine") || stderr.contains("--host"),
+        "{stderr}"
+    );
 }

@@ -52,7 +52,9 @@ pub fn docker_output(args: &[&str]) -> Output {
 
 /// Whether the engine still has something by this name or ID.
 pub fn exists(reference: &str) -> bool {
-    docker_output(&["image", "inspect", reference]).status.success()
+    docker_output(&["image", "inspect", reference])
+        .status
+        .success()
 }
 
 /// A name prefix unique to one test run, so parallel tests never touch each other's images.
@@ -126,9 +128,14 @@ impl Sandbox {
     /// `images --json`, only this test's references.
     pub fn images_json(&self) -> Vec<serde_json::Value> {
         let text = self.ok(&["images", "--json"]);
-        let all: Vec<serde_json::Value> = serde_json::from_str(&text).expect("images --json is JSON");
+        let all: Vec<serde_json::Value> =
+            serde_json::from_str(&text).expect("images --json is JSON");
         all.into_iter()
-            .filter(|r| r["reference"].as_str().is_some_and(|s| s.starts_with(&self.prefix)))
+            .filter(|r| {
+                r["reference"]
+                    .as_str()
+                    .is_some_and(|s| s.starts_with(&self.prefix))
+            })
             .collect()
     }
 }
@@ -136,7 +143,12 @@ impl Sandbox {
 impl Drop for Sandbox {
     /// Removes this test's containers and images, even when the test failed.
     fn drop(&mut self) {
-        let containers = docker_output(&["ps", "-aq", "--filter", &format!("name={}", self.prefix.replace('/', "-"))]);
+        let containers = docker_output(&[
+            "ps",
+            "-aq",
+            "--filter",
+            &format!("name={}", self.prefix.replace('/', "-")),
+        ]);
         for id in String::from_utf8_lossy(&containers.stdout).split_whitespace() {
             let _ = docker_output(&["rm", "-f", id]);
         }
