@@ -464,7 +464,7 @@ fn every_error_is_reported_with_its_line_and_column() {
     assert!(
         all[0]
             .to_string()
-            .starts_with("5:22 image_policy.removal[0].image_name: error: `image1`"),
+            .starts_with("5:22: image_policy.removal[0].image_name: error: `image1`"),
         "{}",
         all[0]
     );

@@ -45,7 +45,7 @@ impl Diagnostic {
 }
 
 impl fmt::Display for Diagnostic {
-    /// One line, compiler style: `3:7 image_policy.removal[0].image_name: error: …`.
+    /// One line, compiler style (editors jump to `FILE:3:7:`): `3:7: image_policy.removal[0].image_name: error: …`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         if self.path.is_empty() {
             write!(
@@ -56,7 +56,7 @@ impl fmt::Display for Diagnostic {
         } else {
             write!(
                 f,
-                "{}:{} {}: {}: {}",
+                "{}:{}: {}: {}: {}",
                 self.line, self.column, self.path, self.severity, self.message
             )
         }
@@ -81,7 +81,7 @@ mod tests {
     fn display_is_one_line_with_position_path_and_severity() {
         assert_eq!(
             diag("image_policy.removal[0].image_name").to_string(),
-            "3:7 image_policy.removal[0].image_name: error: `image1` has no tag"
+            "3:7: image_policy.removal[0].image_name: error: `image1` has no tag"
         );
     }
 
