@@ -32,8 +32,12 @@ impl Snapshot {
         store: &mut Store,
         now: Timestamp,
     ) -> Result<Snapshot> {
-        let records = reconcile(&store.image_records()?, &inventory, now);
-        store.replace_image_records(&records)?;
+        let previous = store.image_records()?;
+        let records = reconcile(&previous, &inventory, now);
+        // Write only real changes: every write wakes the other processes watching the database.
+        if records != previous {
+            store.replace_image_records(&records)?;
+        }
         let policies = store.policies()?;
         let settings = store.settings()?;
         let enforcer_started = store.enforcer_started()?.unwrap_or(now);

@@ -44,6 +44,7 @@ impl Enforcer {
             }
         }
         self.store.expire_postponements(now)?;
+        self.store.prune_audit(crate::store::AUDIT_KEEP)?;
         let snapshot = Snapshot::from_inventory(inventory, &mut self.store, now)?;
         report.images = snapshot.inventory.images.len();
         report.references = snapshot.rows.len();

@@ -165,3 +165,29 @@ impl Store {
         )?)
     }
 }
+
+/// How many audit entries are kept: months of activity on a busy device, a few MB on disk.
+pub const AUDIT_KEEP: i64 = 100_000;
+
+impl Store {
+    /// Drops the oldest entries beyond `keep`, so the log cannot fill the disk it is meant to free.
+    pub fn prune_audit(&mut self, keep: i64) -> Result<usize> {
+        let newest: Option<i64> = self
+            .conn
+            .query_row("SELECT max(id) FROM audit", [], |row| row.get(0))?;
+        let Some(cutoff) = newest.map(|id| id - keep).filter(|&c| c > 0) else {
+            return Ok(0);
+        };
+        let stale: bool = self.conn.query_row(
+            "SELECT EXISTS (SELECT 1 FROM audit WHERE id <= ?1)",
+            [cutoff],
+            |row| row.get(0),
+        )?;
+        if !stale {
+            return Ok(0);
+        }
+        Ok(self
+            .conn
+            .execute("DELETE FROM audit WHERE id <= ?1", [cutoff])?)
+    }
+}

@@ -12,7 +12,7 @@ mod policies;
 mod schema;
 mod settings;
 
-pub use audit::{AuditEntry, NewAudit, PendingRemoval};
+pub use audit::{AUDIT_KEEP, AuditEntry, NewAudit, PendingRemoval};
 pub use lease::{Lease, LeaseClaim, LeaseKind};
 pub use open::default_path;
 pub use policies::{StoredPolicy, active_rules_of};
