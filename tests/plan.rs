@@ -58,10 +58,20 @@ struct Case {
 }
 
 impl Case {
-    fn new(images: Vec<Image>, rules: Vec<SourcedRule>, last_used: i64, agent_downloaded: bool) -> Case {
+    fn new(
+        images: Vec<Image>,
+        rules: Vec<SourcedRule>,
+        last_used: i64,
+        agent_downloaded: bool,
+    ) -> Case {
         let records = images
             .iter()
-            .map(|i| (i.id.clone(), record(if i.in_use() { 0 } else { last_used }, agent_downloaded)))
+            .map(|i| {
+                (
+                    i.id.clone(),
+                    record(if i.in_use() { 0 } else { last_used }, agent_downloaded),
+                )
+            })
             .collect();
         Case {
             inventory: Inventory { images },
@@ -90,7 +100,11 @@ impl Case {
 fn the_most_aggressive_applicable_rule_wins_and_ties_go_to_the_first() {
     let case = Case::new(
         vec![image("i1", &["myorg/image1:0.0.1"], false)],
-        vec![rule("*", 60, false), rule("myorg/image1:0.0.1", 30, false), rule("myorg/*", 30, false)],
+        vec![
+            rule("*", 60, false),
+            rule("myorg/image1:0.0.1", 30, false),
+            rule("myorg/*", 30, false),
+        ],
         NOW - 100,
         false,
     );
@@ -104,11 +118,21 @@ fn the_most_aggressive_applicable_rule_wins_and_ties_go_to_the_first() {
 #[test]
 fn agent_downloaded_only_rules_apply_only_to_agent_downloaded_images() {
     let rules = vec![rule("app:*", 5, true), rule("*", 120, false)];
-    let pulled = Case::new(vec![image("i1", &["app:1"], false)], rules.clone(), NOW, true);
+    let pulled = Case::new(
+        vec![image("i1", &["app:1"], false)],
+        rules.clone(),
+        NOW,
+        true,
+    );
     assert_eq!(pulled.plan(NOW)[0].deadline, Some(NOW + 5 * 60));
     let present = Case::new(vec![image("i1", &["app:1"], false)], rules, NOW, false);
     assert_eq!(present.plan(NOW)[0].deadline, Some(NOW + 120 * 60));
-    let only_agent = Case::new(vec![image("i1", &["app:1"], false)], vec![rule("app:*", 5, true)], NOW, false);
+    let only_agent = Case::new(
+        vec![image("i1", &["app:1"], false)],
+        vec![rule("app:*", 5, true)],
+        NOW,
+        false,
+    );
     let row = &only_agent.plan(NOW)[0];
     assert_eq!(row.state, RefState::Spared);
     assert_eq!(row.deadline, None);
@@ -135,20 +159,39 @@ fn in_use_pinned_and_unmatched_references_have_no_deadline() {
 
 #[test]
 fn a_postponement_moves_the_deadline_to_the_later_of_the_two() {
-    let mut case = Case::new(vec![image("i", &["a:1", "a:2"], false)], vec![rule("a:*", 10, false)], NOW, false);
-    case.overrides.postponements.insert("a:1".into(), NOW + 3600);
+    let mut case = Case::new(
+        vec![image("i", &["a:1", "a:2"], false)],
+        vec![rule("a:*", 10, false)],
+        NOW,
+        false,
+    );
+    case.overrides
+        .postponements
+        .insert("a:1".into(), NOW + 3600);
     case.overrides.postponements.insert("a:2".into(), NOW + 60);
     let rows = case.plan(NOW);
     assert_eq!(rows[0].state, RefState::Postponed { until: NOW + 3600 });
     assert_eq!(rows[0].deadline, Some(NOW + 3600));
-    assert_eq!(rows[1].state, RefState::Scheduled, "an earlier postponement changes nothing");
+    assert_eq!(
+        rows[1].state,
+        RefState::Scheduled,
+        "an earlier postponement changes nothing"
+    );
     assert_eq!(rows[1].deadline, Some(NOW + 600));
-    assert!(!rows[0].removes_image, "two names: removing one only untags");
+    assert!(
+        !rows[0].removes_image,
+        "two names: removing one only untags"
+    );
 }
 
 #[test]
 fn guards_hold_removals_after_start_up_and_for_young_images() {
-    let mut case = Case::new(vec![image("i", &["a:1"], false)], vec![rule("*", 0, false)], NOW - 7200, false);
+    let mut case = Case::new(
+        vec![image("i", &["a:1"], false)],
+        vec![rule("*", 0, false)],
+        NOW - 7200,
+        false,
+    );
     case.guards = Guards {
         enforcer_started: NOW - 60,
         startup_delay_secs: 300,
@@ -164,7 +207,12 @@ fn guards_hold_removals_after_start_up_and_for_young_images() {
 
 #[test]
 fn due_references_await_approval_in_approve_mode_until_approved() {
-    let mut case = Case::new(vec![image("i", &["a:1"], false)], vec![rule("*", 0, false)], NOW - 60, false);
+    let mut case = Case::new(
+        vec![image("i", &["a:1"], false)],
+        vec![rule("*", 0, false)],
+        NOW - 60,
+        false,
+    );
     case.mode = Mode::Approve;
     assert_eq!(case.plan(NOW)[0].state, RefState::AwaitingApproval);
     case.overrides.approvals.insert("a:1".into());
@@ -175,7 +223,11 @@ fn due_references_await_approval_in_approve_mode_until_approved() {
 fn dangling_images_are_matched_only_by_the_bare_star() {
     let case = Case::new(
         vec![image("sha256:dead", &[], false)],
-        vec![rule("*:*", 1, false), rule("*", 7, false), rule("?*", 1, false)],
+        vec![
+            rule("*:*", 1, false),
+            rule("*", 7, false),
+            rule("?*", 1, false),
+        ],
         NOW,
         false,
     );
@@ -199,7 +251,12 @@ fn fully_qualified_and_short_forms_both_match() {
 
 #[test]
 fn huge_minutes_saturate_instead_of_overflowing() {
-    let case = Case::new(vec![image("i", &["a:1"], false)], vec![rule("*", u64::MAX, false)], NOW, false);
+    let case = Case::new(
+        vec![image("i", &["a:1"], false)],
+        vec![rule("*", u64::MAX, false)],
+        NOW,
+        false,
+    );
     assert_eq!(case.plan(NOW)[0].deadline, Some(i64::MAX));
     assert_eq!(case.plan(NOW)[0].state, RefState::Scheduled);
 }
@@ -208,7 +265,9 @@ fn huge_minutes_saturate_instead_of_overflowing() {
 fn glob(pattern: &[u8], name: &[u8]) -> bool {
     match (pattern.first(), name.first()) {
         (None, None) => true,
-        (Some(b'*'), _) => glob(&pattern[1..], name) || (!name.is_empty() && glob(pattern, &name[1..])),
+        (Some(b'*'), _) => {
+            glob(&pattern[1..], name) || (!name.is_empty() && glob(pattern, &name[1..]))
+        }
         (Some(b'?'), Some(_)) => glob(&pattern[1..], &name[1..]),
         (Some(p), Some(n)) if p == n => glob(&pattern[1..], &name[1..]),
         _ => false,
@@ -217,7 +276,9 @@ fn glob(pattern: &[u8], name: &[u8]) -> bool {
 
 fn qualified(reference: &str) -> String {
     let first = reference.split('/').next().unwrap();
-    if reference.contains('/') && (first.contains('.') || first.contains(':') || first == "localhost") {
+    if reference.contains('/')
+        && (first.contains('.') || first.contains(':') || first == "localhost")
+    {
         reference.to_string()
     } else if reference.contains('/') {
         format!("docker.io/{reference}")
@@ -237,8 +298,18 @@ fn reference_strategy() -> impl Strategy<Value = String> {
 
 fn pattern_strategy() -> impl Strategy<Value = String> {
     prop::sample::select(vec![
-        "*", "app:*", "app?:*", "myorg/*", "*:latest", "*/app:1", "web:1.2", "docker.io/library/db:*",
-        "127.0.0.1:5000/*", "myorg/app1:?", "*app*", "docker.io/myorg/web:*",
+        "*",
+        "app:*",
+        "app?:*",
+        "myorg/*",
+        "*:latest",
+        "*/app:1",
+        "web:1.2",
+        "docker.io/library/db:*",
+        "127.0.0.1:5000/*",
+        "myorg/app1:?",
+        "*app*",
+        "docker.io/myorg/web:*",
     ])
     .prop_map(str::to_string)
 }
