@@ -1,8 +1,124 @@
-//! The interactive console.
+//! The interactive console (DESIGN.md §8).
+//!
+//! One task owns the terminal and the `App` state; background tasks (loader, enforcer, actions)
+//! talk to it over bounded channels. `App::update` is pure; `view::draw` cannot change state; the
+//! loop draws only when an update says something visible changed.
+
+pub mod app;
+pub mod keys;
+pub mod msg;
+mod tasks;
+mod terminal;
+pub mod text;
+pub mod theme;
+pub mod view;
 
 use crate::cli::{ConsoleArgs, Context};
+use app::App;
+use crossterm::event::{Event, EventStream};
+use futures_util::StreamExt;
+use msg::{Command, Msg};
+use std::io::IsTerminal;
 use std::process::ExitCode;
+use std::time::Duration;
+use tokio::signal::unix::{SignalKind, signal};
+use tokio::sync::{mpsc, watch};
 
-pub async fn run(_context: Context, _args: ConsoleArgs) -> anyhow::Result<ExitCode> {
-    anyhow::bail!("the console is not built yet; use the subcommands (imgreaper --help)")
+pub async fn run(context: Context, args: ConsoleArgs) -> anyhow::Result<ExitCode> {
+    let theme = theme::load(args.theme.as_deref())?;
+    if !std::io::stdout().is_terminal() {
+        anyhow::bail!(
+            "the console needs a terminal; for scripts use the subcommands (imgreaper --help)"
+        );
+    }
+    // Open the database once up front so a bad --db fails before the screen is taken over.
+    drop(context.store()?);
+
+    let (to_ui, mut from_tasks) = mpsc::channel::<Msg>(64);
+    let (reload_tx, reload_rx) = mpsc::channel::<()>(4);
+    let (command_tx, command_rx) = mpsc::channel::<Command>(16);
+    let (stop_tx, stop_rx) = watch::channel(false);
+    let task_context = || Context {
+        db: context.db.clone(),
+        host: context.host.clone(),
+    };
+    tokio::spawn(tasks::loader::run(task_context(), to_ui.clone(), reload_rx));
+    tokio::spawn(tasks::actions::run(
+        task_context(),
+        command_rx,
+        to_ui.clone(),
+        reload_tx.clone(),
+    ));
+    let enforcer = if args.read_only {
+        None // a read-only console never removes anything, not even through its enforcer
+    } else {
+        Some(tokio::spawn(tasks::enforcer::run(
+            task_context(),
+            to_ui.clone(),
+            reload_tx,
+            stop_rx,
+        )))
+    };
+    drop(to_ui);
+
+    let mut terminate = signal(SignalKind::terminate())?;
+    let mut interrupt = signal(SignalKind::interrupt())?;
+    let mut hangup = signal(SignalKind::hangup())?;
+    let (guard, mut terminal) = terminal::TerminalGuard::enter()?;
+    let size = terminal.size()?;
+    let mut app = App::new(args.read_only, theme, (size.width, size.height));
+    if !args.read_only {
+        app.header.own_holder = Some(tasks::enforcer::holder_name());
+    }
+    let panic_for_test = std::env::var_os("IMGREAPER_TEST_PANIC").is_some();
+    let mut events = EventStream::new();
+    let mut tick = tokio::time::interval(Duration::from_secs(1));
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+    let mut dirty = true;
+    loop {
+        if dirty {
+            terminal.draw(|frame| view::draw(&app, frame))?;
+            dirty = false;
+            if panic_for_test {
+                panic!("IMGREAPER_TEST_PANIC is set: panicking after the first frame");
+            }
+        }
+        let counting_down = app.countdown_visible();
+        let msg = tokio::select! {
+            event = events.next() => match event {
+                Some(Ok(Event::Key(key))) => Msg::Key(key),
+                Some(Ok(Event::Mouse(mouse))) => Msg::Mouse(mouse),
+                Some(Ok(Event::Resize(columns, rows))) => Msg::Resize(columns, rows),
+                Some(Ok(_)) => continue,
+                Some(Err(_)) | None => Msg::Quit, // the terminal is gone (SSH dropped)
+            },
+            Some(msg) = from_tasks.recv() => msg,
+            // The tick is only polled while a countdown is visible: an idle console sleeps.
+            _ = tick.tick(), if counting_down => Msg::Tick(crate::clock::unix_now()),
+            _ = terminate.recv() => Msg::Quit,
+            _ = interrupt.recv() => Msg::Quit,
+            _ = hangup.recv() => Msg::Quit,
+        };
+        let effects = app.update(msg);
+        dirty |= effects.redraw;
+        for command in effects.commands {
+            if command_tx.try_send(command).is_err() {
+                app.set_status(
+                    "busy: the previous actions are still running; try again",
+                    true,
+                );
+                dirty = true;
+            }
+        }
+        if effects.quit {
+            break;
+        }
+    }
+    drop(guard);
+    // Let the enforcer give its lease up so the next enforcer need not wait for it to expire.
+    let _ = stop_tx.send(true);
+    if let Some(handle) = enforcer {
+        let _ = tokio::time::timeout(Duration::from_secs(3), handle).await;
+    }
+    Ok(ExitCode::SUCCESS)
 }

@@ -1,0 +1,148 @@
+//! The rule form: three fields, validated as they are typed with the same messages as
+//! `imgreaper policy check`.
+
+use crate::policy::{PolicyDocument, Rule, Severity, parse, validate_pattern};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Field {
+    Pattern,
+    Minutes,
+    AgentOnly,
+}
+
+impl Field {
+    pub fn next(self) -> Field {
+        match self {
+            Field::Pattern => Field::Minutes,
+            Field::Minutes => Field::AgentOnly,
+            Field::AgentOnly => Field::Pattern,
+        }
+    }
+
+    pub fn previous(self) -> Field {
+        self.next().next()
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct RuleForm {
+    pub policy: usize,
+    /// The rule being edited; `None` for a new rule (inserted at `insert_at`).
+    pub editing: Option<usize>,
+    pub insert_at: usize,
+    pub pattern: String,
+    pub minutes: String,
+    pub agent_only: bool,
+    pub field: Field,
+    /// Errors that stop the rule being accepted.
+    pub errors: Vec<String>,
+    pub warnings: Vec<String>,
+}
+
+impl RuleForm {
+    pub fn new_rule(policy: usize, insert_at: usize) -> RuleForm {
+        RuleForm {
+            policy,
+            editing: None,
+            insert_at,
+            pattern: String::new(),
+            minutes: "60".into(),
+            agent_only: true,
+            field: Field::Pattern,
+            errors: Vec::new(),
+            warnings: Vec::new(),
+        }
+    }
+
+    pub fn edit(policy: usize, index: usize, rule: &Rule) -> RuleForm {
+        RuleForm {
+            editing: Some(index),
+            insert_at: index,
+            pattern: rule.image_name.clone(),
+            minutes: rule.delete_after_minutes.to_string(),
+            agent_only: rule.agent_downloaded_only,
+            ..RuleForm::new_rule(policy, index)
+        }
+    }
+
+    /// The field being typed into, if it takes text.
+    pub fn text_mut(&mut self) -> Option<&mut String> {
+        match self.field {
+            Field::Pattern => Some(&mut self.pattern),
+            Field::Minutes => Some(&mut self.minutes),
+            Field::AgentOnly => None,
+        }
+    }
+
+    /// The rule as typed, when both fields read.
+    pub fn rule(&self) -> Option<Rule> {
+        Some(Rule {
+            image_name: self.pattern.clone(),
+            delete_after_minutes: self.minutes.trim().parse().ok()?,
+            agent_downloaded_only: self.agent_only,
+        })
+    }
+
+    /// The policy's rules with this form applied.
+    pub fn applied_to(&self, rules: &[Rule]) -> Option<Vec<Rule>> {
+        let rule = self.rule()?;
+        let mut rules = rules.to_vec();
+        match self.editing {
+            Some(index) if index < rules.len() => rules[index] = rule,
+            _ => rules.insert(self.insert_at.min(rules.len()), rule),
+        }
+        Some(rules)
+    }
+
+    /// Validates the fields, then the whole policy as `policy check` would.
+    pub fn validate(&mut self, base: &PolicyDocument, rules: &[Rule]) {
+        self.errors.clear();
+        self.warnings.clear();
+        if let Err(message) = validate_pattern(&self.pattern) {
+            self.errors.push(format!("image_name: {message}"));
+        }
+        if self.minutes.trim().parse::<u64>().is_err() {
+            self.errors.push(format!(
+                "delete_after_minutes: {:?} is not a whole number of minutes ≥ 0, e.g. 60",
+                self.minutes
+            ));
+        }
+        if !self.errors.is_empty() {
+            return;
+        }
+        if let Some(rules) = self.applied_to(rules) {
+            let (errors, warnings) = check_document(base, rules);
+            self.errors = errors;
+            self.warnings = warnings;
+        }
+    }
+}
+
+/// Runs the document through the same parser as `policy check`: (errors, warnings).
+pub fn check_document(base: &PolicyDocument, rules: Vec<Rule>) -> (Vec<String>, Vec<String>) {
+    let document = PolicyDocument {
+        rules,
+        ..base.clone()
+    };
+    let text =
+        serde_json::to_string_pretty(&document.to_json(document.spelling)).unwrap_or_default();
+    let describe = |d: &crate::policy::Diagnostic| {
+        if d.path.is_empty() {
+            d.message.clone()
+        } else {
+            format!("{}: {}", d.path, d.message)
+        }
+    };
+    match parse(&text) {
+        Ok(parsed) => (Vec::new(), parsed.warnings.iter().map(describe).collect()),
+        Err(diagnostics) => {
+            let (errors, warnings): (Vec<_>, Vec<_>) = diagnostics
+                .iter()
+                .partition(|d| d.severity == Severity::Error);
+            (
+                errors.into_iter().map(describe).collect(),
+                warnings.into_iter().map(describe).collect(),
+            )
+        }
+    }
+}

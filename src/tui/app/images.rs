@@ -1,0 +1,175 @@
+//! The Images view's list: which plan rows pass the filter, in which order, which are marked.
+//! Only an index of row numbers is kept; rows are turned into cells when drawn, and only the
+//! visible ones.
+
+use super::scroll::Scroll;
+use crate::plan::RefPlan;
+use crate::snapshot::Snapshot;
+use std::cmp::Ordering;
+use std::collections::HashSet;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum SortColumn {
+    #[default]
+    Reference,
+    Size,
+    State,
+    LastUsed,
+    Rule,
+    Removal,
+}
+
+impl SortColumn {
+    pub fn next(self) -> SortColumn {
+        match self {
+            SortColumn::Reference => SortColumn::Size,
+            SortColumn::Size => SortColumn::State,
+            SortColumn::State => SortColumn::LastUsed,
+            SortColumn::LastUsed => SortColumn::Rule,
+            SortColumn::Rule => SortColumn::Removal,
+            SortColumn::Removal => SortColumn::Reference,
+        }
+    }
+
+    pub fn title(self) -> &'static str {
+        match self {
+            SortColumn::Reference => "REFERENCE",
+            SortColumn::Size => "SIZE",
+            SortColumn::State => "STATE",
+            SortColumn::LastUsed => "LAST USED",
+            SortColumn::Rule => "RULE",
+            SortColumn::Removal => "REMOVAL IN",
+        }
+    }
+}
+
+#[derive(Debug, Default)]
+pub struct ImageList {
+    pub filter: String,
+    pub editing_filter: bool,
+    pub sort: SortColumn,
+    pub reverse: bool,
+    /// Reference keys (survive reloads, filters and sorting).
+    pub marks: HashSet<String>,
+    /// Indices into `snapshot.rows` that pass the filter, in display order.
+    pub index: Vec<usize>,
+    pub scroll: Scroll,
+    pub details: bool,
+}
+
+/// The name a row is shown and filtered by, without allocating.
+pub fn row_name<'a>(snapshot: &'a Snapshot, row: &'a RefPlan) -> &'a str {
+    row.reference
+        .as_deref()
+        .unwrap_or(&snapshot.inventory.images[row.image].id)
+}
+
+impl ImageList {
+    /// The plan row under the cursor.
+    pub fn current<'a>(&self, snapshot: &'a Snapshot) -> Option<&'a RefPlan> {
+        self.index
+            .get(self.scroll.cursor)
+            .map(|&i| &snapshot.rows[i])
+    }
+
+    /// Recomputes the filtered, sorted index, keeping the cursor on the same reference.
+    pub fn rebuild(&mut self, snapshot: &Snapshot) {
+        let keep = self
+            .current(snapshot)
+            .map(|row| row.key(&snapshot.inventory));
+        self.rebuild_keeping(snapshot, keep.as_deref());
+    }
+
+    pub fn rebuild_keeping(&mut self, snapshot: &Snapshot, keep: Option<&str>) {
+        let needle = self.filter.to_lowercase();
+        self.index.clear();
+        self.index.extend(
+            snapshot
+                .rows
+                .iter()
+                .enumerate()
+                .filter(|(_, row)| {
+                    needle.is_empty() || contains_folded(row_name(snapshot, row), &needle)
+                })
+                .map(|(i, _)| i),
+        );
+        let (sort, reverse) = (self.sort, self.reverse);
+        self.index.sort_by(|&a, &b| {
+            let order =
+                compare(snapshot, &snapshot.rows[a], &snapshot.rows[b], sort).then(a.cmp(&b));
+            if reverse { order.reverse() } else { order }
+        });
+        if let Some(key) = keep
+            && let Some(position) = self
+                .index
+                .iter()
+                .position(|&i| row_name(snapshot, &snapshot.rows[i]) == key)
+        {
+            self.scroll.cursor = position;
+        }
+        self.scroll.clamp(self.index.len());
+    }
+
+    /// Marked rows that the filter hides (they are still acted on).
+    pub fn hidden_marks(&self, snapshot: &Snapshot) -> usize {
+        let shown: HashSet<&str> = self
+            .index
+            .iter()
+            .map(|&i| row_name(snapshot, &snapshot.rows[i]))
+            .collect();
+        self.marks
+            .iter()
+            .filter(|k| !shown.contains(k.as_str()))
+            .count()
+    }
+
+    /// Drops marks of references that no longer exist.
+    pub fn prune_marks(&mut self, snapshot: &Snapshot) {
+        let present: HashSet<&str> = snapshot
+            .rows
+            .iter()
+            .map(|r| row_name(snapshot, r))
+            .collect();
+        self.marks.retain(|k| present.contains(k.as_str()));
+    }
+}
+
+/// ASCII case-insensitive substring test; `needle` is already lower case.
+fn contains_folded(haystack: &str, needle: &str) -> bool {
+    if haystack.is_ascii() {
+        haystack
+            .as_bytes()
+            .windows(needle.len())
+            .any(|w| w.eq_ignore_ascii_case(needle.as_bytes()))
+    } else {
+        haystack.to_lowercase().contains(needle)
+    }
+}
+
+fn compare(snapshot: &Snapshot, a: &RefPlan, b: &RefPlan, column: SortColumn) -> Ordering {
+    let images = &snapshot.inventory.images;
+    match column {
+        SortColumn::Reference => row_name(snapshot, a).cmp(row_name(snapshot, b)),
+        SortColumn::Size => images[a.image].size.cmp(&images[b.image].size),
+        SortColumn::State => a.state.label().cmp(b.state.label()),
+        SortColumn::LastUsed => {
+            let idle = |row: &RefPlan| {
+                snapshot
+                    .records
+                    .get(&images[row.image].id)
+                    .and_then(|r| r.idle_since())
+                    .unwrap_or(i64::MAX)
+            };
+            idle(a).cmp(&idle(b))
+        }
+        SortColumn::Rule => {
+            let rule = |row: &RefPlan| row.winner.map(|i| &snapshot.rules.rules[i].rule.image_name);
+            rule(a).cmp(&rule(b))
+        }
+        // Soonest first; rows without a deadline last.
+        SortColumn::Removal => a
+            .deadline
+            .unwrap_or(i64::MAX)
+            .cmp(&b.deadline.unwrap_or(i64::MAX)),
+    }
+}

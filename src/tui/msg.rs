@@ -1,0 +1,119 @@
+//! What flows into the console's state (`Msg`) and what comes out of it (`Effects`, `Command`).
+
+use crate::engine::EngineInfo;
+use crate::model::Timestamp;
+use crate::policy::PolicyDocument;
+use crate::removal::Target;
+use crate::snapshot::Snapshot;
+use crate::store::{AuditEntry, Lease};
+use crossterm::event::{KeyEvent, MouseEvent};
+use std::path::PathBuf;
+
+/// One fresh picture from the loader task.
+pub struct Loaded {
+    /// Increases with every load; an older result arriving late is dropped.
+    pub seq: u64,
+    pub snapshot: Snapshot,
+    pub engine: EngineInfo,
+    pub lease: Option<Lease>,
+    /// Newest first.
+    pub audit: Vec<AuditEntry>,
+}
+
+pub enum Msg {
+    Key(KeyEvent),
+    Mouse(MouseEvent),
+    Resize(u16, u16),
+    /// The once-a-second countdown tick (only scheduled while a countdown is visible).
+    Tick(Timestamp),
+    Loaded(Box<Loaded>),
+    /// The engine cannot be reached; the loader retries by itself.
+    Outage {
+        seq: u64,
+        error: String,
+    },
+    Enforcer(EnforcerStatus),
+    Done(ActionResult),
+    /// SIGTERM, SIGINT or SIGHUP.
+    Quit,
+}
+
+/// What the background enforcer last said.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum EnforcerStatus {
+    Cycle { leased: bool, actions: usize },
+    Outage(String),
+}
+
+/// Work for the action task.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Command {
+    Remove(Vec<Target>),
+    Approve(Vec<Target>),
+    /// Postpone for `seconds` from when the action task runs it.
+    Postpone {
+        targets: Vec<Target>,
+        seconds: i64,
+    },
+    Pin {
+        targets: Vec<Target>,
+        pin: bool,
+    },
+    SavePolicy {
+        name: String,
+        document: PolicyDocument,
+    },
+    Import {
+        path: PathBuf,
+    },
+    Export {
+        path: PathBuf,
+        name: String,
+        document: PolicyDocument,
+    },
+}
+
+/// What the action task reports back.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ActionResult {
+    pub ok: bool,
+    pub message: String,
+    /// References whose removal finished (in any way): no longer "removing".
+    pub finished: Vec<String>,
+    /// reference -> the engine's reason.
+    pub failed: Vec<(String, String)>,
+    /// A policy read from a file: (name, document), to be edited and saved.
+    pub imported: Option<(String, PolicyDocument)>,
+    /// The name of a policy just saved: its draft is clean again.
+    pub saved: Option<String>,
+}
+
+/// What `App::update` asks of the loop around it.
+#[derive(Debug, Default, PartialEq)]
+pub struct Effects {
+    /// Something visible changed: draw once.
+    pub redraw: bool,
+    pub quit: bool,
+    pub commands: Vec<Command>,
+}
+
+impl Effects {
+    pub fn redraw() -> Effects {
+        Effects {
+            redraw: true,
+            ..Effects::default()
+        }
+    }
+
+    pub fn none() -> Effects {
+        Effects::default()
+    }
+
+    pub fn command(command: Command) -> Effects {
+        Effects {
+            redraw: true,
+            commands: vec![command],
+            ..Effects::default()
+        }
+    }
+}

@@ -1,0 +1,74 @@
+//! Where each part of the screen goes. Shared by drawing and by `update` (which needs to know
+//! how many rows a list shows, for paging and for mouse clicks).
+
+use crate::tui::app::App;
+use crate::tui::keys::View;
+use ratatui::layout::{Constraint, Layout, Rect};
+
+pub struct Areas {
+    pub header: Rect,
+    pub tabs: Rect,
+    pub banner: Option<Rect>,
+    /// The list (table) of the current view.
+    pub list: Rect,
+    /// The details pane (Images) or the preview (Rules).
+    pub side: Option<Rect>,
+    pub status: Rect,
+    pub footer: Rect,
+}
+
+pub fn areas(app: &App) -> Areas {
+    let screen = Rect::new(0, 0, app.size.0, app.size.1);
+    let banner_height = u16::from(app.outage.is_some());
+    let [header, tabs, banner, body, status, footer] = Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Length(1),
+        Constraint::Length(banner_height),
+        Constraint::Min(3),
+        Constraint::Length(1),
+        Constraint::Length(1),
+    ])
+    .areas(screen);
+    let (list, side) = match app.view {
+        View::Images if app.images.details => {
+            let [list, side] =
+                Layout::vertical([Constraint::Percentage(45), Constraint::Percentage(55)])
+                    .areas(body);
+            (list, Some(side))
+        }
+        View::Rules if body.width >= 120 => {
+            let [list, side] =
+                Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)])
+                    .areas(body);
+            (list, Some(side))
+        }
+        View::Rules => {
+            let [list, side] =
+                Layout::vertical([Constraint::Percentage(40), Constraint::Percentage(60)])
+                    .areas(body);
+            (list, Some(side))
+        }
+        _ => (body, None),
+    };
+    Areas {
+        header,
+        tabs,
+        banner: (banner_height > 0).then_some(banner),
+        list,
+        side,
+        status,
+        footer,
+    }
+}
+
+/// Data rows the current list shows (its area less the column header).
+pub fn list_rows(app: &App) -> usize {
+    usize::from(areas(app).list.height.saturating_sub(1)).max(1)
+}
+
+/// The visible row (0 = first shown) at a screen position, if it is on a list row.
+pub fn list_row_at(app: &App, column: u16, row: u16) -> Option<usize> {
+    let list = areas(app).list;
+    let inside = column >= list.x && column < list.right() && row > list.y && row < list.bottom();
+    inside.then(|| usize::from(row - list.y - 1))
+}

@@ -1,0 +1,44 @@
+//! Pure view functions: `draw(&App, &mut Frame)` reads the state and cannot change it.
+
+mod activity;
+mod chrome;
+mod details;
+mod dialog;
+mod help;
+mod images;
+pub mod layout;
+mod rules;
+
+use crate::tui::app::App;
+use crate::tui::app::modal::Modal;
+use crate::tui::keys::View;
+use ratatui::Frame;
+use ratatui::widgets::Block;
+
+pub fn draw(app: &App, frame: &mut Frame) {
+    let areas = layout::areas(app);
+    frame.render_widget(Block::new().style(app.theme.base), frame.area());
+    chrome::header(app, frame, areas.header);
+    chrome::tabs(app, frame, areas.tabs);
+    if let Some(banner) = areas.banner {
+        chrome::banner(app, frame, banner);
+    }
+    match app.view {
+        View::Images => {
+            images::draw(app, frame, areas.list);
+            if let Some(side) = areas.side {
+                details::draw(app, frame, side);
+            }
+        }
+        View::Rules => rules::draw(app, frame, areas.list, areas.side),
+        View::Activity => activity::draw(app, frame, areas.list),
+    }
+    chrome::status(app, frame, areas.status);
+    chrome::footer(app, frame, areas.footer);
+    match &app.modal {
+        Some(Modal::Confirm(confirm)) => dialog::confirm(app, confirm, frame),
+        Some(Modal::Prompt(prompt)) => dialog::prompt(app, prompt, frame),
+        Some(Modal::Help) => help::draw(app, frame),
+        None => {}
+    }
+}

@@ -1,0 +1,451 @@
+//! End to end: the real binary in tmux against the real Docker engine at $DOCKER_HOST.
+//! Types keys, reads the screen, checks the engine. Skipped (with a message) only without tmux.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::time::{Duration, Instant};
+
+const BIN: &str = env!("CARGO_BIN_EXE_imgreaper");
+
+fn run(program: &str, args: &[&str]) -> Output {
+    Command::new(program)
+        .args(args)
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run {program}: {e}"))
+}
+
+fn ok(program: &str, args: &[&str]) -> String {
+    let output = run(program, args);
+    assert!(
+        output.status.success(),
+        "{program} {args:?} failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+fn have_tmux() -> bool {
+    Command::new("tmux")
+        .arg("-V")
+        .output()
+        .is_ok_and(|o| o.status.success())
+}
+
+/// Unique per test process and test, so parallel runs on one engine never collide.
+fn unique(label: &str) -> String {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .subsec_nanos();
+    format!("imgreaper-e2e-{label}-{}-{nanos}", std::process::id())
+}
+
+/// A tmux server of our own, with one shell pane; killed (with everything in it) on drop.
+struct Tmux {
+    socket: String,
+}
+
+impl Tmux {
+    fn start(socket: &str, env: &[(&str, String)]) -> Tmux {
+        let tmux = Tmux {
+            socket: socket.into(),
+        };
+        let mut args = vec![
+            "-L",
+            socket,
+            "new-session",
+            "-d",
+            "-s",
+            "main",
+            "-x",
+            "120",
+            "-y",
+            "32",
+        ];
+        let assignments: Vec<String> = env.iter().map(|(k, v)| format!("{k}={v}")).collect();
+        for assignment in &assignments {
+            args.push("-e");
+            args.push(assignment);
+        }
+        args.extend(["env", "PS1=E2E$ ", "sh", "-i"]);
+        ok("tmux", &args);
+        tmux.wait_for("E2E$", Duration::from_secs(10));
+        tmux
+    }
+
+    fn send(&self, keys: &[&str]) {
+        let mut args = vec!["-L", &self.socket, "send-keys", "-t", "main"];
+        args.extend(keys);
+        ok("tmux", &args);
+        std::thread::sleep(Duration::from_millis(150));
+    }
+
+    /// Types text literally (no key-name interpretation).
+    fn type_text(&self, text: &str) {
+        ok(
+            "tmux",
+            &["-L", &self.socket, "send-keys", "-t", "main", "-l", text],
+        );
+        std::thread::sleep(Duration::from_millis(150));
+    }
+
+    fn screen(&self) -> String {
+        ok(
+            "tmux",
+            &["-L", &self.socket, "capture-pane", "-p", "-t", "main"],
+        )
+    }
+
+    fn display(&self, format: &str) -> String {
+        ok(
+            "tmux",
+            &[
+                "-L",
+                &self.socket,
+                "display-message",
+                "-p",
+                "-t",
+                "main",
+                format,
+            ],
+        )
+        .trim()
+        .to_string()
+    }
+
+    fn wait_until(
+        &self,
+        what: &str,
+        timeout: Duration,
+        mut done: impl FnMut(&str) -> bool,
+    ) -> String {
+        let start = Instant::now();
+        loop {
+            let screen = self.screen();
+            if done(&screen) {
+                return screen;
+            }
+            if start.elapsed() > timeout {
+                panic!("timed out waiting for {what}; the screen:\n{screen}");
+            }
+            std::thread::sleep(Duration::from_millis(200));
+        }
+    }
+
+    fn wait_for(&self, text: &str, timeout: Duration) -> String {
+        self.wait_until(text, timeout, |s| s.contains(text))
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        let _ = run("tmux", &["-L", &self.socket, "kill-server"]);
+    }
+}
+
+/// Images and containers this test made; removed on drop, also when the test fails.
+struct EngineLitter {
+    images: Vec<String>,
+    containers: Vec<String>,
+    dir: tempfile::TempDir,
+}
+
+impl Drop for EngineLitter {
+    fn drop(&mut self) {
+        for container in &self.containers {
+            let _ = run("docker", &["rm", "-f", container]);
+        }
+        for image in &self.images {
+            let _ = run("docker", &["rmi", image]);
+        }
+    }
+}
+
+impl EngineLitter {
+    fn new() -> EngineLitter {
+        EngineLitter {
+            images: Vec::new(),
+            containers: Vec::new(),
+            dir: tempfile::tempdir().unwrap(),
+        }
+    }
+
+    /// `docker import` of a root filesystem with a static busybox and a unique file.
+    fn import(&mut self, reference: &str) {
+        let root = self.dir.path().join(reference.replace(['/', ':'], "_"));
+        std::fs::create_dir_all(root.join("bin")).unwrap();
+        let busybox = ["/bin/busybox", "/usr/bin/busybox"]
+            .into_iter()
+            .find(|p| Path::new(p).exists())
+            .expect("busybox-static is installed (tests/engine/up)");
+        std::fs::copy(busybox, root.join("bin/busybox")).unwrap();
+        std::fs::write(root.join("unique"), reference).unwrap();
+        let script = format!(
+            "tar -C '{}' -c . | docker import - '{reference}'",
+            root.display()
+        );
+        self.images.push(reference.to_string());
+        ok("sh", &["-c", &script]);
+    }
+
+    fn container(&mut self, image: &str, name: &str) {
+        self.containers.push(name.to_string());
+        ok(
+            "docker",
+            &["create", "--name", name, image, "/bin/busybox", "true"],
+        );
+    }
+}
+
+fn image_exists(reference: &str) -> bool {
+    !ok("docker", &["images", "-q", reference]).trim().is_empty()
+}
+
+fn imgreaper(db: &Path, args: &[&str]) -> String {
+    let mut all = vec!["--db", db.to_str().unwrap()];
+    all.extend(args);
+    ok(BIN, &all)
+}
+
+/// The screen line that shows a reference.
+fn line_of<'a>(screen: &'a str, reference: &str) -> &'a str {
+    screen
+        .lines()
+        .find(|l| l.contains(reference))
+        .unwrap_or_else(|| panic!("{reference} not on screen:\n{screen}"))
+}
+
+fn env_for(db: &Path) -> Vec<(&'static str, String)> {
+    let host = std::env::var("DOCKER_HOST").unwrap_or_default();
+    vec![
+        ("DOCKER_HOST", host),
+        ("IMGREAPER_DB", db.display().to_string()),
+        ("TERM", "xterm-256color".into()),
+        ("RUST_BACKTRACE", "0".into()),
+    ]
+}
+
+#[test]
+fn console_end_to_end() {
+    if !have_tmux() {
+        eprintln!(
+            "SKIPPED console_end_to_end: tmux is not installed (tests/engine/up installs it)"
+        );
+        return;
+    }
+    let prefix = unique("c");
+    let (a, b, c) = (
+        format!("{prefix}-a:1"),
+        format!("{prefix}-b:1"),
+        format!("{prefix}-c:1"),
+    );
+    let container = format!("{prefix}-ctr");
+    let mut litter = EngineLitter::new();
+    litter.import(&a);
+    litter.import(&b);
+    litter.import(&c);
+    litter.container(&c, &container);
+
+    let db: PathBuf = litter.dir.path().join("imgreaper.db");
+    let policy = litter.dir.path().join("e2e.json");
+    // 60 minutes: nothing becomes due while the test runs; never a bare `*` on a shared engine.
+    std::fs::write(
+        &policy,
+        format!(
+            r#"{{"image_policy": {{"removal": [{{"image_name": "{prefix}-*", "delete_after_minutes": 60, "agent_downloaded_only": false}}]}}}}"#
+        ),
+    )
+    .unwrap();
+    imgreaper(
+        &db,
+        &["policy", "apply", policy.to_str().unwrap(), "--name", "e2e"],
+    );
+    imgreaper(
+        &db,
+        &[
+            "run",
+            "--once",
+            "--startup-delay",
+            "0s",
+            "--min-age",
+            "0s",
+            "--mode",
+            "approve",
+        ],
+    );
+
+    let tmux = Tmux::start(&unique("t"), &env_for(&db));
+    tmux.type_text(BIN);
+    tmux.send(&["Enter"]);
+    tmux.wait_for(&b, Duration::from_secs(20));
+
+    // Filter to our images only.
+    tmux.send(&["/"]);
+    tmux.type_text(&prefix);
+    tmux.send(&["Enter"]);
+    let first = tmux.wait_until("the filter", Duration::from_secs(5), |s| {
+        s.contains("3 of") && s.contains(&a)
+    });
+    assert!(
+        !first.contains(" alpine"),
+        "filter let other images through:\n{first}"
+    );
+
+    // The countdown ticks by itself.
+    let before = line_of(&first, &a).to_string();
+    assert!(
+        before.contains("in 59m") || before.contains("in 1h"),
+        "no countdown: {before}"
+    );
+    std::thread::sleep(Duration::from_millis(1_500));
+    let after = line_of(&tmux.screen(), &a).to_string();
+    assert_ne!(before, after, "the countdown did not change in 1.5 s");
+
+    // Postpone b by the default hour: its state becomes "postponed".
+    tmux.send(&["Escape"]);
+    tmux.send(&["/"]);
+    tmux.type_text(&format!("{prefix}-b"));
+    tmux.send(&["Enter"]);
+    tmux.wait_for("1 of", Duration::from_secs(5));
+    tmux.send(&["p"]);
+    tmux.wait_for("Postpone", Duration::from_secs(5));
+    tmux.send(&["Enter"]);
+    tmux.wait_until("b postponed", Duration::from_secs(15), |s| {
+        s.lines().any(|l| l.contains(&b) && l.contains("postponed"))
+    });
+
+    // An image in use: the dialog names the container and offers no confirm.
+    tmux.send(&["Escape"]);
+    tmux.send(&["/"]);
+    tmux.type_text(&format!("{prefix}-c"));
+    tmux.send(&["Enter"]);
+    tmux.wait_for("1 of", Duration::from_secs(5));
+    tmux.send(&["r"]);
+    let refusal = tmux.wait_for("Cannot remove", Duration::from_secs(5));
+    assert!(
+        refusal.contains(&format!("in use by {container}")),
+        "{refusal}"
+    );
+    assert!(!refusal.contains("[ Remove ]"), "{refusal}");
+    tmux.send(&["Escape"]);
+    assert!(image_exists(&c));
+
+    // Remove a through the dialog (Cancel is focused: tab to Remove, then enter).
+    tmux.send(&["Escape"]);
+    tmux.send(&["/"]);
+    tmux.type_text(&format!("{prefix}-a"));
+    tmux.send(&["Enter"]);
+    tmux.wait_for("1 of", Duration::from_secs(5));
+    tmux.send(&["r"]);
+    let dialog = tmux.wait_for("Remove 1 reference?", Duration::from_secs(5));
+    assert!(dialog.contains(&format!("docker rmi {a}")), "{dialog}");
+    tmux.send(&["Tab"]);
+    tmux.send(&["Enter"]);
+    let start = Instant::now();
+    while image_exists(&a) {
+        assert!(
+            start.elapsed() < Duration::from_secs(20),
+            "{a} still in docker images:\n{}",
+            tmux.screen()
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    tmux.wait_for(&format!("removed {a}"), Duration::from_secs(10));
+
+    // Rules view: edit the pattern; the preview's match count changes before saving.
+    tmux.send(&["Escape"]);
+    tmux.send(&["Tab"]);
+    tmux.wait_for("POLICY / PATTERN", Duration::from_secs(5));
+    tmux.send(&["j"]);
+    tmux.send(&["e"]);
+    tmux.wait_for(
+        &format!("Pattern {prefix}-* matches 2 local"),
+        Duration::from_secs(5),
+    );
+    tmux.send(&["BSpace"]);
+    tmux.type_text("b*");
+    tmux.wait_for(
+        &format!("Pattern {prefix}-b* matches 1 local"),
+        Duration::from_secs(5),
+    );
+    tmux.send(&["Escape"]);
+    let saved = imgreaper(&db, &["policy", "show", "e2e"]);
+    assert!(
+        saved.contains(&format!("{prefix}-*")),
+        "the edit was saved without w: {saved}"
+    );
+
+    // q quits and gives the shell its normal screen back.
+    tmux.send(&["q"]);
+    tmux.wait_until("the shell prompt", Duration::from_secs(10), |s| {
+        s.trim_end().ends_with("E2E$")
+    });
+    assert_eq!(tmux.display("#{alternate_on}"), "0");
+}
+
+/// Checks that the pane is back on the normal screen with a cooked terminal.
+fn assert_restored(tmux: &Tmux) {
+    let start = Instant::now();
+    while tmux.display("#{alternate_on}") != "0" {
+        let screen = tmux.screen();
+        assert!(
+            start.elapsed() < Duration::from_secs(10),
+            "still on the alternate screen:\n{screen}"
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    std::thread::sleep(Duration::from_millis(500)); // let the shell print its prompt
+    tmux.type_text("clear");
+    tmux.send(&["Enter"]);
+    tmux.type_text("stty -a | tr ' ' '\\n' | grep -x -e icanon -e echo -e -icanon -e -echo");
+    tmux.send(&["Enter"]);
+    let screen = tmux.wait_until("stty output", Duration::from_secs(5), |s| {
+        s.matches("E2E$").count() >= 2
+    });
+    let flags: Vec<&str> = screen
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.contains("E2E$"))
+        .collect();
+    assert!(
+        flags.contains(&"icanon") && flags.contains(&"echo"),
+        "terminal left raw:\n{screen}"
+    );
+}
+
+#[test]
+fn terminal_restored_after_panic() {
+    if !have_tmux() {
+        eprintln!("SKIPPED terminal_restored_after_panic: tmux is not installed");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("panic.db");
+    let tmux = Tmux::start(&unique("p"), &env_for(&db));
+    tmux.type_text(&format!("IMGREAPER_TEST_PANIC=1 {BIN}"));
+    tmux.send(&["Enter"]);
+    let screen = tmux.wait_for("panicking after the first frame", Duration::from_secs(20));
+    assert!(screen.contains("IMGREAPER_TEST_PANIC"), "{screen}");
+    assert_restored(&tmux);
+}
+
+#[test]
+fn terminal_restored_after_sigterm() {
+    if !have_tmux() {
+        eprintln!("SKIPPED terminal_restored_after_sigterm: tmux is not installed");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("term.db");
+    let tmux = Tmux::start(&unique("s"), &env_for(&db));
+    tmux.type_text(BIN);
+    tmux.send(&["Enter"]);
+    tmux.wait_for("Images", Duration::from_secs(20));
+    assert_eq!(tmux.display("#{alternate_on}"), "1");
+    // The console is the shell's only child: signal exactly that process.
+    let shell = tmux.display("#{pane_pid}");
+    let child = ok("pgrep", &["-P", &shell]);
+    let pid = child.split_whitespace().next().expect("the console runs");
+    ok("kill", &["-TERM", pid]);
+    assert_restored(&tmux);
+}

@@ -1,0 +1,564 @@
+//! Snapshot tests of every console view with ratatui's TestBackend, from fabricated data and a
+//! fixed clock (no engine), plus unit tests of `App::update`.
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use imgreaper::engine::EngineInfo;
+use imgreaper::model::{Container, Guards, Image, ImageRecord, Inventory, Mode, Overrides};
+use imgreaper::plan::{RuleBook, RuleView, SourcedRule};
+use imgreaper::policy::{PolicyDocument, Rule};
+use imgreaper::snapshot::Snapshot;
+use imgreaper::store::{AuditEntry, Lease, NewAudit, Settings, StoredPolicy};
+use imgreaper::tui::app::App;
+use imgreaper::tui::app::modal::Modal;
+use imgreaper::tui::keys::View;
+use imgreaper::tui::msg::{Command, Loaded, Msg};
+use imgreaper::tui::theme::Theme;
+use imgreaper::tui::view;
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use std::collections::HashMap;
+
+const NOW: i64 = 1_700_000_000;
+const MB: u64 = 1_000_000;
+
+fn image(id: &str, references: &[&str], size: u64, containers: &[(&str, &str)]) -> Image {
+    Image {
+        id: format!("sha256:{id:0<64}"),
+        references: references.iter().map(|r| r.to_string()).collect(),
+        repo_digests: Vec::new(),
+        size,
+        created: NOW - 86_400,
+        containers: containers
+            .iter()
+            .map(|(name, state)| Container {
+                id: format!("{name}-id"),
+                name: name.to_string(),
+                state: state.to_string(),
+            })
+            .collect(),
+    }
+}
+
+fn rule(image_name: &str, minutes: u64, agent_only: bool) -> Rule {
+    Rule {
+        image_name: image_name.into(),
+        delete_after_minutes: minutes,
+        agent_downloaded_only: agent_only,
+    }
+}
+
+fn policies() -> Vec<StoredPolicy> {
+    vec![StoredPolicy {
+        name: "edge-default".into(),
+        document: PolicyDocument::rules_only(vec![
+            rule("nginx:*", 30, false),
+            rule("myorg/app:*", 120, false),
+            rule("busybox:*", 10, false),
+            rule("tools/*", 5, true),
+            rule("myorg/*", 600, false),
+        ]),
+        saved_at: NOW - 3_600,
+    }]
+}
+
+/// A small engine: every state the console shows, with fixed times.
+fn snapshot() -> Snapshot {
+    let inventory = Inventory {
+        images: vec![
+            image("a1", &["busybox:old"], 2 * MB, &[]),
+            image("b2", &["myorg/app:0.9"], 80 * MB, &[]),
+            image(
+                "c3",
+                &["myorg/app:1.0"],
+                81 * MB,
+                &[("web", "running"), ("web-old", "exited")],
+            ),
+            image("d4", &["nginx:1.25", "nginx:latest"], 45_300_000, &[]),
+            image("e5", &["redis:7"], 30 * MB, &[]),
+            image("f6", &["tools/debug:1"], 5 * MB, &[]),
+            image("g7", &["alpine:3.19"], 7 * MB, &[]),
+            image("h8", &[], 12 * MB, &[]),
+        ],
+    };
+    let mut records = HashMap::new();
+    for (i, img) in inventory.images.iter().enumerate() {
+        let idle = if img.in_use() {
+            0
+        } else {
+            NOW - 600 - 60 * i as i64
+        };
+        records.insert(
+            img.id.clone(),
+            ImageRecord {
+                first_seen: NOW - 86_400,
+                last_used: idle,
+                pulled_at: None,
+                agent_downloaded: false,
+            },
+        );
+    }
+    let policies = policies();
+    let rules = RuleBook::new(
+        policies[0]
+            .document
+            .rules
+            .iter()
+            .enumerate()
+            .map(|(index, r)| SourcedRule {
+                policy: "edge-default".into(),
+                index,
+                rule: RuleView::from(r),
+            })
+            .collect(),
+    );
+    let mut overrides = Overrides::default();
+    overrides.pins.insert("redis:7".into());
+    overrides
+        .postponements
+        .insert("myorg/app:0.9".into(), NOW + 86_400);
+    let mut snapshot = Snapshot {
+        inventory,
+        records,
+        policies,
+        rules,
+        overrides,
+        settings: Settings {
+            mode: Mode::Auto,
+            ..Settings::default()
+        },
+        guards: Guards::none(),
+        now: NOW,
+        rows: Vec::new(),
+    };
+    snapshot.replan(NOW);
+    snapshot
+}
+
+fn audit() -> Vec<AuditEntry> {
+    let entry = |id: i64, action: &str, reference: &str, bytes: u64, result: &str| AuditEntry {
+        id,
+        entry: NewAudit {
+            time: NOW - 100 * (5 - id),
+            actor: if id % 2 == 0 {
+                "enforcer".into()
+            } else {
+                "ops from 10.0.0.5".into()
+            },
+            action: action.into(),
+            reference: reference.into(),
+            image_id: String::new(),
+            bytes_freed: bytes,
+            result: result.into(),
+        },
+    };
+    vec![
+        entry(4, "remove", "busybox:older", 2 * MB, "ok: image deleted"),
+        entry(
+            3,
+            "postpone",
+            "myorg/app:0.9",
+            0,
+            "until 2023-11-15T22:13:20Z",
+        ),
+        entry(2, "refused", "myorg/app:1.0", 0, "in use by web (running)"),
+        entry(
+            1,
+            "policy-apply",
+            "policy:edge-default",
+            0,
+            "5 rule(s) from edge-default.json",
+        ),
+    ]
+}
+
+fn loaded(seq: u64) -> Msg {
+    Msg::Loaded(Box::new(Loaded {
+        seq,
+        snapshot: snapshot(),
+        engine: EngineInfo {
+            version: "27.5.1".into(),
+            root_dir: "/var/lib/docker".into(),
+            node: "edge-7".into(),
+            disk: Some((12_300_000_000, 50_000_000_000)),
+        },
+        lease: Some(Lease {
+            holder: "service pid 42 on edge-7".into(),
+            kind: "service".into(),
+            mode: Mode::Auto,
+            heartbeat: NOW,
+            expires: NOW + 30,
+        }),
+        audit: audit(),
+    }))
+}
+
+fn app(width: u16, height: u16, read_only: bool) -> App {
+    let mut app = App::new(read_only, Theme::dark(), (width, height));
+    app.update(loaded(1));
+    app
+}
+
+fn press(app: &mut App, code: KeyCode) -> imgreaper::tui::msg::Effects {
+    app.update(Msg::Key(KeyEvent::new(code, KeyModifiers::NONE)))
+}
+
+fn typed(app: &mut App, text: &str) {
+    for c in text.chars() {
+        press(app, KeyCode::Char(c));
+    }
+}
+
+/// Puts the cursor on the reference by filtering for it.
+fn select(app: &mut App, reference: &str) {
+    press(app, KeyCode::Char('/'));
+    typed(app, reference);
+    press(app, KeyCode::Enter);
+}
+
+fn render(app: &App) -> String {
+    let mut terminal = Terminal::new(TestBackend::new(app.size.0, app.size.1)).unwrap();
+    terminal.draw(|frame| view::draw(app, frame)).unwrap();
+    terminal.backend().to_string()
+}
+
+// ---------------------------------------------------------------- snapshots
+
+#[test]
+fn images_80x24() {
+    insta::assert_snapshot!(render(&app(80, 24, false)));
+}
+
+#[test]
+fn images_160x40() {
+    insta::assert_snapshot!(render(&app(160, 40, false)));
+}
+
+#[test]
+fn images_details_pane() {
+    let mut app = app(100, 30, false);
+    select(&mut app, "nginx:1.25");
+    press(&mut app, KeyCode::Char('d'));
+    insta::assert_snapshot!(render(&app));
+}
+
+#[test]
+fn images_read_only_footer() {
+    insta::assert_snapshot!(render(&app(80, 24, true)));
+}
+
+#[test]
+fn images_during_outage_keeps_data() {
+    let mut app = app(80, 24, false);
+    app.update(Msg::Outage {
+        seq: 2,
+        error: "cannot reach the Docker engine at unix:///var/run/docker.sock".into(),
+    });
+    insta::assert_snapshot!(render(&app));
+}
+
+#[test]
+fn confirm_remove_dialog() {
+    let mut app = app(80, 24, false);
+    select(&mut app, "busybox:old");
+    press(&mut app, KeyCode::Char('r'));
+    insta::assert_snapshot!(render(&app));
+}
+
+#[test]
+fn confirm_counts_marks_hidden_by_filter() {
+    let mut app = app(100, 30, false);
+    select(&mut app, "nginx:1.25");
+    press(&mut app, KeyCode::Char(' '));
+    press(&mut app, KeyCode::Esc); // clear the filter
+    select(&mut app, "nginx:latest");
+    press(&mut app, KeyCode::Char(' '));
+    press(&mut app, KeyCode::Esc);
+    select(&mut app, "busybox");
+    press(&mut app, KeyCode::Char(' '));
+    press(&mut app, KeyCode::Char('r'));
+    let screen = render(&app);
+    assert!(screen.contains("Remove 3 references?"), "{screen}");
+    assert!(
+        screen.contains("2 of them marked but hidden by the filter"),
+        "{screen}"
+    );
+    insta::assert_snapshot!(screen);
+}
+
+#[test]
+fn confirm_in_use_lists_containers() {
+    let mut app = app(80, 24, false);
+    select(&mut app, "myorg/app:1.0");
+    press(&mut app, KeyCode::Char('r'));
+    let screen = render(&app);
+    assert!(
+        screen.contains("in use by web (running), web-old (exited)"),
+        "{screen}"
+    );
+    assert!(!screen.contains("[ Remove ]"), "{screen}");
+    insta::assert_snapshot!(screen);
+}
+
+#[test]
+fn help_screen() {
+    let mut app = app(80, 24, false);
+    press(&mut app, KeyCode::Char('?'));
+    insta::assert_snapshot!(render(&app));
+}
+
+#[test]
+fn help_screen_read_only() {
+    let mut app = app(80, 24, true);
+    press(&mut app, KeyCode::Char('?'));
+    let screen = render(&app);
+    for destructive in ["remove now", "approve removal", "postpone", "save policy"] {
+        assert!(
+            !screen.contains(destructive),
+            "{destructive} offered read-only:\n{screen}"
+        );
+    }
+    insta::assert_snapshot!(screen);
+}
+
+#[test]
+fn rules_view_with_preview() {
+    let mut app = app(100, 30, false);
+    press(&mut app, KeyCode::Tab);
+    press(&mut app, KeyCode::Char('j')); // first rule: nginx:*
+    insta::assert_snapshot!(render(&app));
+}
+
+#[test]
+fn rules_form_preview_while_typing() {
+    let mut app = app(100, 30, false);
+    press(&mut app, KeyCode::Tab);
+    press(&mut app, KeyCode::Char('j'));
+    press(&mut app, KeyCode::Char('e'));
+    for _ in 0.."nginx:*".len() {
+        press(&mut app, KeyCode::Backspace);
+    }
+    typed(&mut app, "*:*");
+    let screen = render(&app);
+    assert!(
+        screen.contains("Pattern *:* matches 8 local reference(s)"),
+        "{screen}"
+    );
+    insta::assert_snapshot!(screen);
+}
+
+#[test]
+fn rules_form_shows_validation_errors() {
+    let mut app = app(100, 30, false);
+    press(&mut app, KeyCode::Tab);
+    press(&mut app, KeyCode::Char('n'));
+    typed(&mut app, "image1");
+    let screen = render(&app);
+    assert!(screen.contains("error: image_name:"), "{screen}");
+    insta::assert_snapshot!(screen);
+}
+
+#[test]
+fn activity_view() {
+    let mut app = app(80, 24, false);
+    press(&mut app, KeyCode::Tab);
+    press(&mut app, KeyCode::Tab);
+    insta::assert_snapshot!(render(&app));
+}
+
+#[test]
+fn activity_view_wide() {
+    let mut app = app(160, 40, false);
+    press(&mut app, KeyCode::Tab);
+    press(&mut app, KeyCode::Tab);
+    insta::assert_snapshot!(render(&app));
+}
+
+#[test]
+fn mono_theme_renders() {
+    let mut app = App::new(false, Theme::mono(), (80, 24));
+    app.update(loaded(1));
+    let screen = render(&app);
+    assert!(screen.contains("nginx:1.25"));
+}
+
+// ---------------------------------------------------------------- App::update
+
+fn shown(app: &App) -> Vec<String> {
+    let snapshot = app.snapshot.as_ref().unwrap();
+    app.images
+        .index
+        .iter()
+        .map(|&i| snapshot.rows[i].key(&snapshot.inventory))
+        .collect()
+}
+
+#[test]
+fn filter_narrows_the_list_and_esc_clears_it() {
+    let mut app = app(80, 24, false);
+    assert_eq!(app.images.index.len(), 9);
+    press(&mut app, KeyCode::Char('/'));
+    typed(&mut app, "myorg");
+    assert_eq!(shown(&app), ["myorg/app:0.9", "myorg/app:1.0"]);
+    press(&mut app, KeyCode::Enter);
+    press(&mut app, KeyCode::Esc);
+    assert_eq!(app.images.index.len(), 9);
+}
+
+#[test]
+fn sort_cycles_columns_and_reverses() {
+    let mut app = app(80, 24, false);
+    press(&mut app, KeyCode::Char('s')); // by size
+    let sizes: Vec<u64> = {
+        let s = app.snapshot.as_ref().unwrap();
+        app.images
+            .index
+            .iter()
+            .map(|&i| s.inventory.images[s.rows[i].image].size)
+            .collect()
+    };
+    assert!(sizes.windows(2).all(|w| w[0] <= w[1]), "{sizes:?}");
+    press(&mut app, KeyCode::Char('S'));
+    assert_eq!(shown(&app)[0], "myorg/app:1.0"); // the biggest first
+}
+
+#[test]
+fn marks_are_counted_across_the_filter() {
+    let mut app = app(80, 24, false);
+    select(&mut app, "redis");
+    press(&mut app, KeyCode::Char(' '));
+    press(&mut app, KeyCode::Esc);
+    select(&mut app, "alpine");
+    press(&mut app, KeyCode::Char(' '));
+    assert_eq!(app.images.marks.len(), 2);
+    assert_eq!(app.images.hidden_marks(app.snapshot.as_ref().unwrap()), 1);
+}
+
+#[test]
+fn read_only_hides_destructive_actions() {
+    let mut app = app(80, 24, true);
+    select(&mut app, "busybox:old");
+    for key in ['r', 'a', 'p', 'P'] {
+        let effects = press(&mut app, KeyCode::Char(key));
+        assert!(effects.commands.is_empty());
+        assert!(app.modal.is_none(), "{key} opened something read-only");
+    }
+    let footer = render(&app);
+    assert!(!footer.contains("remove now"));
+}
+
+#[test]
+fn confirm_focuses_cancel_and_confirms_only_on_purpose() {
+    let mut app = app(80, 24, false);
+    select(&mut app, "busybox:old");
+    press(&mut app, KeyCode::Char('r'));
+    let effects = press(&mut app, KeyCode::Enter);
+    assert!(
+        effects.commands.is_empty() && app.modal.is_none(),
+        "enter on Cancel removed something"
+    );
+    press(&mut app, KeyCode::Char('r'));
+    press(&mut app, KeyCode::Tab);
+    let effects = press(&mut app, KeyCode::Enter);
+    assert!(
+        matches!(&effects.commands[..], [Command::Remove(t)] if t[0].reference == "busybox:old")
+    );
+    assert!(app.removing.contains("busybox:old"));
+}
+
+#[test]
+fn in_use_dialog_offers_no_confirm() {
+    let mut app = app(80, 24, false);
+    select(&mut app, "myorg/app:1.0");
+    press(&mut app, KeyCode::Char('r'));
+    press(&mut app, KeyCode::Tab);
+    let effects = press(&mut app, KeyCode::Enter);
+    assert!(effects.commands.is_empty());
+}
+
+#[test]
+fn postpone_prompts_with_a_default_and_rejects_bad_input() {
+    let mut app = app(80, 24, false);
+    select(&mut app, "busybox:old");
+    press(&mut app, KeyCode::Char('p'));
+    for _ in 0..2 {
+        press(&mut app, KeyCode::Backspace);
+    }
+    typed(&mut app, "soon");
+    let effects = press(&mut app, KeyCode::Enter);
+    assert!(effects.commands.is_empty());
+    let Some(Modal::Prompt(prompt)) = &app.modal else {
+        panic!("prompt closed")
+    };
+    assert!(
+        prompt
+            .error
+            .as_deref()
+            .unwrap()
+            .contains("cannot read \"soon\" as a duration")
+    );
+    for _ in 0..4 {
+        press(&mut app, KeyCode::Backspace);
+    }
+    typed(&mut app, "2h");
+    let effects = press(&mut app, KeyCode::Enter);
+    assert!(matches!(
+        &effects.commands[..],
+        [Command::Postpone { seconds: 7200, .. }]
+    ));
+}
+
+#[test]
+fn idle_ticks_request_no_redraw() {
+    let mut app = app(80, 24, false);
+    // Activity view: no countdown on screen, nothing to do.
+    press(&mut app, KeyCode::Tab);
+    press(&mut app, KeyCode::Tab);
+    assert_eq!(app.view, View::Activity);
+    assert!(!app.countdown_visible());
+    assert!(!app.update(Msg::Tick(NOW + 1)).redraw);
+    // Images view: a countdown in seconds is visible and changes every second.
+    press(&mut app, KeyCode::Tab);
+    assert!(app.countdown_visible());
+    assert!(app.update(Msg::Tick(NOW + 2)).redraw);
+    // Only rows without a deadline on screen: no redraw.
+    select(&mut app, "alpine");
+    assert!(!app.countdown_visible());
+    assert!(!app.update(Msg::Tick(NOW + 3)).redraw);
+}
+
+#[test]
+fn stale_loads_are_dropped() {
+    let mut app = app(80, 24, false);
+    app.update(loaded(5));
+    assert!(!app.update(loaded(3)).redraw);
+}
+
+#[test]
+fn editing_a_pattern_updates_the_preview_before_saving() {
+    let mut app = app(100, 30, false);
+    press(&mut app, KeyCode::Tab);
+    press(&mut app, KeyCode::Char('j'));
+    press(&mut app, KeyCode::Char('e'));
+    let count = |app: &App| {
+        app.rules
+            .preview
+            .as_ref()
+            .unwrap()
+            .pattern
+            .as_ref()
+            .unwrap()
+            .count
+    };
+    assert_eq!(count(&app), 2);
+    for _ in 0.."nginx:*".len() {
+        press(&mut app, KeyCode::Backspace);
+    }
+    typed(&mut app, "*");
+    assert_eq!(count(&app), 9);
+    press(&mut app, KeyCode::Enter);
+    let effects = press(&mut app, KeyCode::Char('w'));
+    assert!(
+        matches!(&effects.commands[..], [Command::SavePolicy { name, document }]
+        if name == "edge-default" && document.rules[0].image_name == "*")
+    );
+}
