@@ -1,9 +1,10 @@
 //! What saving a policy would change: compare the plan before and after. Pure.
 
 use crate::model::{Inventory, Timestamp};
-use crate::plan::{RefPlan, RefState};
+use crate::plan::{PlanInput, RefPlan, RefState, RuleBook, plan};
 use crate::policy::PolicyDocument;
-use crate::store::StoredPolicy;
+use crate::snapshot::Snapshot;
+use crate::store::{StoredPolicy, active_rules_of};
 use serde::Serialize;
 
 /// One reference whose fate changes.
@@ -99,4 +100,47 @@ pub fn has_deadline(state: RefState) -> bool {
             | RefState::Due
             | RefState::AwaitingApproval
     )
+}
+
+/// The plan as it would be with `document` saved under `name`, and what would change.
+pub struct SavePreview {
+    pub rules: RuleBook,
+    pub after: Vec<RefPlan>,
+    pub summary: Summary,
+}
+
+impl SavePreview {
+    /// Whether a row is matched by a rule of the previewed policy.
+    pub fn matched_by_policy(&self, row: &RefPlan, name: &str) -> bool {
+        row.matching
+            .iter()
+            .any(|&i| self.rules.rules[i].policy == name)
+    }
+}
+
+pub fn preview_save(snapshot: &Snapshot, name: &str, document: &PolicyDocument) -> SavePreview {
+    let now = snapshot.now;
+    let policies = policies_with(&snapshot.policies, name, document, now);
+    let rules = RuleBook::new(active_rules_of(&policies, now));
+    let after = plan(&PlanInput {
+        inventory: &snapshot.inventory,
+        rules: &rules,
+        records: &snapshot.records,
+        overrides: &snapshot.overrides,
+        guards: snapshot.guards,
+        mode: snapshot.settings.mode,
+        now,
+    });
+    let summary = compare(
+        &snapshot.inventory,
+        &snapshot.rows,
+        &after,
+        |row| row.matching.iter().any(|&i| rules.rules[i].policy == name),
+        now,
+    );
+    SavePreview {
+        rules,
+        after,
+        summary,
+    }
 }

@@ -27,28 +27,42 @@ impl Snapshot {
         Snapshot::from_inventory(inventory, store, now)
     }
 
+    /// Like `assemble`, and persists the reconciled image records, only when they changed:
+    /// every write wakes the other processes watching the database.
     pub fn from_inventory(
         inventory: Inventory,
         store: &mut Store,
         now: Timestamp,
     ) -> Result<Snapshot> {
         let previous = store.image_records()?;
-        let records = reconcile(&previous, &inventory, now);
-        // Write only real changes: every write wakes the other processes watching the database.
-        if records != previous {
-            store.replace_image_records(&records)?;
+        let snapshot = Snapshot::assemble_with(inventory, store, &previous, now)?;
+        if snapshot.records != previous {
+            store.replace_image_records(&snapshot.records)?;
         }
+        Ok(snapshot)
+    }
+
+    /// Reads the store and plans, reconciling image records in memory only: writes nothing.
+    pub fn assemble(inventory: Inventory, store: &Store, now: Timestamp) -> Result<Snapshot> {
+        Snapshot::assemble_with(inventory, store, &store.image_records()?, now)
+    }
+
+    fn assemble_with(
+        inventory: Inventory,
+        store: &Store,
+        previous: &HashMap<String, ImageRecord>,
+        now: Timestamp,
+    ) -> Result<Snapshot> {
         let policies = store.policies()?;
         let settings = store.settings()?;
-        let enforcer_started = store.enforcer_started()?.unwrap_or(now);
         let guards = Guards {
-            enforcer_started,
+            enforcer_started: store.enforcer_started()?.unwrap_or(now),
             startup_delay_secs: settings.startup_delay_secs,
             min_age_secs: settings.min_age_secs,
         };
         let mut snapshot = Snapshot {
+            records: reconcile(previous, &inventory, now),
             inventory,
-            records,
             rules: RuleBook::new(active_rules_of(&policies, now)),
             policies,
             overrides: store.overrides()?,

@@ -4,11 +4,10 @@ use super::args::{ExportFormat, PolicyCommand};
 use super::format::{bytes, relative, rfc3339};
 use super::{Context, UsageError, actor, table};
 use crate::clock::unix_now;
-use crate::plan::{PlanInput, RuleBook, plan};
 use crate::policy::{Diagnostic, PolicyDocument, Severity, Spelling, parse};
-use crate::preview::{compare, policies_with};
+use crate::preview::preview_save;
 use crate::snapshot::Snapshot;
-use crate::store::{NewAudit, active_rules_of};
+use crate::store::NewAudit;
 use anyhow::{Context as _, Result};
 use std::path::Path;
 use std::process::ExitCode;
@@ -132,28 +131,12 @@ async fn preview(
     let mut store = context.store()?;
     let now = unix_now();
     let snapshot = Snapshot::load(&engine, &mut store, now).await?;
-    let policies = policies_with(&snapshot.policies, &name, &document, now);
-    let rules = RuleBook::new(active_rules_of(&policies, now));
-    let after = plan(&PlanInput {
-        inventory: &snapshot.inventory,
-        rules: &rules,
-        records: &snapshot.records,
-        overrides: &snapshot.overrides,
-        guards: snapshot.guards,
-        mode: snapshot.settings.mode,
-        now,
-    });
-    let from_file = |i: &usize| rules.rules[*i].policy == name;
-    let summary = compare(
-        &snapshot.inventory,
-        &snapshot.rows,
-        &after,
-        |row| row.matching.iter().any(from_file),
-        now,
-    );
-    let matched: Vec<_> = after
+    let preview = preview_save(&snapshot, &name, &document);
+    let (rules, summary) = (&preview.rules, &preview.summary);
+    let matched: Vec<_> = preview
+        .after
         .iter()
-        .filter(|row| row.matching.iter().any(from_file))
+        .filter(|row| preview.matched_by_policy(row, &name))
         .collect();
     if json {
         let references: Vec<serde_json::Value> = matched

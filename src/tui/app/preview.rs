@@ -1,11 +1,9 @@
 //! The live preview in the Rules view: what a pattern matches here, and what saving the edited
 //! policy would change. Pure: computed from the snapshot already loaded.
 
-use crate::plan::{PlanInput, RuleBook, plan};
 use crate::policy::{Matcher, PolicyDocument};
-use crate::preview::{Summary, compare, policies_with};
+use crate::preview::Summary;
 use crate::snapshot::Snapshot;
-use crate::store::active_rules_of;
 
 /// How many sample names the preview lists.
 const SAMPLES: usize = 6;
@@ -50,23 +48,5 @@ pub fn pattern_matches(snapshot: &Snapshot, pattern: &str) -> PatternMatches {
 
 /// Compares the plan as it is with the plan after saving `document` under `name`.
 pub fn on_save(snapshot: &Snapshot, name: &str, document: &PolicyDocument) -> Summary {
-    let now = snapshot.now;
-    let policies = policies_with(&snapshot.policies, name, document, now);
-    let rules = RuleBook::new(active_rules_of(&policies, now));
-    let after = plan(&PlanInput {
-        inventory: &snapshot.inventory,
-        rules: &rules,
-        records: &snapshot.records,
-        overrides: &snapshot.overrides,
-        guards: snapshot.guards,
-        mode: snapshot.settings.mode,
-        now,
-    });
-    compare(
-        &snapshot.inventory,
-        &snapshot.rows,
-        &after,
-        |row| row.matching.iter().any(|&i| rules.rules[i].policy == name),
-        now,
-    )
+    crate::preview::preview_save(snapshot, name, document).summary
 }

@@ -7,8 +7,7 @@ use crate::clock::unix_now;
 use crate::engine::{Engine, EngineInfo};
 use crate::model::Inventory;
 use crate::snapshot::Snapshot;
-use crate::store::{Store, active_rules_of};
-use crate::tracking::reconcile;
+use crate::store::Store;
 use crate::tui::msg::{Loaded, Msg};
 use anyhow::Result;
 use futures_util::StreamExt;
@@ -126,25 +125,7 @@ async fn read_engine(engine: &Engine) -> Result<(Inventory, EngineInfo)> {
 /// no borrow of the store is held across an await (a `Store` is not `Sync`).
 fn build(store: &Store, inventory: Inventory, info: EngineInfo, seq: u64) -> Result<Loaded> {
     let now = unix_now();
-    let policies = store.policies()?;
-    let settings = store.settings()?;
-    let guards = crate::model::Guards {
-        enforcer_started: store.enforcer_started()?.unwrap_or(now),
-        startup_delay_secs: settings.startup_delay_secs,
-        min_age_secs: settings.min_age_secs,
-    };
-    let mut snapshot = Snapshot {
-        records: reconcile(&store.image_records()?, &inventory, now),
-        rules: crate::plan::RuleBook::new(active_rules_of(&policies, now)),
-        inventory,
-        policies,
-        overrides: store.overrides()?,
-        settings,
-        guards,
-        now,
-        rows: Vec::new(),
-    };
-    snapshot.replan(now);
+    let snapshot = Snapshot::assemble(inventory, store, now)?;
     Ok(Loaded {
         seq,
         snapshot,
