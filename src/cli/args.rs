@@ -29,7 +29,7 @@ pub struct Cli {
 
 #[derive(Debug, Clone, Args, Default)]
 pub struct ConsoleArgs {
-    /// Console: hide every destructive action
+    /// Console: look only (no remove, postpone, pin, approve or rule edits; no enforcer)
     #[arg(long)]
     pub read_only: bool,
     /// Console: theme name (dark, light, high-contrast, mono) or a user theme in the config directory
