@@ -3,7 +3,8 @@
 //! `cargo bench --bench plan` (harness = false). Each case runs for about a second (at least 5 and at
 //! most 200 repetitions, after one warm-up) and prints median / min / max of one `plan()` call, plus
 //! the one-off cost of compiling the rules (`RuleBook::new`). `QUICK=1` shortens every case;
-//! `PLAN_BENCH_MAX_REFS=10000` skips the larger inventories. Target: 10k refs × 1,000 rules well
+//! `PLAN_BENCH_MAX_REFS=10000` skips the larger inventories; `PLAN_BENCH_CASE=10000x1000` runs one case
+//! (for a profiler). Target: 10k refs × 1,000 rules well
 //! under 10 ms.
 //!
 //! Names are realistic (`registry.example.com/org3/app17:1.4.2`, `org/app:latest`, `nginx:1.25`);
@@ -190,18 +191,26 @@ fn main() {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(100_000);
+    let only: Option<(usize, usize)> = std::env::var("PLAN_BENCH_CASE").ok().and_then(|v| {
+        let (refs, rules) = v.split_once('x')?;
+        Some((refs.parse().ok()?, rules.parse().ok()?))
+    });
     println!(
         "{:>8} {:>6} {:>9} {:>11} {:>11} {:>11} {:>5} {:>8}",
         "refs", "rules", "rows", "median ms", "min ms", "max ms", "reps", "build ms"
     );
     for refs in [1_000, 10_000, 100_000] {
-        if refs > max_refs {
+        if refs > max_refs || only.is_some_and(|(r, _)| r != refs) {
             continue;
         }
         let mut rng = Rng(0x2545_f491_4f6c_dd1d ^ refs as u64);
         let (inventory, records) = inventory(refs, &mut rng);
         for rule_count in [10, 100, 1_000] {
-            let sourced = rules(rule_count, &inventory, &mut rng);
+            if only.is_some_and(|(_, r)| r != rule_count) {
+                continue;
+            }
+            let mut rule_rng = Rng(0x9e37_79b9_7f4a_7c15 ^ (refs * 7 + rule_count) as u64);
+            let sourced = rules(rule_count, &inventory, &mut rule_rng);
             let build = Instant::now();
             let book = RuleBook::new(sourced);
             let build = build.elapsed();
