@@ -2,6 +2,7 @@
 //! reference. Pure: no I/O, no clock; the caller passes `now`.
 
 use crate::model::{Guards, ImageRecord, Inventory, Mode, Overrides, Timestamp, reference_key};
+
 use crate::policy::{Matcher, Rule};
 use serde::Serialize;
 use std::collections::HashMap;
@@ -161,16 +162,19 @@ pub fn plan(input: &PlanInput) -> Vec<RefPlan> {
             .get(&image.id)
             .copied()
             .unwrap_or_else(|| unseen_record(input.now));
-        let names: Vec<Option<&str>> = if image.is_dangling() {
-            vec![None]
+        let dangling = [None];
+        let named = image.references.iter().map(|r| Some(r.as_str()));
+        let names: &mut dyn Iterator<Item = Option<&str>> = if image.is_dangling() {
+            &mut dangling.into_iter()
         } else {
-            image.references.iter().map(|r| Some(r.as_str())).collect()
+            &mut named.into_iter()
         };
-        let removes_image = names.len() <= 1;
+        let removes_image = image.references.len() <= 1;
         for name in names {
             input.rules.matching_into(name, &mut matching);
-            let key = reference_key(image, name);
-            let (state, deadline, winner) = decide(input, image.in_use(), &record, &key, &matching);
+            // The store knows a reference by its name, or a dangling image by its ID.
+            let key = name.unwrap_or(&image.id);
+            let (state, deadline, winner) = decide(input, image.in_use(), &record, key, &matching);
             rows.push(RefPlan {
                 image: index,
                 reference: name.map(str::to_string),

@@ -1,6 +1,8 @@
 //! The two spellings of one reference: the short form the Docker CLI shows and
 //! the fully qualified form. Rules are tried against both.
 
+use std::borrow::Cow;
+
 const DEFAULT_DOMAIN: &str = "docker.io";
 /// The legacy name Docker still normalises to `docker.io`.
 const LEGACY_DOMAIN: &str = "index.docker.io";
@@ -24,32 +26,49 @@ fn is_docker_hub(domain: Option<&str>) -> bool {
 /// `docker.io/library/nginx:1.25` → `nginx:1.25`; `docker.io/myorg/x:1` → `myorg/x:1`;
 /// references on other registries are returned unchanged.
 pub fn short_form(reference: &str) -> String {
+    short_slice(reference).to_string()
+}
+
+/// The short form is always a tail of the reference, so matching borrows it.
+pub(crate) fn short_slice(reference: &str) -> &str {
     let (domain, path) = split_domain(reference);
     if !is_docker_hub(domain) {
-        return reference.to_string();
+        return reference;
     }
     match path.strip_prefix(OFFICIAL_PREFIX) {
         // Tags and digests never hold `/`, so this tests the repository alone.
-        Some(official) if !official.contains('/') => official.to_string(),
-        _ => path.to_string(),
+        Some(official) if !official.contains('/') => official,
+        _ => path,
     }
 }
 
 /// `nginx:1.25` → `docker.io/library/nginx:1.25`; `myorg/x:1` → `docker.io/myorg/x:1`;
 /// references on other registries are returned unchanged.
 pub fn qualified_form(reference: &str) -> String {
+    qualified_cow(reference).into_owned()
+}
+
+/// The qualified form, borrowed when the reference already is one (matching runs on every name).
+pub(crate) fn qualified_cow(reference: &str) -> Cow<'_, str> {
     if reference.is_empty() {
-        return String::new();
+        return Cow::Borrowed(reference);
     }
     let (domain, path) = split_domain(reference);
     if !is_docker_hub(domain) {
-        return reference.to_string();
+        return Cow::Borrowed(reference);
     }
-    if path.contains('/') {
-        format!("{DEFAULT_DOMAIN}/{path}")
+    let official = if path.contains('/') {
+        ""
     } else {
-        format!("{DEFAULT_DOMAIN}/{OFFICIAL_PREFIX}{path}")
-    }
+        OFFICIAL_PREFIX
+    };
+    let mut qualified =
+        String::with_capacity(DEFAULT_DOMAIN.len() + 1 + official.len() + path.len());
+    qualified.push_str(DEFAULT_DOMAIN);
+    qualified.push('/');
+    qualified.push_str(official);
+    qualified.push_str(path);
+    Cow::Owned(qualified)
 }
 
 #[cfg(test)]

@@ -42,21 +42,6 @@ pub(crate) fn matches_everything(pattern: &str) -> bool {
     tokens(pattern) == [Token::Star]
 }
 
-/// The anchored regular expression for a pattern; every literal is escaped,
-/// so any string at all yields a valid regex.
-pub(crate) fn to_regex(pattern: &str) -> String {
-    let mut regex = String::from("(?s)^");
-    for token in tokens(pattern) {
-        match token {
-            Token::Star => regex.push_str(".*"),
-            Token::One => regex.push('.'),
-            Token::Literal(c) => regex.push_str(&regex::escape(c.encode_utf8(&mut [0; 4]))),
-        }
-    }
-    regex.push('$');
-    regex
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -75,11 +60,5 @@ mod tests {
         assert!(matches_everything(".*"));
         assert!(matches_everything("**"));
         assert!(!matches_everything("*?"));
-    }
-
-    #[test]
-    fn regex_escapes_metacharacters() {
-        assert_eq!(to_regex("a+b?*"), r"(?s)^a\+b..*$");
-        assert!(regex::Regex::new(&to_regex("([{\\^$|")).is_ok());
     }
 }
