@@ -128,7 +128,7 @@ impl Guards {
 }
 
 /// Operator decisions about single references.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Overrides {
     pub pins: HashSet<String>,
     /// reference -> postponed until

@@ -1,16 +1,19 @@
 //! Loads fresh snapshots: on engine events, when another process changes the database, when asked
 //! (after an action or an enforcer cycle), and every 60 s. Reads only: the enforcer is the one
-//! that writes image records, so the two never wake each other in a loop.
+//! that writes image records, so the two never wake each other in a loop. A load that finds the
+//! same picture as the last one is not sent: the enforcer's lease heartbeat changes the database
+//! every 10 s, and an idle console must not redraw for it.
 
 use crate::cli::Context;
 use crate::clock::unix_now;
 use crate::engine::{Engine, EngineInfo};
-use crate::model::Inventory;
+use crate::model::{ImageRecord, Inventory, Mode, Overrides};
 use crate::snapshot::Snapshot;
-use crate::store::Store;
+use crate::store::{Settings, Store, StoredPolicy};
 use crate::tui::msg::{Loaded, Msg};
 use anyhow::Result;
 use futures_util::StreamExt;
+use std::collections::HashMap;
 use std::time::Duration;
 use tokio::sync::mpsc;
 
@@ -35,6 +38,7 @@ pub async fn run(context: Context, to_ui: mpsc::Sender<Msg>, mut reload: mpsc::R
     };
     let mut seq = 0u64;
     let mut backoff = Duration::from_secs(1);
+    let mut shown: Option<Content> = None;
     loop {
         let engine = match context.engine().await {
             Ok(engine) => engine,
@@ -56,8 +60,9 @@ pub async fn run(context: Context, to_ui: mpsc::Sender<Msg>, mut reload: mpsc::R
             }
         };
         backoff = Duration::from_secs(1);
-        // Subscribe before the first load so no change falls between the two.
-        let mut events = Box::pin(engine.events(None));
+        // The request goes out on the first poll, after the first load: replay from just before
+        // it so no change falls between the two.
+        let mut events = Box::pin(engine.events(Some(unix_now() - 1)));
         let mut full = tokio::time::interval(FULL_RELOAD);
         let mut poll = tokio::time::interval(STORE_POLL);
         full.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -69,14 +74,27 @@ pub async fn run(context: Context, to_ui: mpsc::Sender<Msg>, mut reload: mpsc::R
                 .await
                 .and_then(|(inventory, info)| build(&store, inventory, info, seq))
             {
-                Ok(loaded) => Msg::Loaded(Box::new(loaded)),
-                Err(error) => Msg::Outage {
-                    seq,
-                    error: format!("{error:#}"),
-                },
+                Ok(loaded) => {
+                    let content = Content::of(&loaded);
+                    if shown.as_ref() == Some(&content) {
+                        None
+                    } else {
+                        shown = Some(content);
+                        Some(Msg::Loaded(Box::new(loaded)))
+                    }
+                }
+                Err(error) => {
+                    shown = None;
+                    Some(Msg::Outage {
+                        seq,
+                        error: format!("{error:#}"),
+                    })
+                }
             };
-            let failed = matches!(message, Msg::Outage { .. });
-            if to_ui.send(message).await.is_err() {
+            let failed = matches!(message, Some(Msg::Outage { .. }));
+            if let Some(message) = message
+                && to_ui.send(message).await.is_err()
+            {
                 return;
             }
             if failed {
@@ -133,4 +151,39 @@ fn build(store: &Store, inventory: Inventory, info: EngineInfo, seq: u64) -> Res
         lease: store.lease(now)?,
         audit: store.audit_log(AUDIT_ENTRIES)?,
     })
+}
+
+/// What a load shows, without the moment it was taken.
+#[derive(PartialEq)]
+struct Content {
+    inventory: Inventory,
+    records: HashMap<String, ImageRecord>,
+    policies: Vec<StoredPolicy>,
+    overrides: Overrides,
+    settings: Settings,
+    lease: Option<(String, Mode)>,
+    newest_audit: Option<i64>,
+    engine: (String, String, Option<u64>),
+}
+
+impl Content {
+    fn of(loaded: &Loaded) -> Content {
+        let snapshot = &loaded.snapshot;
+        let info = &loaded.engine;
+        Content {
+            inventory: snapshot.inventory.clone(),
+            records: snapshot.records.clone(),
+            policies: snapshot.policies.clone(),
+            overrides: snapshot.overrides.clone(),
+            settings: snapshot.settings,
+            lease: loaded.lease.as_ref().map(|l| (l.holder.clone(), l.mode)),
+            newest_audit: loaded.audit.first().map(|e| e.id),
+            // Disk use as the header shows it: a whole percentage.
+            engine: (
+                info.version.clone(),
+                info.node.clone(),
+                info.disk.map(|(used, total)| used * 100 / total.max(1)),
+            ),
+        }
+    }
 }
