@@ -4,7 +4,7 @@
 use crate::cli::format::{bytes, rfc3339};
 use crate::plan::RefState;
 use crate::tui::app::App;
-use crate::tui::text::{ago, countdown};
+use crate::tui::text::{clock_time, countdown};
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
@@ -48,8 +48,8 @@ pub fn draw(app: &App, frame: &mut Frame, area: Rect) {
         (_, None) => "no removal planned".to_string(),
     };
     lines.push(Line::from(format!(
-        "{when} · last used {} · agent-downloaded: {}",
-        ago(record.and_then(|r| r.idle_since()), snapshot.now),
+        "{when} · last used at {} · agent-downloaded: {}",
+        clock_time(record.and_then(|r| r.idle_since()), snapshot.now),
         if record.is_some_and(|r| r.agent_downloaded) {
             "yes"
         } else {

@@ -5,7 +5,7 @@ use crate::plan::{RefPlan, RefState};
 use crate::snapshot::Snapshot;
 use crate::tui::app::App;
 use crate::tui::app::images::{SortColumn, row_name};
-use crate::tui::text::{ago, countdown, fit};
+use crate::tui::text::{clock_time, countdown, fit};
 use crate::tui::theme::Theme;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Rect};
@@ -130,7 +130,7 @@ fn cell<'a>(
         }
         SortColumn::LastUsed => {
             let idle = snapshot.records.get(&image.id).and_then(|r| r.idle_since());
-            Cell::from(ago(idle, snapshot.now))
+            Cell::from(clock_time(idle, snapshot.now))
         }
         SortColumn::Rule => Cell::from(row.winner.map_or_else(
             || "-".to_string(),
