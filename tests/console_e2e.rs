@@ -1,5 +1,8 @@
-//! End to end: the real binary in tmux against the real Docker engine at $DOCKER_HOST.
+//! End to end: the real binary in tmux against the real Docker engine (tests/support finds one or
+//! starts a private one).
 //! Types keys, reads the screen, checks the engine. Skipped (with a message) only without tmux.
+
+mod support;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -10,6 +13,7 @@ const BIN: &str = env!("CARGO_BIN_EXE_imgreaper");
 fn run(program: &str, args: &[&str]) -> Output {
     Command::new(program)
         .args(args)
+        .env("DOCKER_HOST", support::host())
         .output()
         .unwrap_or_else(|e| panic!("cannot run {program}: {e}"))
 }
@@ -216,7 +220,7 @@ fn line_of<'a>(screen: &'a str, reference: &str) -> &'a str {
 }
 
 fn env_for(db: &Path) -> Vec<(&'static str, String)> {
-    let host = std::env::var("DOCKER_HOST").unwrap_or_default();
+    let host = support::host().to_string();
     vec![
         ("DOCKER_HOST", host),
         ("IMGREAPER_DB", db.display().to_string()),

@@ -25,6 +25,7 @@ pub fn host() -> &'static str {
         let text = String::from_utf8_lossy(&output.stdout);
         text.trim()
             .strip_prefix("export DOCKER_HOST=")
+            .and_then(|rest| rest.split_whitespace().next())
             .unwrap_or_else(|| panic!("tests/engine/up printed {text:?}"))
             .to_string()
     })
