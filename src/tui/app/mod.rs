@@ -183,6 +183,15 @@ impl App {
         }
     }
 
+    /// Indices (into the plan's rows) of the image rows on screen.
+    fn visible_rows(&self) -> &[usize] {
+        let window = self
+            .images
+            .scroll
+            .window(self.page(), self.images.index.len());
+        &self.images.index[window]
+    }
+
     /// Whether any row on screen (or the details pane) shows a live countdown.
     pub fn countdown_visible(&self) -> bool {
         let Some(snapshot) = &self.snapshot else {
@@ -191,11 +200,7 @@ impl App {
         if self.view != View::Images || matches!(self.modal, Some(Modal::Help)) {
             return false;
         }
-        let window = self
-            .images
-            .scroll
-            .window(self.page(), self.images.index.len());
-        self.images.index[window]
+        self.visible_rows()
             .iter()
             .any(|&i| snapshot.rows[i].deadline.is_some())
     }
@@ -205,11 +210,7 @@ impl App {
         let Some(snapshot) = &self.snapshot else {
             return Vec::new();
         };
-        let window = self
-            .images
-            .scroll
-            .window(self.page(), self.images.index.len());
-        self.images.index[window]
+        self.visible_rows()
             .iter()
             .map(|&i| {
                 let row = &snapshot.rows[i];

@@ -125,13 +125,7 @@ pub fn confirm(app: &App, confirm: &Confirm, frame: &mut Frame) {
         .border_style(theme.dialog_border)
         .title(Span::styled(title, theme.dialog_border))
         .style(theme.dialog);
-    frame.render_widget(Clear, area);
-    frame.render_widget(
-        Paragraph::new(lines)
-            .block(block)
-            .wrap(Wrap { trim: false }),
-        area,
-    );
+    boxed(frame, area, lines, block);
 }
 
 pub fn prompt(app: &App, prompt: &Prompt, frame: &mut Frame) {
@@ -156,6 +150,11 @@ pub fn prompt(app: &App, prompt: &Prompt, frame: &mut Frame) {
         .borders(Borders::ALL)
         .border_style(theme.border)
         .style(theme.dialog);
+    boxed(frame, area, lines, block);
+}
+
+/// Clears `area` and draws `lines` wrapped inside `block`: every dialog and prompt.
+fn boxed(frame: &mut Frame, area: Rect, lines: Vec<Line>, block: Block) {
     frame.render_widget(Clear, area);
     frame.render_widget(
         Paragraph::new(lines)
