@@ -1,9 +1,11 @@
 //! Removing one reference safely, shared by the enforcer and manual removal:
 //! re-read the image right before, never force, and describe the outcome for the audit log.
 
+use crate::clock::Clock;
 use crate::engine::{Engine, RemoveOutcome};
 use crate::model::{Container, Timestamp};
-use crate::store::{NewAudit, PendingRemoval};
+use crate::store::{NewAudit, PendingRemoval, Store};
+use anyhow::Result;
 
 /// What is to be removed, as planned.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -112,4 +114,38 @@ pub fn audit(target: &Target, outcome: &Outcome, actor: &str, now: Timestamp) ->
         bytes_freed,
         result,
     }
+}
+
+/// Writes an outcome: the audit line and the cleared journal entry together, then what the
+/// outcome teaches about the image (in use after all; or the name is gone, so its postponement
+/// and approval go too). Every removal, automatic or manual, ends here.
+pub fn record(
+    store: &mut Store,
+    target: &Target,
+    outcome: &Outcome,
+    actor: &str,
+    now: Timestamp,
+) -> Result<NewAudit> {
+    let entry = audit(target, outcome, actor, now);
+    store.finish_removal(&entry)?;
+    match outcome {
+        outcome if outcome.found_in_use() => store.mark_in_use(&target.image_id)?,
+        Outcome::Removed { .. } | Outcome::Gone => store.forget_reference(&target.reference)?,
+        _ => {}
+    }
+    Ok(entry)
+}
+
+/// One removal, journalled before the engine is asked so a crash is finished, not repeated.
+pub async fn remove_journalled(
+    engine: &Engine,
+    store: &mut Store,
+    target: &Target,
+    actor: &str,
+    clock: &dyn Clock,
+) -> Result<(Outcome, NewAudit)> {
+    store.begin_removal(&pending(target, actor, clock.now()))?;
+    let outcome = execute(engine, target).await;
+    let entry = record(store, target, &outcome, actor, clock.now())?;
+    Ok((outcome, entry))
 }

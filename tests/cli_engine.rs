@@ -356,3 +356,21 @@ fn an_unreachable_engine_names_the_socket_and_the_fix() {
         "{stderr}"
     );
 }
+
+#[test]
+fn a_name_removed_by_hand_leaves_no_postponement_for_the_next_image_under_it() {
+    let sandbox = Sandbox::new("cleanslate");
+    let reference = sandbox.repo("reused:1");
+    import(&reference);
+    let rules = format!(
+        r#"{{ "image_name": "{}/*", "delete_after_minutes": 5, "agent_downloaded_only": false }}"#,
+        sandbox.prefix
+    );
+    let file = sandbox.write("p.json", &policy(&rules));
+    sandbox.ok(&["policy", "apply", file.to_str().unwrap()]);
+    sandbox.ok(&["postpone", &reference, "--for", "1day"]);
+    sandbox.ok(&["remove", &reference]);
+    import(&reference);
+    let rows = sandbox.images_json();
+    assert_eq!(find(&rows, &reference)["state"], "scheduled", "{rows:#?}");
+}

@@ -2,7 +2,7 @@
 
 use super::format::{bytes, rfc3339};
 use super::{Context, UsageError, actor};
-use crate::clock::unix_now;
+use crate::clock::{SystemClock, unix_now};
 use crate::model::Image;
 use crate::plan::RefState;
 use crate::policy::{qualified_form, short_form};
@@ -86,10 +86,8 @@ pub async fn remove(context: &Context, names: &[String]) -> Result<ExitCode> {
             failed += 1;
             continue;
         }
-        let now = unix_now();
-        store.begin_removal(&removal::pending(target, &who, now))?;
-        let outcome = removal::execute(&engine, target).await;
-        store.finish_removal(&removal::audit(target, &outcome, &who, unix_now()))?;
+        let (outcome, _) =
+            removal::remove_journalled(&engine, &mut store, target, &who, &SystemClock).await?;
         match &outcome {
             Outcome::Removed { deleted: true } => {
                 println!(

@@ -2,7 +2,7 @@
 //! next start and nothing is removed twice.
 
 use super::Enforcer;
-use crate::removal::{self, Outcome, Target};
+use crate::removal::{self, Target};
 use crate::store::NewAudit;
 use anyhow::Result;
 use futures_util::StreamExt;
@@ -32,15 +32,13 @@ impl Enforcer {
             })
             .buffer_unordered(self.concurrency);
         while let Some((target, outcome)) = outcomes.next().await {
-            let entry = removal::audit(&target, &outcome, &self.claim.holder, self.clock.now());
-            self.store.finish_removal(&entry)?;
-            match &outcome {
-                outcome if outcome.found_in_use() => self.store.mark_in_use(&target.image_id)?,
-                Outcome::Removed { .. } | Outcome::Gone => {
-                    self.store.forget_reference(&target.reference)?
-                }
-                _ => {}
-            }
+            let entry = removal::record(
+                &mut self.store,
+                &target,
+                &outcome,
+                &self.claim.holder,
+                self.clock.now(),
+            )?;
             self.record(entry, actions);
         }
         Ok(())

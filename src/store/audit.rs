@@ -41,19 +41,7 @@ pub struct PendingRemoval {
 
 impl Store {
     pub fn audit(&mut self, entry: &NewAudit) -> Result<i64> {
-        self.conn.execute(
-            "INSERT INTO audit (time, actor, action, reference, image_id, bytes_freed, result)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-            params![
-                entry.time,
-                entry.actor,
-                entry.action,
-                entry.reference,
-                entry.image_id,
-                entry.bytes_freed as i64,
-                entry.result
-            ],
-        )?;
+        insert_audit(&self.conn, entry)?;
         Ok(self.conn.last_insert_rowid())
     }
 
@@ -104,19 +92,7 @@ impl Store {
     /// Writes the outcome of a journalled removal and clears the journal entry atomically.
     pub fn finish_removal(&mut self, entry: &NewAudit) -> Result<()> {
         let tx = self.conn.transaction()?;
-        tx.execute(
-            "INSERT INTO audit (time, actor, action, reference, image_id, bytes_freed, result)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-            params![
-                entry.time,
-                entry.actor,
-                entry.action,
-                entry.reference,
-                entry.image_id,
-                entry.bytes_freed as i64,
-                entry.result
-            ],
-        )?;
+        insert_audit(&tx, entry)?;
         tx.execute(
             "DELETE FROM pending_removals WHERE reference = ?1",
             [&entry.reference],
@@ -190,4 +166,21 @@ impl Store {
             .conn
             .execute("DELETE FROM audit WHERE id <= ?1", [cutoff])?)
     }
+}
+
+fn insert_audit(conn: &rusqlite::Connection, entry: &NewAudit) -> Result<()> {
+    conn.execute(
+        "INSERT INTO audit (time, actor, action, reference, image_id, bytes_freed, result)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        params![
+            entry.time,
+            entry.actor,
+            entry.action,
+            entry.reference,
+            entry.image_id,
+            entry.bytes_freed as i64,
+            entry.result
+        ],
+    )?;
+    Ok(())
 }

@@ -3,7 +3,7 @@
 
 use crate::cli::format::{bytes, rfc3339};
 use crate::cli::{Context, actor};
-use crate::clock::unix_now;
+use crate::clock::{SystemClock, unix_now};
 use crate::engine::Engine;
 use crate::policy::{Severity, parse};
 use crate::removal::{self, Outcome, Target};
@@ -217,20 +217,18 @@ async fn remove(store: &mut Store, engine: &Engine, targets: &[Target]) -> Repor
     let mut engine_away = false;
     for target in targets {
         result.finished.push(target.reference.clone());
-        if let Err(error) = store.begin_removal(&removal::pending(target, &who, unix_now())) {
-            result
-                .failed
-                .push((target.reference.clone(), format!("{error:#}")));
-            continue;
-        }
-        let outcome = removal::execute(engine, target).await;
-        let written = store.finish_removal(&removal::audit(target, &outcome, &who, unix_now()));
-        if outcome.found_in_use() {
-            let _ = store.mark_in_use(&target.image_id);
-        }
-        if matches!(outcome, Outcome::Removed { .. } | Outcome::Gone) {
-            let _ = store.forget_reference(&target.reference);
-        }
+        let outcome =
+            match removal::remove_journalled(engine, store, target, &who, &SystemClock).await {
+                Ok((outcome, _)) => outcome,
+                Err(error) => {
+                    // The engine may have acted; the journal finishes the record on the next start.
+                    result.ok = false;
+                    let line = format!("{}: {error:#}", target.reference);
+                    result.failed.push((target.reference.clone(), line.clone()));
+                    lines.push(line);
+                    continue;
+                }
+            };
         let line = match &outcome {
             Outcome::Removed { deleted: true } => format!(
                 "removed {} (freed {})",
@@ -262,12 +260,7 @@ async fn remove(store: &mut Store, engine: &Engine, targets: &[Target]) -> Repor
             result.ok = false;
             result.failed.push((target.reference.clone(), line.clone()));
         }
-        if let Err(error) = written {
-            result.ok = false;
-            lines.push(format!("{line} (audit log not written: {error:#})"));
-        } else {
-            lines.push(line);
-        }
+        lines.push(line);
     }
     result.message = lines.join("; ");
     Reported(result, engine_away)
