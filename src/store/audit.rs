@@ -154,14 +154,6 @@ impl Store {
         let Some(cutoff) = newest.map(|id| id - keep).filter(|&c| c > 0) else {
             return Ok(0);
         };
-        let stale: bool = self.conn.query_row(
-            "SELECT EXISTS (SELECT 1 FROM audit WHERE id <= ?1)",
-            [cutoff],
-            |row| row.get(0),
-        )?;
-        if !stale {
-            return Ok(0);
-        }
         Ok(self
             .conn
             .execute("DELETE FROM audit WHERE id <= ?1", [cutoff])?)
