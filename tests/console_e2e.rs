@@ -151,6 +151,7 @@ impl Drop for Tmux {
 struct EngineLitter {
     images: Vec<String>,
     containers: Vec<String>,
+    /// The test's database and policy file.
     dir: tempfile::TempDir,
 }
 
@@ -174,30 +175,15 @@ impl EngineLitter {
         }
     }
 
-    /// `docker import` of a root filesystem with a static busybox and a unique file.
+    /// A test image made offline (tests/support/images.rs), removed again on drop.
     fn import(&mut self, reference: &str) {
-        let root = self.dir.path().join(reference.replace(['/', ':'], "_"));
-        std::fs::create_dir_all(root.join("bin")).unwrap();
-        let busybox = ["/bin/busybox", "/usr/bin/busybox"]
-            .into_iter()
-            .find(|p| Path::new(p).exists())
-            .expect("busybox-static is installed (tests/engine/up)");
-        std::fs::copy(busybox, root.join("bin/busybox")).unwrap();
-        std::fs::write(root.join("unique"), reference).unwrap();
-        let script = format!(
-            "tar -C '{}' -c . | docker import - '{reference}'",
-            root.display()
-        );
         self.images.push(reference.to_string());
-        ok("sh", &["-c", &script]);
+        support::images::import(reference);
     }
 
     fn container(&mut self, image: &str, name: &str) {
         self.containers.push(name.to_string());
-        ok(
-            "docker",
-            &["create", "--name", name, image, "/bin/busybox", "true"],
-        );
+        support::images::create_container(image, name);
     }
 }
 

@@ -53,10 +53,7 @@ pub struct CycleReport {
 impl Enforcer {
     pub fn new(engine: Engine, store: Store, clock: Arc<dyn Clock>, kind: LeaseKind) -> Enforcer {
         let started = clock.now();
-        let kind_name = match kind {
-            LeaseKind::Service => "service",
-            LeaseKind::Console => "console",
-        };
+        let kind_name = kind.as_str();
         // Distinct per instance, even for two enforcers in one process.
         static INSTANCE: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
         let instance = INSTANCE.fetch_add(1, std::sync::atomic::Ordering::Relaxed);

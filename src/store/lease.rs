@@ -14,7 +14,7 @@ pub enum LeaseKind {
 }
 
 impl LeaseKind {
-    fn as_str(self) -> &'static str {
+    pub fn as_str(self) -> &'static str {
         match self {
             LeaseKind::Service => "service",
             LeaseKind::Console => "console",
