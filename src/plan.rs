@@ -91,6 +91,21 @@ pub enum RefState {
 }
 
 impl RefState {
+    /// The stable machine name (`images --json`, previews): `in_use`, `awaiting_approval`, …
+    pub fn name(self) -> &'static str {
+        match self {
+            RefState::InUse => "in_use",
+            RefState::Pinned => "pinned",
+            RefState::NoRule => "no_rule",
+            RefState::Spared => "spared",
+            RefState::Scheduled => "scheduled",
+            RefState::Postponed { .. } => "postponed",
+            RefState::Due => "due",
+            RefState::AwaitingApproval => "awaiting_approval",
+        }
+    }
+
+    /// The word an operator reads: `in use`, `awaiting approval`, …
     pub fn label(self) -> &'static str {
         match self {
             RefState::InUse => "in use",

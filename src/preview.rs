@@ -83,8 +83,8 @@ pub fn compare(
         }
         summary.changes.push(Change {
             reference: new.key(inventory),
-            before: crate::report::state_name(old.state),
-            after: crate::report::state_name(new.state),
+            before: old.state.name(),
+            after: new.state.name(),
             deadline_after: new.deadline,
         });
     }

@@ -1,7 +1,7 @@
 //! The per-reference report shared by `images --json`, the tables and the console: one flat,
 //! documented record per reference. Pure.
 
-use crate::cli::format::rfc3339;
+use crate::format::rfc3339;
 use crate::model::{Container, Timestamp};
 use crate::plan::{RefPlan, RefState, SourcedRule};
 use crate::snapshot::Snapshot;
@@ -31,19 +31,6 @@ pub struct ReferenceReport {
     pub removes_image: bool,
 }
 
-pub fn state_name(state: RefState) -> &'static str {
-    match state {
-        RefState::InUse => "in_use",
-        RefState::Pinned => "pinned",
-        RefState::NoRule => "no_rule",
-        RefState::Spared => "spared",
-        RefState::Scheduled => "scheduled",
-        RefState::Postponed { .. } => "postponed",
-        RefState::Due => "due",
-        RefState::AwaitingApproval => "awaiting_approval",
-    }
-}
-
 pub fn report(snapshot: &Snapshot, row: &RefPlan) -> ReferenceReport {
     let image = &snapshot.inventory.images[row.image];
     let record = snapshot.records.get(&image.id);
@@ -53,7 +40,7 @@ pub fn report(snapshot: &Snapshot, row: &RefPlan) -> ReferenceReport {
         dangling: row.reference.is_none(),
         image_id: image.id.clone(),
         size: image.size,
-        state: state_name(row.state),
+        state: row.state.name(),
         containers: image.containers.clone(),
         last_used: record.and_then(|r| r.idle_since()).map(rfc3339),
         first_seen: record.map(|r| rfc3339(r.first_seen)),

@@ -1,8 +1,8 @@
 //! Manual actions: `remove`, `postpone`, `pin`, `unpin`, `approve`. Each lands in the audit log.
 
-use super::format::{bytes, rfc3339};
 use super::{Context, UsageError, actor};
 use crate::clock::{SystemClock, unix_now};
+use crate::format::{bytes, rfc3339};
 use crate::model::Image;
 use crate::plan::RefState;
 use crate::policy::{qualified_form, short_form};

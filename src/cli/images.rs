@@ -1,9 +1,9 @@
 //! `imgreaper images [--json]`
 
 use super::Context;
-use super::format::{bytes, relative};
 use super::table;
 use crate::clock::unix_now;
+use crate::format::{bytes, relative};
 use crate::plan::RefState;
 use crate::report::reports;
 use crate::snapshot::Snapshot;

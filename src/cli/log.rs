@@ -1,8 +1,8 @@
 //! `imgreaper log [--json]`
 
 use super::Context;
-use super::format::{bytes, rfc3339};
 use super::table;
+use crate::format::{bytes, rfc3339};
 use anyhow::Result;
 use std::process::ExitCode;
 

@@ -2,17 +2,14 @@
 
 mod actions;
 mod args;
-mod context;
-pub mod format;
 mod images;
 mod log;
 mod policy;
 mod run;
 mod table;
 
+pub use crate::session::{Context, actor, resolve_db_path};
 pub use args::{Cli, Command, ConsoleArgs};
-pub use context::{Context, actor, resolve_db_path};
-pub use format::{bytes, relative};
 
 use std::process::ExitCode;
 
@@ -47,9 +44,15 @@ pub fn main(cli: Cli) -> ExitCode {
 }
 
 async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
-    let context = Context::new(&cli);
+    let context = Context::new(cli.db.clone(), cli.host.as_deref());
     match cli.command {
-        None => crate::tui::run(context, cli.console).await,
+        None => {
+            let options = crate::tui::Options {
+                read_only: cli.console.read_only,
+                theme: cli.console.theme,
+            };
+            crate::tui::run(context, options).await
+        }
         Some(Command::Images { json }) => images::run(&context, json).await,
         Some(Command::Policy(command)) => policy::run(&context, command).await,
         Some(Command::Remove { references }) => actions::remove(&context, &references).await,

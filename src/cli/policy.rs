@@ -1,9 +1,9 @@
 //! `imgreaper policy check|preview|apply|list|show|export|delete`
 
 use super::args::{ExportFormat, PolicyCommand};
-use super::format::{bytes, relative, rfc3339};
 use super::{Context, UsageError, actor, table};
 use crate::clock::unix_now;
+use crate::format::{bytes, relative, rfc3339};
 use crate::policy::{Diagnostic, PolicyDocument, Severity, Spelling, parse};
 use crate::preview::preview_save;
 use crate::snapshot::Snapshot;
@@ -144,7 +144,7 @@ async fn preview(
             .map(|row| {
                 serde_json::json!({
                     "reference": row.key(&snapshot.inventory),
-                    "state": crate::report::state_name(row.state),
+                    "state": row.state.name(),
                     "deadline": row.deadline.map(rfc3339),
                     "winning_rule": row.winner.map(|i| rules.rules[i].clone()),
                     "size": snapshot.inventory.images[row.image].size,

@@ -3,9 +3,9 @@
 
 use super::Context;
 use super::args::RunArgs;
-use super::format::relative;
 use crate::clock::{Clock, SystemClock};
 use crate::enforcer::{Enforcer, Notice, run as run_enforcer};
+use crate::format::relative;
 use crate::model::Mode;
 use crate::store::LeaseKind;
 use anyhow::{Result, anyhow};

@@ -13,7 +13,7 @@ pub mod text;
 pub mod theme;
 pub mod view;
 
-use crate::cli::{ConsoleArgs, Context};
+use crate::session::Context;
 use app::App;
 use crossterm::event::{Event, EventStream};
 use futures_util::StreamExt;
@@ -24,7 +24,16 @@ use std::time::Duration;
 use tokio::signal::unix::{SignalKind, signal};
 use tokio::sync::{mpsc, watch};
 
-pub async fn run(context: Context, args: ConsoleArgs) -> anyhow::Result<ExitCode> {
+/// How the console was asked to run.
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    /// Look only: no action that writes, no enforcer.
+    pub read_only: bool,
+    /// A built-in theme name or a user theme in the config directory.
+    pub theme: Option<String>,
+}
+
+pub async fn run(context: Context, args: Options) -> anyhow::Result<ExitCode> {
     let theme = theme::load(args.theme.as_deref())?;
     if !std::io::stdout().is_terminal() {
         anyhow::bail!(

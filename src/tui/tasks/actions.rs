@@ -1,12 +1,12 @@
 //! Carries out what the operator asked for, with its own store and engine, exactly as the
 //! command-line actions do, and reports each outcome back.
 
-use crate::cli::format::{bytes, rfc3339};
-use crate::cli::{Context, actor};
 use crate::clock::{SystemClock, unix_now};
 use crate::engine::Engine;
+use crate::format::{bytes, rfc3339};
 use crate::policy::{Severity, parse};
 use crate::removal::{self, Outcome, Target};
+use crate::session::{Context, actor};
 use crate::store::{NewAudit, Store};
 use crate::tui::msg::{ActionResult, Command, Msg};
 use anyhow::{Context as _, Result};

@@ -1,8 +1,8 @@
 //! The console's own enforcer: acts only while it holds the lease (the service takes precedence).
 
-use crate::cli::Context;
 use crate::clock::SystemClock;
 use crate::enforcer::{Enforcer, Notice, run as run_enforcer};
+use crate::session::Context;
 use crate::store::LeaseKind;
 use crate::tui::msg::{EnforcerStatus, Msg};
 use std::sync::Arc;

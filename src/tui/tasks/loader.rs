@@ -4,10 +4,10 @@
 //! same picture as the last one is not sent: the enforcer's lease heartbeat changes the database
 //! every 10 s, and an idle console must not redraw for it.
 
-use crate::cli::Context;
 use crate::clock::unix_now;
 use crate::engine::{Engine, EngineInfo};
 use crate::model::{ImageRecord, Inventory, Mode, Overrides};
+use crate::session::Context;
 use crate::snapshot::Snapshot;
 use crate::store::{Settings, Store, StoredPolicy};
 use crate::tui::msg::{Loaded, Msg};

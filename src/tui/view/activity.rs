@@ -1,6 +1,6 @@
 //! The Activity view: the audit log, newest first.
 
-use crate::cli::format::{bytes, rfc3339};
+use crate::format::{bytes, rfc3339};
 use crate::tui::app::App;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Rect};

@@ -1,6 +1,6 @@
 //! The frame around the views: header, view tabs, outage banner, status line, key hints.
 
-use crate::cli::format::bytes;
+use crate::format::bytes;
 use crate::tui::app::App;
 use crate::tui::app::modal::Modal;
 use crate::tui::keys::{View, bindings_for};

@@ -1,7 +1,7 @@
 //! The details pane: every matching rule (marking the winner and why), containers, digests,
 //! and what removing the reference would do.
 
-use crate::cli::format::{bytes, rfc3339};
+use crate::format::{bytes, rfc3339};
 use crate::plan::RefState;
 use crate::tui::app::App;
 use crate::tui::text::{clock_time, countdown};

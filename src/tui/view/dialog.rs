@@ -1,6 +1,6 @@
 //! The one confirmation dialog every destructive action goes through, and the one-line prompt.
 
-use crate::cli::format::bytes;
+use crate::format::bytes;
 use crate::removal::container_names;
 use crate::tui::app::App;
 use crate::tui::app::modal::{Confirm, Prompt};

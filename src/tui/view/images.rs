@@ -1,6 +1,6 @@
 //! The Images table: one row per reference, built only for the rows on screen.
 
-use crate::cli::format::bytes;
+use crate::format::bytes;
 use crate::plan::{RefPlan, RefState};
 use crate::snapshot::Snapshot;
 use crate::tui::app::App;

@@ -1,6 +1,6 @@
 //! The Rules view: saved policies and their rules, the rule form, and the live preview.
 
-use crate::cli::format::bytes;
+use crate::format::bytes;
 use crate::tui::app::App;
 use crate::tui::app::form::{Field, RuleForm};
 use crate::tui::app::rules::Entry;

@@ -1,6 +1,5 @@
-//! What every command needs: where the database is, where the engine is, who is acting.
+//! What every front end needs: where the database is, where the engine is, who is acting.
 
-use super::Cli;
 use crate::engine::{Engine, default_host};
 use crate::store::{Store, default_path};
 use anyhow::Result;
@@ -12,10 +11,11 @@ pub struct Context {
 }
 
 impl Context {
-    pub fn new(cli: &Cli) -> Context {
+    /// `db` is `--db`/`IMGREAPER_DB`; `host` is `--host` (else `DOCKER_HOST`, else the default).
+    pub fn new(db: Option<PathBuf>, host: Option<&str>) -> Context {
         Context {
-            db: cli.db.clone(),
-            host: default_host(cli.host.as_deref()),
+            db,
+            host: default_host(host),
         }
     }
 
