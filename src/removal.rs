@@ -105,15 +105,9 @@ pub fn audit(target: &Target, outcome: &Outcome, actor: &str, now: Timestamp) ->
         ),
         Outcome::Failed(error) => ("failed", 0, error.clone()),
     };
-    NewAudit {
-        time: now,
-        actor: actor.to_string(),
-        action: action.to_string(),
-        reference: target.reference.clone(),
-        image_id: target.image_id.clone(),
-        bytes_freed,
-        result,
-    }
+    NewAudit::new(now, actor, action, &target.reference, &target.image_id)
+        .freed(bytes_freed)
+        .result(result)
 }
 
 /// Writes an outcome: the audit line and the cleared journal entry together, then what the

@@ -136,15 +136,14 @@ pub async fn remove(context: &Context, names: &[String]) -> Result<ExitCode> {
 }
 
 fn note(action: &str, target: &Target, result: String) -> NewAudit {
-    NewAudit {
-        time: unix_now(),
-        actor: actor(),
-        action: action.to_string(),
-        reference: target.reference.clone(),
-        image_id: target.image_id.clone(),
-        bytes_freed: 0,
-        result,
-    }
+    NewAudit::new(
+        unix_now(),
+        &actor(),
+        action,
+        &target.reference,
+        &target.image_id,
+    )
+    .result(result)
 }
 
 pub async fn postpone(context: &Context, name: &str, duration: Duration) -> Result<ExitCode> {

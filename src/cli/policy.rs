@@ -91,15 +91,7 @@ fn default_name(file: &Path, name: Option<String>) -> Result<String> {
 }
 
 fn audit_entry(action: &str, name: &str, result: &str) -> NewAudit {
-    NewAudit {
-        time: unix_now(),
-        actor: actor(),
-        action: action.to_string(),
-        reference: format!("policy:{name}"),
-        image_id: String::new(),
-        bytes_freed: 0,
-        result: result.to_string(),
-    }
+    NewAudit::policy(unix_now(), &actor(), action, name).result(result)
 }
 
 fn apply(context: &Context, file: &Path, name: Option<String>) -> Result<ExitCode> {

@@ -89,15 +89,15 @@ impl Enforcer {
             {
                 continue;
             }
-            let entry = NewAudit {
-                time: now,
-                actor: self.claim.holder.clone(),
-                action: "would-remove".to_string(),
-                reference: target.reference.clone(),
-                image_id: target.image_id.clone(),
-                bytes_freed: target.size,
-                result: "dry-run: nothing removed".to_string(),
-            };
+            let entry = NewAudit::new(
+                now,
+                &self.claim.holder,
+                "would-remove",
+                &target.reference,
+                &target.image_id,
+            )
+            .freed(target.size)
+            .result("dry-run: nothing removed");
             self.store.audit(&entry)?;
             self.reported_dry_run.insert(key);
             self.record(entry, actions);

@@ -57,16 +57,15 @@ impl Enforcer {
                 _ => {
                     let image_still_there =
                         self.engine.image_now(&pending.image_id).await?.is_some();
-                    let entry = NewAudit {
-                        time: self.clock.now(),
-                        actor: pending.actor.clone(),
-                        action: if image_still_there { "untag" } else { "remove" }.to_string(),
-                        reference: pending.reference.clone(),
-                        image_id: pending.image_id.clone(),
-                        bytes_freed: if image_still_there { 0 } else { pending.bytes },
-                        result: "ok: completed before an interruption; recorded on restart"
-                            .to_string(),
-                    };
+                    let entry = NewAudit::new(
+                        self.clock.now(),
+                        &pending.actor,
+                        if image_still_there { "untag" } else { "remove" },
+                        &pending.reference,
+                        &pending.image_id,
+                    )
+                    .freed(if image_still_there { 0 } else { pending.bytes })
+                    .result("ok: completed before an interruption; recorded on restart");
                     self.store.finish_removal(&entry)?;
                     self.record(entry, actions);
                 }

@@ -21,6 +21,42 @@ pub struct NewAudit {
     pub result: String,
 }
 
+impl NewAudit {
+    /// An entry about one reference of one image; no bytes freed, result `ok` until said otherwise.
+    pub fn new(
+        time: Timestamp,
+        actor: &str,
+        action: &str,
+        reference: &str,
+        image_id: &str,
+    ) -> NewAudit {
+        NewAudit {
+            time,
+            actor: actor.to_string(),
+            action: action.to_string(),
+            reference: reference.to_string(),
+            image_id: image_id.to_string(),
+            bytes_freed: 0,
+            result: "ok".to_string(),
+        }
+    }
+
+    /// An entry about a saved policy (`policy-apply`, `policy-delete`): its reference is `policy:NAME`.
+    pub fn policy(time: Timestamp, actor: &str, action: &str, name: &str) -> NewAudit {
+        NewAudit::new(time, actor, action, &format!("policy:{name}"), "")
+    }
+
+    pub fn result(mut self, result: impl Into<String>) -> NewAudit {
+        self.result = result.into();
+        self
+    }
+
+    pub fn freed(mut self, bytes: u64) -> NewAudit {
+        self.bytes_freed = bytes;
+        self
+    }
+}
+
 /// One audit log line as stored.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct AuditEntry {

@@ -181,29 +181,22 @@ fn note_each(
     let who = actor();
     for target in targets {
         let result = act(store, target, &who)?;
-        store.audit(&NewAudit {
-            time: unix_now(),
-            actor: who.clone(),
-            action: action.to_string(),
-            reference: target.reference.clone(),
-            image_id: target.image_id.clone(),
-            bytes_freed: 0,
-            result,
-        })?;
+        store.audit(
+            &NewAudit::new(
+                unix_now(),
+                &who,
+                action,
+                &target.reference,
+                &target.image_id,
+            )
+            .result(result),
+        )?;
     }
     Ok(targets.len())
 }
 
 fn policy_note(name: &str, result: &str) -> NewAudit {
-    NewAudit {
-        time: unix_now(),
-        actor: actor(),
-        action: "policy-apply".into(),
-        reference: format!("policy:{name}"),
-        image_id: String::new(),
-        bytes_freed: 0,
-        result: result.to_string(),
-    }
+    NewAudit::policy(unix_now(), &actor(), "policy-apply", name).result(result)
 }
 
 /// Removes one by one, journalled exactly as `imgreaper remove` does.
