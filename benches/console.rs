@@ -70,6 +70,7 @@ fn snapshot(references: usize) -> Snapshot {
     let mut snapshot = Snapshot {
         inventory: Inventory { images },
         records,
+        former_names: HashMap::new(),
         policies: vec![],
         rules: RuleBook::new(rules),
         overrides: Overrides::default(),

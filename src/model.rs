@@ -1,5 +1,6 @@
 //! Plain data shared by every layer: what the engine holds and what we remember about it.
 
+use crate::clock::{BootId, Moment};
 use serde::Serialize;
 use std::collections::{HashMap, HashSet};
 
@@ -50,7 +51,7 @@ pub struct Inventory {
     pub images: Vec<Image>,
 }
 
-/// What we remember about an image between runs.
+/// What we remember about an image, as the planner sees it: wall-clock times as they read now.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub struct ImageRecord {
     pub first_seen: Timestamp,
@@ -65,6 +66,78 @@ impl ImageRecord {
     /// An image never seen in use counts from when it was pulled, else first seen.
     pub fn idle_since(&self) -> Option<Timestamp> {
         (self.last_used != 0).then_some(self.last_used)
+    }
+}
+
+/// A moment recorded for an image: the wall clock then, and the time since boot when it was
+/// taken during the boot its record names (so a later clock step cannot move it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Stamp {
+    pub wall: Timestamp,
+    pub up: Option<i64>,
+}
+
+impl Stamp {
+    pub fn at(moment: &Moment) -> Stamp {
+        Stamp {
+            wall: moment.wall,
+            up: Some(moment.up),
+        }
+    }
+
+    /// A wall-clock time reported by the engine (an event), placed on this boot's clock.
+    pub fn from_wall(wall: Timestamp, moment: &Moment) -> Stamp {
+        Stamp {
+            wall: wall.min(moment.wall),
+            up: Some(moment.up_at(wall)),
+        }
+    }
+}
+
+/// What the enforcer stores about an image between runs (only the lease holder writes it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TrackedImage {
+    /// The boot the stamps' times since boot belong to.
+    pub boot: Option<BootId>,
+    pub first_seen: Stamp,
+    /// `None` while in use.
+    pub last_used: Option<Stamp>,
+    pub pulled: Option<Stamp>,
+    pub agent_downloaded: bool,
+}
+
+impl TrackedImage {
+    /// The record as the planner sees it at `moment`: a time stamped during this boot is placed
+    /// where the monotonic clock says it is (a wall-clock step since does not move it); a time
+    /// from an earlier boot is taken as the wall clock recorded it.
+    pub fn effective(&self, moment: &Moment) -> ImageRecord {
+        let place = |stamp: Stamp| match stamp.up {
+            Some(up) if self.boot == Some(moment.boot) => moment.wall_at(up),
+            _ => stamp.wall,
+        };
+        ImageRecord {
+            first_seen: place(self.first_seen),
+            last_used: self.last_used.map_or(0, |s| place(s).max(1)),
+            pulled_at: self.pulled.map(place),
+            agent_downloaded: self.agent_downloaded,
+        }
+    }
+
+    /// Moves the record to `moment`'s boot: stamps of an earlier boot keep their corrected wall
+    /// time and lose their time since boot.
+    pub fn rebase(&self, moment: &Moment) -> TrackedImage {
+        if self.boot == Some(moment.boot) {
+            return *self;
+        }
+        let effective = self.effective(moment);
+        let old = |wall: Timestamp| Stamp { wall, up: None };
+        TrackedImage {
+            boot: Some(moment.boot),
+            first_seen: old(effective.first_seen),
+            last_used: self.last_used.map(|_| old(effective.last_used)),
+            pulled: effective.pulled_at.map(old),
+            agent_downloaded: self.agent_downloaded,
+        }
     }
 }
 
@@ -103,12 +176,13 @@ impl std::fmt::Display for Mode {
     }
 }
 
-/// Guards that keep an orchestrator's images safe after a reboot.
+/// Guards that keep an orchestrator's images safe after a reboot (DESIGN.md §4, §12).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Guards {
-    /// When the enforcer started; nothing is removed before `started + startup_delay`.
-    pub enforcer_started: Timestamp,
-    pub startup_delay_secs: i64,
+    /// Nothing is removed before this wall-clock time: the start-up delay, counted on the
+    /// monotonic clock from the later of the host's boot and the engine's (re)start or
+    /// reconnection, and placed on the wall clock as it reads now.
+    pub startup_until: Timestamp,
     /// Nothing is removed within this long after an image was first seen or pulled.
     pub min_age_secs: i64,
 }
@@ -120,21 +194,63 @@ impl Guards {
     /// No guard at all (used by previews, which only ask what the rules say).
     pub fn none() -> Guards {
         Guards {
-            enforcer_started: 0,
-            startup_delay_secs: 0,
+            startup_until: Timestamp::MIN,
             min_age_secs: 0,
+        }
+    }
+
+    /// The guards at `moment` for a start-up delay that began `started_up` seconds after boot.
+    pub fn at(
+        moment: &Moment,
+        started_up: i64,
+        startup_delay_secs: i64,
+        min_age_secs: i64,
+    ) -> Guards {
+        Guards {
+            startup_until: moment
+                .wall_at(started_up)
+                .saturating_add(startup_delay_secs.max(0)),
+            min_age_secs: min_age_secs.max(0),
         }
     }
 }
 
-/// Operator decisions about single references.
+/// A postponement: the removal of one name of one image waits until `until`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Postponement {
+    /// The image the name pointed at when it was postponed; the postponement lapses if the name
+    /// moves to another image.
+    pub image_id: String,
+    pub until: Timestamp,
+}
+
+/// Operator decisions. Approvals and postponements are about one image under one name.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Overrides {
     pub pins: HashSet<String>,
-    /// reference -> postponed until
-    pub postponements: HashMap<String, Timestamp>,
-    /// references an operator approved for removal (used in `approve` mode)
-    pub approvals: HashSet<String>,
+    /// reference -> postponement
+    pub postponements: HashMap<String, Postponement>,
+    /// reference -> the image ID approved for removal under it (used in `approve` mode)
+    pub approvals: HashMap<String, String>,
+    /// image ID -> agent-downloaded, as an operator set it (`adopt`, `disown`)
+    pub ownership: HashMap<String, bool>,
+}
+
+impl Overrides {
+    /// The postponement of `reference` if it still names `image_id`.
+    pub fn postponed_until(&self, reference: &str, image_id: &str) -> Option<Timestamp> {
+        self.postponements
+            .get(reference)
+            .filter(|p| p.image_id == image_id)
+            .map(|p| p.until)
+    }
+
+    /// Whether `reference` is approved for removal as the image `image_id`.
+    pub fn approved(&self, reference: &str, image_id: &str) -> bool {
+        self.approvals
+            .get(reference)
+            .is_some_and(|id| id == image_id)
+    }
 }
 
 /// The key a reference is known by in the store: its name, or the image ID when dangling.

@@ -1,7 +1,9 @@
 //! The removal plan: (inventory, rules, remembered state, overrides, guards, now) -> one state per
 //! reference. Pure: no I/O, no clock; the caller passes `now`.
 
-use crate::model::{Guards, ImageRecord, Inventory, Mode, Overrides, Timestamp, reference_key};
+use crate::model::{
+    Guards, Image, ImageRecord, Inventory, Mode, Overrides, Timestamp, reference_key,
+};
 
 use crate::policy::{Matcher, Rule};
 use serde::Serialize;
@@ -185,11 +187,21 @@ pub fn plan(input: &PlanInput) -> Vec<RefPlan> {
             &mut named.into_iter()
         };
         let removes_image = image.references.len() <= 1;
+        // An operator's `adopt` / `disown` overrides what the enforcer observed.
+        let record = ImageRecord {
+            agent_downloaded: input
+                .overrides
+                .ownership
+                .get(&image.id)
+                .copied()
+                .unwrap_or(record.agent_downloaded),
+            ..record
+        };
         for name in names {
             input.rules.matching_into(name, &mut matching);
             // The store knows a reference by its name, or a dangling image by its ID.
             let key = name.unwrap_or(&image.id);
-            let (state, deadline, winner) = decide(input, image.in_use(), &record, key, &matching);
+            let (state, deadline, winner) = decide(input, image, &record, key, &matching);
             rows.push(RefPlan {
                 image: index,
                 reference: name.map(str::to_string),
@@ -206,14 +218,14 @@ pub fn plan(input: &PlanInput) -> Vec<RefPlan> {
 
 fn decide(
     input: &PlanInput,
-    in_use: bool,
+    image: &Image,
     record: &ImageRecord,
     key: &str,
     matching: &[usize],
 ) -> (RefState, Option<Timestamp>, Option<usize>) {
     let winner = winning_rule(&input.rules.rules, matching, record.agent_downloaded);
     let idle_since = record.idle_since();
-    if in_use || idle_since.is_none() {
+    if image.in_use() || idle_since.is_none() {
         return (RefState::InUse, None, winner);
     }
     if input.overrides.pins.contains(key) {
@@ -227,12 +239,12 @@ fn decide(
     };
     let minutes = input.rules.rules[winner_index].rule.delete_after_minutes;
     let rule_deadline = add_minutes(idle_since.unwrap_or(record.first_seen), minutes);
-    let postponed_until = input.overrides.postponements.get(key).copied();
+    let postponed_until = input.overrides.postponed_until(key, &image.id);
     let deadline = rule_deadline
         .max(postponed_until.unwrap_or(Timestamp::MIN))
         .max(earliest_allowed(&input.guards, record));
     let state = if deadline <= input.now {
-        due_state(input, key)
+        due_state(input, key, &image.id)
     } else {
         match postponed_until {
             Some(until) if until > rule_deadline => RefState::Postponed { until },
@@ -255,8 +267,8 @@ fn winning_rule(
         .min_by_key(|&i| (rules[i].rule.delete_after_minutes, i))
 }
 
-fn due_state(input: &PlanInput, key: &str) -> RefState {
-    if input.mode == Mode::Approve && !input.overrides.approvals.contains(key) {
+fn due_state(input: &PlanInput, key: &str, image_id: &str) -> RefState {
+    if input.mode == Mode::Approve && !input.overrides.approved(key, image_id) {
         RefState::AwaitingApproval
     } else {
         RefState::Due
@@ -270,8 +282,7 @@ fn earliest_allowed(guards: &Guards, record: &ImageRecord) -> Timestamp {
         .unwrap_or(record.first_seen)
         .max(record.first_seen);
     guards
-        .enforcer_started
-        .saturating_add(guards.startup_delay_secs)
+        .startup_until
         .max(arrived.saturating_add(guards.min_age_secs))
 }
 

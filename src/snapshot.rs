@@ -1,77 +1,125 @@
-//! Everything a command or the console shows, loaded at one moment and planned.
+//! Everything a command or the console shows, read at one moment and planned.
+//!
+//! Only the enforcer that holds the lease writes image records (DESIGN.md §12); it builds its
+//! snapshot from what it just wrote (`from_tracked`). Every other process reads the records and
+//! brings them up to date in memory only (`read`, `assemble`): a reader never writes, so it can
+//! never undo what the enforcer recorded in between.
 
+use crate::clock::{Clock, Moment};
 use crate::engine::Engine;
-use crate::model::{Guards, ImageRecord, Inventory, Overrides, Timestamp};
+use crate::model::{Guards, ImageRecord, Inventory, Overrides, Timestamp, TrackedImage};
 use crate::plan::{PlanInput, RefPlan, RuleBook, plan};
 use crate::store::{Settings, Store, StoredPolicy, active_rules_of};
-use crate::tracking::reconcile;
+use crate::tracking::{Observed, former_names, reconcile};
 use anyhow::Result;
 use std::collections::HashMap;
 
 pub struct Snapshot {
     pub inventory: Inventory,
     pub records: HashMap<String, ImageRecord>,
+    /// image ID -> names it carried before and carries no longer.
+    pub former_names: HashMap<String, Vec<String>>,
     pub policies: Vec<StoredPolicy>,
     pub rules: RuleBook,
     pub overrides: Overrides,
+    /// The settings the enforcer acts with (the lease holder's, else the stored ones).
     pub settings: Settings,
     pub guards: Guards,
     pub now: Timestamp,
     pub rows: Vec<RefPlan>,
 }
 
+/// How the enforcer that decides is set up: its settings and when its start-up delay began.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct EnforcerView {
+    pub settings: Settings,
+    /// Seconds after boot the start-up delay counts from.
+    pub guard_start_up: i64,
+}
+
+impl EnforcerView {
+    pub fn guards(&self, moment: &Moment) -> Guards {
+        Guards::at(
+            moment,
+            self.guard_start_up,
+            self.settings.startup_delay_secs,
+            self.settings.min_age_secs,
+        )
+    }
+}
+
+/// What a reading process takes from the engine before planning: taken first, so no borrow of
+/// the store is held across a request (a `Store` is not `Sync`).
+pub struct EngineReading {
+    pub inventory: Inventory,
+    /// When the engine's process started, in seconds after boot, when it can be known.
+    pub engine_start: Option<i64>,
+}
+
+impl EngineReading {
+    pub async fn take(engine: &Engine) -> Result<EngineReading> {
+        let (inventory, engine_start) = tokio::join!(engine.inventory(), engine.started_up());
+        Ok(EngineReading {
+            inventory: inventory?,
+            engine_start,
+        })
+    }
+}
+
 impl Snapshot {
-    /// Reads the engine and the store, brings the image records up to date, and plans.
-    pub async fn load(engine: &Engine, store: &mut Store, now: Timestamp) -> Result<Snapshot> {
-        let inventory = engine.inventory().await?;
-        Snapshot::from_inventory(inventory, store, now)
+    /// What a reading process shows: the engine as read, the store as the enforcer left it, and
+    /// the guards of the enforcer that holds the lease (or, with none, the stored settings
+    /// counted from the engine's start). Writes nothing.
+    pub fn read(reading: EngineReading, store: &Store, clock: &dyn Clock) -> Result<Snapshot> {
+        let moment = clock.moment();
+        let view = reader_view(store, &moment, reading.engine_start)?;
+        Snapshot::assemble(reading.inventory, store, &moment, &view)
     }
 
-    /// Like `assemble`, and persists the reconciled image records, only when they changed:
-    /// every write wakes the other processes watching the database.
-    pub fn from_inventory(
-        inventory: Inventory,
-        store: &mut Store,
-        now: Timestamp,
-    ) -> Result<Snapshot> {
-        let previous = store.image_records()?;
-        let snapshot = Snapshot::assemble_with(inventory, store, &previous, now)?;
-        if snapshot.records != previous {
-            store.replace_image_records(&snapshot.records)?;
-        }
-        Ok(snapshot)
-    }
-
-    /// Reads the store and plans, reconciling image records in memory only: writes nothing.
-    pub fn assemble(inventory: Inventory, store: &Store, now: Timestamp) -> Result<Snapshot> {
-        Snapshot::assemble_with(inventory, store, &store.image_records()?, now)
-    }
-
-    fn assemble_with(
+    /// Plans from the store's records brought up to date in memory with `inventory`.
+    pub fn assemble(
         inventory: Inventory,
         store: &Store,
-        previous: &HashMap<String, ImageRecord>,
-        now: Timestamp,
+        moment: &Moment,
+        view: &EnforcerView,
+    ) -> Result<Snapshot> {
+        let names = store.image_names()?;
+        let tracked = reconcile(
+            &store.tracked_images()?,
+            &inventory,
+            &Observed::default(),
+            &names,
+            moment,
+        );
+        Snapshot::from_tracked(inventory, &tracked, &names, store, moment, view)
+    }
+
+    /// Plans from records that are already up to date (the enforcer's, just written).
+    pub fn from_tracked(
+        inventory: Inventory,
+        tracked: &HashMap<String, TrackedImage>,
+        names: &HashMap<String, Vec<String>>,
+        store: &Store,
+        moment: &Moment,
+        view: &EnforcerView,
     ) -> Result<Snapshot> {
         let policies = store.policies()?;
-        let settings = store.settings()?;
-        let guards = Guards {
-            enforcer_started: store.enforcer_started()?.unwrap_or(now),
-            startup_delay_secs: settings.startup_delay_secs,
-            min_age_secs: settings.min_age_secs,
-        };
         let mut snapshot = Snapshot {
-            records: reconcile(previous, &inventory, now),
+            records: tracked
+                .iter()
+                .map(|(id, t)| (id.clone(), t.effective(moment)))
+                .collect(),
+            former_names: former_names(&inventory, names),
             inventory,
-            rules: RuleBook::new(active_rules_of(&policies, now)),
+            rules: RuleBook::new(active_rules_of(&policies, moment.wall)),
             policies,
             overrides: store.overrides()?,
-            settings,
-            guards,
-            now,
+            settings: view.settings,
+            guards: view.guards(moment),
+            now: moment.wall,
             rows: Vec::new(),
         };
-        snapshot.replan(now);
+        snapshot.replan(moment.wall);
         Ok(snapshot)
     }
 
@@ -88,4 +136,27 @@ impl Snapshot {
             now,
         });
     }
+}
+
+/// The enforcer a reader defers to: the lease holder's published settings and guard start, else
+/// the stored settings with the start-up delay counted from the engine's start (or from boot
+/// when that cannot be known).
+pub fn reader_view(
+    store: &Store,
+    moment: &Moment,
+    engine_start: Option<i64>,
+) -> Result<EnforcerView> {
+    if let Some(lease) = store.lease(moment.wall)?
+        && let Some(view) = lease.view
+        && view.boot == moment.boot
+    {
+        return Ok(EnforcerView {
+            settings: view.settings,
+            guard_start_up: view.guard_start_up,
+        });
+    }
+    Ok(EnforcerView {
+        settings: store.settings()?,
+        guard_start_up: engine_start.unwrap_or(0),
+    })
 }

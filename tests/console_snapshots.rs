@@ -3,7 +3,9 @@
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use imgreaper::engine::EngineInfo;
-use imgreaper::model::{Container, Guards, Image, ImageRecord, Inventory, Mode, Overrides};
+use imgreaper::model::{
+    Container, Guards, Image, ImageRecord, Inventory, Mode, Overrides, Postponement,
+};
 use imgreaper::plan::{RuleBook, RuleView, SourcedRule};
 use imgreaper::policy::{PolicyDocument, Rule};
 use imgreaper::snapshot::Snapshot;
@@ -113,12 +115,17 @@ fn snapshot() -> Snapshot {
     );
     let mut overrides = Overrides::default();
     overrides.pins.insert("redis:7".into());
-    overrides
-        .postponements
-        .insert("myorg/app:0.9".into(), NOW + 86_400);
+    overrides.postponements.insert(
+        "myorg/app:0.9".into(),
+        Postponement {
+            image_id: format!("sha256:{:0<64}", "b2"),
+            until: NOW + 86_400,
+        },
+    );
     let mut snapshot = Snapshot {
         inventory,
         records,
+        former_names: HashMap::new(),
         policies,
         rules,
         overrides,
@@ -187,6 +194,7 @@ fn loaded(seq: u64) -> Msg {
             mode: Mode::Auto,
             heartbeat: NOW,
             expires: NOW + 30,
+            view: None,
         }),
         audit: audit(),
     }))

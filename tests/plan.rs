@@ -1,7 +1,9 @@
 //! The removal plan (DESIGN.md §4): unit cases and a property test against an independent
 //! computation with a naive wildcard matcher.
 
-use imgreaper::model::{Container, Guards, Image, ImageRecord, Inventory, Mode, Overrides};
+use imgreaper::model::{
+    Container, Guards, Image, ImageRecord, Inventory, Mode, Overrides, Postponement,
+};
 use imgreaper::plan::{PlanInput, RefPlan, RefState, RuleBook, RuleView, SourcedRule, plan};
 use proptest::prelude::*;
 use std::collections::HashMap;
@@ -165,10 +167,16 @@ fn a_postponement_moves_the_deadline_to_the_later_of_the_two() {
         NOW,
         false,
     );
+    let postponed = |until| Postponement {
+        image_id: "i".into(),
+        until,
+    };
     case.overrides
         .postponements
-        .insert("a:1".into(), NOW + 3600);
-    case.overrides.postponements.insert("a:2".into(), NOW + 60);
+        .insert("a:1".into(), postponed(NOW + 3600));
+    case.overrides
+        .postponements
+        .insert("a:2".into(), postponed(NOW + 60));
     let rows = case.plan(NOW);
     assert_eq!(rows[0].state, RefState::Postponed { until: NOW + 3600 });
     assert_eq!(rows[0].deadline, Some(NOW + 3600));
@@ -193,8 +201,7 @@ fn guards_hold_removals_after_start_up_and_for_young_images() {
         false,
     );
     case.guards = Guards {
-        enforcer_started: NOW - 60,
-        startup_delay_secs: 300,
+        startup_until: NOW - 60 + 300,
         min_age_secs: 600,
     };
     assert_eq!(case.plan(NOW)[0].deadline, Some(NOW - 60 + 300));
@@ -215,7 +222,42 @@ fn due_references_await_approval_in_approve_mode_until_approved() {
     );
     case.mode = Mode::Approve;
     assert_eq!(case.plan(NOW)[0].state, RefState::AwaitingApproval);
-    case.overrides.approvals.insert("a:1".into());
+    case.overrides.approvals.insert("a:1".into(), "i".into());
+    assert_eq!(case.plan(NOW)[0].state, RefState::Due);
+}
+
+#[test]
+fn decisions_bound_to_another_image_change_nothing() {
+    let mut case = Case::new(
+        vec![image("new", &["a:1"], false)],
+        vec![rule("*", 0, false)],
+        NOW - 60,
+        false,
+    );
+    case.mode = Mode::Approve;
+    case.overrides.approvals.insert("a:1".into(), "old".into());
+    case.overrides.postponements.insert(
+        "a:1".into(),
+        Postponement {
+            image_id: "old".into(),
+            until: NOW + 3600,
+        },
+    );
+    let row = &case.plan(NOW)[0];
+    assert_eq!(row.state, RefState::AwaitingApproval);
+    assert_eq!(row.deadline, Some(NOW - 60));
+}
+
+#[test]
+fn an_operators_adoption_overrides_what_was_observed() {
+    let mut case = Case::new(
+        vec![image("i", &["a:1"], false)],
+        vec![rule("*", 0, true)],
+        NOW - 60,
+        false,
+    );
+    assert_eq!(case.plan(NOW)[0].state, RefState::Spared);
+    case.overrides.ownership.insert("i".into(), true);
     assert_eq!(case.plan(NOW)[0].state, RefState::Due);
 }
 

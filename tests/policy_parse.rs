@@ -365,16 +365,27 @@ fn minutes_errors_are_distinct() {
 }
 
 #[test]
-fn minutes_accept_zero_and_u64_max() {
+fn minutes_accept_zero_to_a_hundred_years() {
     let doc = parse(
         r#"{"image_policy": {"removal": [
         {"image_name": "a:1", "delete_after_minutes": 0},
-        {"image_name": "b:1", "delete_after_minutes": 18446744073709551615}]}}"#,
+        {"image_name": "b:1", "delete_after_minutes": 52560000}]}}"#,
     )
     .unwrap()
     .document;
     assert_eq!(doc.rules[0].delete_after_minutes, 0);
-    assert_eq!(doc.rules[1].delete_after_minutes, u64::MAX);
+    assert_eq!(doc.rules[1].delete_after_minutes, 52_560_000);
+}
+
+#[test]
+fn minutes_beyond_a_hundred_years_are_refused_with_the_path() {
+    for minutes in ["52560001", "5000000000", "18446744073709551615"] {
+        let d = rule_error(&format!(
+            r#"{{"image_name": "a:1", "delete_after_minutes": {minutes}}}"#
+        ));
+        assert_eq!(d.path, "image_policy.removal[0].delete_after_minutes");
+        assert!(d.message.contains("100 years"), "{}", d.message);
+    }
 }
 
 #[test]

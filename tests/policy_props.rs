@@ -143,13 +143,16 @@ proptest! {
         let _ = validate_pattern(&name);
     }
 
-    /// Minutes are accepted exactly when the text is a plain u64.
+    /// Minutes are accepted exactly when the text is a plain whole number up to 100 years.
     #[test]
     fn minutes_are_read_exactly(
         number in r"-?(0|[1-9][0-9]{0,24})(\.[0-9]{1,4})?([eE][+-]?[0-9]{1,3})?"
     ) {
         let text = format!(r#"{{"image_policy": {{"removal": [{{"image_name": "a:1", "delete_after_minutes": {number}}}]}}}}"#);
-        let expected = number.parse::<u64>().ok().filter(|n| n.to_string() == number);
+        let expected = number
+            .parse::<u64>()
+            .ok()
+            .filter(|n| n.to_string() == number && *n <= imgreaper::policy::limits::MAX_MINUTES);
         match (parse(&text), expected) {
             (Ok(parsed), Some(n)) => prop_assert_eq!(parsed.document.rules[0].delete_after_minutes, n),
             (Err(_), None) => {}
@@ -172,13 +175,18 @@ fn valid_pattern() -> impl Strategy<Value = String> {
 }
 
 fn rule() -> impl Strategy<Value = Rule> {
-    (valid_pattern(), any::<u64>(), any::<bool>()).prop_map(
-        |(image_name, delete_after_minutes, agent_downloaded_only)| Rule {
-            image_name,
-            delete_after_minutes,
-            agent_downloaded_only,
-        },
+    (
+        valid_pattern(),
+        0..=imgreaper::policy::limits::MAX_MINUTES,
+        any::<bool>(),
     )
+        .prop_map(
+            |(image_name, delete_after_minutes, agent_downloaded_only)| Rule {
+                image_name,
+                delete_after_minutes,
+                agent_downloaded_only,
+            },
+        )
 }
 
 fn extra() -> impl Strategy<Value = Map<String, Value>> {

@@ -1,7 +1,9 @@
 //! The SQLite store on real SQLite files.
 
-use imgreaper::model::{ImageRecord, Mode};
-use imgreaper::store::{LeaseClaim, LeaseKind, NewAudit, Store};
+use imgreaper::model::{Mode, Stamp, TrackedImage};
+use imgreaper::store::{
+    HolderView, LeaseClaim, LeaseKind, NewAudit, Settings, Store, TrackingUpdate,
+};
 use std::collections::HashMap;
 
 fn store() -> (tempfile::TempDir, Store) {
@@ -11,14 +13,17 @@ fn store() -> (tempfile::TempDir, Store) {
 }
 
 fn entry(n: i64) -> NewAudit {
-    NewAudit {
-        time: n,
-        actor: "t".into(),
-        action: "pin".into(),
-        reference: format!("r{n}"),
-        image_id: String::new(),
-        bytes_freed: 0,
-        result: "ok".into(),
+    NewAudit::new(n, "t", "pin", &format!("r{n}"), "")
+}
+
+fn view(mode: Mode) -> HolderView {
+    HolderView {
+        boot: 1,
+        settings: Settings {
+            mode,
+            ..Settings::default()
+        },
+        guard_start_up: 0,
     }
 }
 
@@ -26,17 +31,30 @@ fn entry(n: i64) -> NewAudit {
 fn reads_that_change_nothing_do_not_wake_other_processes() {
     let (dir, mut store) = store();
     let other = Store::open(&dir.path().join("db")).unwrap();
-    let records = HashMap::from([(
+    let stamp = |wall| Stamp {
+        wall,
+        up: Some(wall),
+    };
+    let tracked = HashMap::from([(
         "sha256:a".to_string(),
-        ImageRecord {
-            first_seen: 1,
-            last_used: 2,
-            pulled_at: None,
+        TrackedImage {
+            boot: Some(1),
+            first_seen: stamp(1),
+            last_used: Some(stamp(2)),
+            pulled: None,
             agent_downloaded: false,
         },
     )]);
-    store.replace_image_records(&records).unwrap();
+    let update = TrackingUpdate {
+        tracked,
+        names: HashMap::from([("sha256:a".to_string(), vec!["a:1".to_string()])]),
+        cursor: Some("5.000000000".into()),
+        now: 3,
+    };
+    store.update_tracking(|_| Ok((update.clone(), ()))).unwrap();
     let before = other.data_version().unwrap();
+    // The same picture again writes nothing.
+    store.update_tracking(|_| Ok((update, ()))).unwrap();
     assert_eq!(store.expire_postponements(10).unwrap(), 0);
     assert_eq!(store.prune_audit(10).unwrap(), 0);
     assert_eq!(
@@ -44,7 +62,7 @@ fn reads_that_change_nothing_do_not_wake_other_processes() {
         before,
         "a no-op wrote to the database"
     );
-    store.postpone("x:1", 5, "t").unwrap();
+    store.postpone("x:1", "sha256:a", 5, "t").unwrap();
     assert_ne!(
         other.data_version().unwrap(),
         before,
@@ -77,21 +95,33 @@ fn a_lease_is_exclusive_until_it_expires_and_a_service_preempts_a_console() {
     let console = claim("console", LeaseKind::Console);
     let other_console = claim("console 2", LeaseKind::Console);
     let service = claim("service", LeaseKind::Service);
-    assert!(store.acquire_lease(&console, Mode::Auto, 100, 30).unwrap());
+    assert!(
+        store
+            .acquire_lease(&console, &view(Mode::Auto), 100, 30)
+            .unwrap()
+    );
     assert!(
         !store
-            .acquire_lease(&other_console, Mode::Auto, 110, 30)
+            .acquire_lease(&other_console, &view(Mode::Auto), 110, 30)
             .unwrap()
     );
     assert!(
         store
-            .acquire_lease(&service, Mode::Approve, 111, 30)
+            .acquire_lease(&service, &view(Mode::Approve), 111, 30)
             .unwrap()
     );
-    assert!(!store.acquire_lease(&console, Mode::Auto, 112, 30).unwrap());
+    assert!(
+        !store
+            .acquire_lease(&console, &view(Mode::Auto), 112, 30)
+            .unwrap()
+    );
     assert_eq!(store.lease(112).unwrap().unwrap().mode, Mode::Approve);
     // Expired: anyone may take it.
-    assert!(store.acquire_lease(&console, Mode::Auto, 141, 30).unwrap());
+    assert!(
+        store
+            .acquire_lease(&console, &view(Mode::Auto), 141, 30)
+            .unwrap()
+    );
     // A holder on this host whose process is gone loses it at once.
     let dead = LeaseClaim {
         holder: "dead service".into(),
@@ -99,10 +129,14 @@ fn a_lease_is_exclusive_until_it_expires_and_a_service_preempts_a_console() {
         host: "h".into(),
         pid: 0x7fff_fff0,
     };
-    assert!(store.acquire_lease(&dead, Mode::Auto, 142, 30).unwrap());
     assert!(
         store
-            .acquire_lease(&other_console, Mode::Auto, 143, 30)
+            .acquire_lease(&dead, &view(Mode::Auto), 142, 30)
+            .unwrap()
+    );
+    assert!(
+        store
+            .acquire_lease(&other_console, &view(Mode::Auto), 143, 30)
             .unwrap()
     );
     store.release_lease("console 2").unwrap();

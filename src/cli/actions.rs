@@ -1,14 +1,17 @@
-//! Manual actions: `remove`, `postpone`, `pin`, `unpin`, `approve`. Each lands in the audit log.
+//! Manual actions on the command line: `remove`, `postpone`, `pin`, `unpin`, `approve`, `adopt`,
+//! `disown`. The decisions themselves are `crate::manual`'s; this file resolves names and prints.
 
 use super::{Context, UsageError, actor};
 use crate::clock::{SystemClock, unix_now};
-use crate::format::{bytes, rfc3339};
+use crate::engine::Engine;
+use crate::format::{bytes, escape_controls, rfc3339};
+use crate::manual;
 use crate::model::Image;
 use crate::plan::RefState;
 use crate::policy::{qualified_form, short_form};
 use crate::removal::{self, Outcome, Target};
-use crate::snapshot::Snapshot;
-use crate::store::NewAudit;
+use crate::snapshot::{EngineReading, Snapshot};
+use crate::store::{Owner, Store};
 use anyhow::Result;
 use std::process::ExitCode;
 use std::time::Duration;
@@ -59,130 +62,143 @@ fn resolve(snapshot: &Snapshot, name: &str) -> Result<Target> {
     }
 }
 
-async fn snapshot(
-    context: &Context,
-) -> Result<(crate::engine::Engine, crate::store::Store, Snapshot)> {
+async fn snapshot(context: &Context) -> Result<(Engine, Store, Snapshot)> {
     let engine = context.engine().await?;
-    let mut store = context.store()?;
-    let snapshot = Snapshot::load(&engine, &mut store, unix_now()).await?;
+    let store = context.store()?;
+    let snapshot = Snapshot::read(EngineReading::take(&engine).await?, &store, &SystemClock)?;
     Ok((engine, store, snapshot))
+}
+
+fn resolve_all(snapshot: &Snapshot, names: &[String]) -> Result<Vec<Target>> {
+    // Resolve everything first: a typo in the third name must not leave the first two done.
+    names.iter().map(|name| resolve(snapshot, name)).collect()
+}
+
+fn exit(failed: usize) -> ExitCode {
+    if failed > 0 {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    }
 }
 
 pub async fn remove(context: &Context, names: &[String]) -> Result<ExitCode> {
     let (engine, mut store, snapshot) = snapshot(context).await?;
-    // Resolve everything first: a typo in the third name must not leave the first two removed.
-    let targets = names
-        .iter()
-        .map(|name| resolve(&snapshot, name))
-        .collect::<Result<Vec<_>>>()?;
-    let who = actor();
+    let mut targets = resolve_all(&snapshot, names)?;
     let mut failed = 0;
-    for target in &targets {
-        if snapshot.overrides.pins.contains(&target.reference) {
+    targets.retain(|target| {
+        let pinned = snapshot.overrides.pins.contains(&target.reference);
+        if pinned {
             eprintln!(
                 "{}: pinned; `imgreaper unpin {}` first",
-                target.reference, target.reference
+                escape_controls(&target.reference),
+                escape_controls(&target.reference)
             );
             failed += 1;
-            continue;
         }
-        let (outcome, _) =
-            removal::remove_journalled(&engine, &mut store, target, &who, &SystemClock).await?;
-        match &outcome {
+        !pinned
+    });
+    let owner = Owner::this_process("cli");
+    let results =
+        manual::remove(&engine, &mut store, targets, &actor(), &owner, &SystemClock).await?;
+    for (target, outcome) in &results {
+        let name = escape_controls(&target.reference);
+        match outcome {
             Outcome::Removed { deleted: true } => {
-                println!(
-                    "removed {} (freed {})",
-                    target.reference,
-                    bytes(target.size)
-                )
+                println!("removed {name} (freed {})", bytes(target.size))
             }
             Outcome::Removed { deleted: false } => {
-                println!(
-                    "untagged {} (the image keeps its other names)",
-                    target.reference
-                )
+                println!("untagged {name} (the image keeps its other names)")
             }
-            Outcome::InUse(containers) => {
-                eprintln!(
-                    "{}: in use by {}; remove those containers first (docker rm …)",
-                    target.reference,
-                    removal::container_names(containers)
-                );
-                failed += 1;
-            }
-            Outcome::Conflict(message) => {
-                eprintln!("{}: the engine refused: {message}", target.reference);
-                failed += 1;
-            }
-            Outcome::Gone => println!("{}: already gone", target.reference),
-            Outcome::Changed { now_id } => {
-                eprintln!(
-                    "{}: the name now points at {now_id}; nothing removed",
-                    target.reference
-                );
-                failed += 1;
-            }
-            Outcome::Failed(error) => {
-                eprintln!("{}: {error}", target.reference);
+            Outcome::Gone => println!("{name}: already gone"),
+            other => {
+                eprintln!("{name}: {}", describe_failure(other));
                 failed += 1;
             }
         }
     }
-    Ok(if failed > 0 {
-        ExitCode::from(1)
-    } else {
-        ExitCode::SUCCESS
-    })
+    Ok(exit(failed))
 }
 
-fn note(action: &str, target: &Target, result: String) -> NewAudit {
-    NewAudit::new(
-        unix_now(),
-        &actor(),
-        action,
-        &target.reference,
-        &target.image_id,
-    )
-    .result(result)
+/// What went wrong with one removal, and what to do about it.
+fn describe_failure(outcome: &Outcome) -> String {
+    let text = match outcome {
+        Outcome::InUse {
+            containers,
+            restored,
+        } => format!(
+            "in use by {}; remove those containers first (docker rm …){}",
+            removal::container_names(containers),
+            if restored.is_empty() {
+                String::new()
+            } else {
+                format!("; names put back: {}", restored.join(", "))
+            }
+        ),
+        Outcome::Conflict { message, .. } => format!("the engine refused: {message}"),
+        Outcome::Changed => "the name now points at another image; nothing removed".to_string(),
+        Outcome::NotDone(why) => format!("not attempted: {why}"),
+        Outcome::Misfired(what) => format!("the name moved during the removal: {what}"),
+        Outcome::Unknown(why) => format!(
+            "no answer from the engine, so whether it was removed is not known; the next \
+             enforcer cycle records what happened: {why}"
+        ),
+        Outcome::Failed(error) => error.clone(),
+        Outcome::Removed { .. } | Outcome::Gone => String::new(),
+    };
+    escape_controls(&text).into_owned()
 }
 
 pub async fn postpone(context: &Context, name: &str, duration: Duration) -> Result<ExitCode> {
+    let seconds =
+        crate::policy::limits::checked_duration_secs("--for", duration).map_err(UsageError)?;
     let (_engine, mut store, snapshot) = snapshot(context).await?;
     let target = resolve(&snapshot, name)?;
-    let until = unix_now().saturating_add(duration.as_secs().min(i64::MAX as u64 / 2) as i64);
-    store.postpone(&target.reference, until, &actor())?;
-    store.audit(&note(
-        "postpone",
-        &target,
-        format!("until {}", rfc3339(until)),
-    ))?;
-    println!("postponed {} until {}", target.reference, rfc3339(until));
-    Ok(ExitCode::SUCCESS)
+    let now = unix_now();
+    let mut failed = 0;
+    for result in manual::postpone(&mut store, &snapshot, &[target], seconds, &actor(), now)? {
+        match result {
+            Ok(done) => println!(
+                "postponed {}: removal moves from {} to {}",
+                escape_controls(&done.target.reference),
+                rfc3339(done.before),
+                rfc3339(done.until)
+            ),
+            Err(refusal) => {
+                eprintln!("{}: {}", escape_controls(&refusal.reference), refusal.why);
+                failed += 1;
+            }
+        }
+    }
+    Ok(exit(failed))
 }
 
 pub async fn pin(context: &Context, name: &str, pin: bool) -> Result<ExitCode> {
     let (_engine, mut store, snapshot) = snapshot(context).await?;
     let target = resolve(&snapshot, name)?;
-    let changed = if pin {
-        store.pin(&target.reference, &actor(), unix_now())?
-    } else {
-        store.unpin(&target.reference)?
-    };
-    let verb = if pin { "pin" } else { "unpin" };
-    store.audit(&note(
-        verb,
-        &target,
-        if changed {
-            "ok".into()
-        } else {
-            "no change".into()
-        },
-    ))?;
-    match (pin, changed) {
-        (true, true) => println!("pinned {}", target.reference),
-        (true, false) => println!("{} was already pinned", target.reference),
-        (false, true) => println!("unpinned {}", target.reference),
-        (false, false) => println!("{} was not pinned", target.reference),
+    for (target, changed) in manual::pin(&mut store, &[target], pin, &actor(), unix_now())? {
+        let name = escape_controls(&target.reference);
+        match (pin, changed) {
+            (true, true) => println!("pinned {name}"),
+            (true, false) => println!("{name} was already pinned"),
+            (false, true) => println!("unpinned {name}"),
+            (false, false) => println!("{name} was not pinned"),
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+pub async fn adopt(context: &Context, names: &[String], adopt: bool) -> Result<ExitCode> {
+    let (_engine, mut store, snapshot) = snapshot(context).await?;
+    let targets = resolve_all(&snapshot, names)?;
+    for (target, changed) in manual::adopt(&mut store, &targets, adopt, &actor(), unix_now())? {
+        let name = escape_controls(&target.reference);
+        match (adopt, changed) {
+            (true, true) => println!("{name} now counts as agent-downloaded"),
+            (true, false) => println!("{name} already counted as agent-downloaded"),
+            (false, true) => println!("{name} no longer counts as agent-downloaded"),
+            (false, false) => println!("{name} already did not count as agent-downloaded"),
+        }
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -204,24 +220,27 @@ pub async fn approve(context: &Context, names: &[String], all: bool) -> Result<E
             })
             .collect()
     } else {
-        names
-            .iter()
-            .map(|n| resolve(&snapshot, n))
-            .collect::<Result<_>>()?
+        resolve_all(&snapshot, names)?
     };
     if snapshot.settings.mode != crate::model::Mode::Approve {
         eprintln!(
-            "note: the enforcer mode is {}; approvals only matter in approve mode (imgreaper run --mode approve)",
+            "note: the enforcer mode is {}; approvals only matter in approve mode \
+             (imgreaper settings --mode approve)",
             snapshot.settings.mode
         );
     }
     if targets.is_empty() {
         println!("nothing awaits approval");
     }
-    for target in &targets {
-        store.approve(&target.reference, &actor(), unix_now())?;
-        store.audit(&note("approve", target, "ok".into()))?;
-        println!("approved {}", target.reference);
+    let mut failed = 0;
+    for result in manual::approve(&mut store, &snapshot, &targets, &actor(), unix_now())? {
+        match result {
+            Ok(target) => println!("approved {}", escape_controls(&target.reference)),
+            Err(refusal) => {
+                eprintln!("{}: {}", escape_controls(&refusal.reference), refusal.why);
+                failed += 1;
+            }
+        }
     }
-    Ok(ExitCode::SUCCESS)
+    Ok(exit(failed))
 }

@@ -85,6 +85,18 @@ pub enum Command {
         #[arg(long)]
         all: bool,
     },
+    /// Count images as pulled by the agent (agent-downloaded), so `agent_downloaded_only` rules apply
+    Adopt {
+        #[arg(required = true, value_name = "REF")]
+        references: Vec<String>,
+    },
+    /// Stop counting images as agent-downloaded, so `agent_downloaded_only` rules spare them
+    Disown {
+        #[arg(required = true, value_name = "REF")]
+        references: Vec<String>,
+    },
+    /// Show or change the stored enforcer settings (mode and guards)
+    Settings(SettingsArgs),
     /// Show the audit log, newest first
     Log {
         #[arg(long)]
@@ -137,24 +149,42 @@ pub enum ExportFormat {
     Anax,
 }
 
+/// Flags that apply to one `run` process only; `imgreaper settings` stores them for every run.
 #[derive(Debug, Clone, Args)]
 pub struct RunArgs {
-    /// One reconcile-and-sweep, then exit
+    /// One reconcile-and-sweep, then exit (exit 1 if a due removal did not happen)
     #[arg(long)]
     pub once: bool,
     /// Shorthand for --mode dry-run
     #[arg(long, conflicts_with = "mode")]
     pub dry_run: bool,
-    /// auto: remove when due; approve: wait for an operator; dry-run: record only (stored)
+    /// auto: remove when due; approve: wait for an operator; dry-run: record only (this run only)
     #[arg(long, value_parser = ["auto", "approve", "dry-run"])]
     pub mode: Option<String>,
-    /// Nothing is removed this long after the enforcer starts (default 5m; stored)
+    /// Nothing is removed this long after the host or the engine (re)started (default 5m; this run only)
     #[arg(long, value_name = "DUR")]
     pub startup_delay: Option<humantime::Duration>,
-    /// Nothing is removed this long after an image is first seen or pulled (default 10m; stored)
+    /// Nothing is removed this long after an image is first seen or pulled (default 10m; this run only)
     #[arg(long, value_name = "DUR")]
     pub min_age: Option<humantime::Duration>,
-    /// Full inventory at least this often (default 60s; stored)
+    /// Full inventory at least this often (default 60s; this run only)
+    #[arg(long, value_name = "DUR")]
+    pub interval: Option<humantime::Duration>,
+}
+
+/// The stored settings every enforcer starts from (the service, the console, cron runs).
+#[derive(Debug, Clone, Args)]
+pub struct SettingsArgs {
+    /// auto: remove when due; approve: wait for an operator; dry-run: record only
+    #[arg(long, value_parser = ["auto", "approve", "dry-run"])]
+    pub mode: Option<String>,
+    /// Nothing is removed this long after the host or the engine (re)started (default 5m)
+    #[arg(long, value_name = "DUR")]
+    pub startup_delay: Option<humantime::Duration>,
+    /// Nothing is removed this long after an image is first seen or pulled (default 10m)
+    #[arg(long, value_name = "DUR")]
+    pub min_age: Option<humantime::Duration>,
+    /// Full inventory at least this often (default 60s)
     #[arg(long, value_name = "DUR")]
     pub interval: Option<humantime::Duration>,
 }

@@ -2,19 +2,19 @@
 
 use super::Context;
 use super::table;
-use crate::clock::unix_now;
+use crate::clock::SystemClock;
 use crate::format::{bytes, relative};
 use crate::plan::RefState;
 use crate::report::reports;
-use crate::snapshot::Snapshot;
+use crate::snapshot::{EngineReading, Snapshot};
 use anyhow::Result;
 use std::process::ExitCode;
 
 pub async fn run(context: &Context, json: bool) -> Result<ExitCode> {
     let engine = context.engine().await?;
-    let mut store = context.store()?;
-    let now = unix_now();
-    let snapshot = Snapshot::load(&engine, &mut store, now).await?;
+    let store = context.store()?;
+    let snapshot = Snapshot::read(EngineReading::take(&engine).await?, &store, &SystemClock)?;
+    let now = snapshot.now;
     if json {
         println!("{}", serde_json::to_string_pretty(&reports(&snapshot))?);
         return Ok(ExitCode::SUCCESS);

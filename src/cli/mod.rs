@@ -6,6 +6,7 @@ mod images;
 mod log;
 mod policy;
 mod run;
+mod settings;
 mod table;
 
 pub use crate::session::{Context, actor, resolve_db_path};
@@ -65,6 +66,9 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
         Some(Command::Approve { references, all }) => {
             actions::approve(&context, &references, all).await
         }
+        Some(Command::Adopt { references }) => actions::adopt(&context, &references, true).await,
+        Some(Command::Disown { references }) => actions::adopt(&context, &references, false).await,
+        Some(Command::Settings(args)) => settings::run(&context, args),
         Some(Command::Log { json, limit }) => log::run(&context, json, limit),
         Some(Command::Run(args)) => run::run(&context, args).await,
     }

@@ -6,7 +6,7 @@ use crate::clock::unix_now;
 use crate::format::{bytes, relative, rfc3339};
 use crate::policy::{Diagnostic, PolicyDocument, Severity, Spelling, parse};
 use crate::preview::preview_save;
-use crate::snapshot::Snapshot;
+use crate::snapshot::{EngineReading, Snapshot};
 use crate::store::NewAudit;
 use anyhow::{Context as _, Result};
 use std::path::Path;
@@ -120,9 +120,13 @@ async fn preview(
     print_diagnostics(file, &warnings);
     let name = default_name(file, name)?;
     let engine = context.engine().await?;
-    let mut store = context.store()?;
-    let now = unix_now();
-    let snapshot = Snapshot::load(&engine, &mut store, now).await?;
+    let store = context.store()?;
+    let snapshot = Snapshot::read(
+        EngineReading::take(&engine).await?,
+        &store,
+        &crate::clock::SystemClock,
+    )?;
+    let now = snapshot.now;
     let preview = preview_save(&snapshot, &name, &document);
     let (rules, summary) = (&preview.rules, &preview.summary);
     let matched: Vec<_> = preview

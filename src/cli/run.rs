@@ -1,43 +1,67 @@
 //! `imgreaper run`: the headless enforcer. One JSON line per action on standard output, one
-//! human line per cycle on standard error; exits cleanly on SIGTERM/SIGINT.
+//! human line per cycle on standard error; stops within a second or two on SIGTERM/SIGINT,
+//! whatever is in flight. Flags apply to this process only; `imgreaper settings` stores them.
 
 use super::Context;
 use super::args::RunArgs;
 use crate::clock::{Clock, SystemClock};
-use crate::enforcer::{Enforcer, Notice, run as run_enforcer};
-use crate::format::relative;
+use crate::enforcer::{CycleReport, Enforcer, Notice, run as run_enforcer};
+use crate::engine::Engine;
+use crate::format::{escape_controls, relative};
 use crate::model::Mode;
-use crate::store::LeaseKind;
-use anyhow::{Result, anyhow};
+use crate::policy::limits::checked_duration_secs;
+use crate::store::{LeaseKind, SettingsOverride};
+use crate::watcher::Backoff;
+use anyhow::Result;
 use std::io::Write;
 use std::process::ExitCode;
 use std::sync::Arc;
+use std::time::Duration;
 use tokio::signal::unix::{SignalKind, signal};
 use tokio::sync::watch;
 
+/// The command line's settings, for this process only.
+pub fn overrides(args: &RunArgs) -> Result<SettingsOverride, super::UsageError> {
+    let seconds = |flag: &str, d: Option<humantime::Duration>| {
+        d.map(|d| checked_duration_secs(flag, d.into()))
+            .transpose()
+            .map_err(super::UsageError)
+    };
+    Ok(SettingsOverride {
+        mode: match (&args.mode, args.dry_run) {
+            (_, true) => Some(Mode::DryRun),
+            (Some(mode), false) => Mode::parse(mode),
+            (None, false) => None,
+        },
+        startup_delay_secs: seconds("--startup-delay", args.startup_delay)?,
+        min_age_secs: seconds("--min-age", args.min_age)?,
+        interval_secs: seconds("--interval", args.interval)?.map(|s| s.max(1)),
+    })
+}
+
 pub async fn run(context: &Context, args: RunArgs) -> Result<ExitCode> {
-    let mut store = context.store()?;
-    let mut settings = store.settings()?;
-    if args.dry_run {
-        settings.mode = Mode::DryRun;
-    }
-    if let Some(mode) = &args.mode {
-        settings.mode = Mode::parse(mode).ok_or_else(|| anyhow!("unknown mode {mode}"))?;
-    }
-    let seconds = |d: humantime::Duration| d.as_secs().min(i64::MAX as u64 / 4) as i64;
-    if let Some(d) = args.startup_delay {
-        settings.startup_delay_secs = seconds(d);
-    }
-    if let Some(d) = args.min_age {
-        settings.min_age_secs = seconds(d);
-    }
-    if let Some(d) = args.interval {
-        settings.interval_secs = seconds(d).max(1);
-    }
-    store.save_settings(&settings)?;
-    let engine = connect_with_retry(context, args.once).await?;
+    let overrides = overrides(&args)?;
+    let store = context.store()?;
+    let settings = overrides.apply(store.settings()?);
+
+    let (stop, mut stopped) = watch::channel(false);
+    let mut terminate = signal(SignalKind::terminate())?;
+    let mut interrupt = signal(SignalKind::interrupt())?;
+    tokio::spawn(async move {
+        tokio::select! {
+            _ = terminate.recv() => {}
+            _ = interrupt.recv() => {}
+        }
+        let _ = stop.send(true);
+    });
+
+    let Some(engine) = connect_with_retry(context, args.once, &mut stopped).await? else {
+        eprintln!("imgreaper run: stopped before the engine answered");
+        return Ok(ExitCode::SUCCESS);
+    };
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
     let enforcer = Enforcer::new(engine, store, clock.clone(), LeaseKind::Service)
+        .with_overrides(overrides)
         .with_action_sink(Box::new(|action| {
             // One JSON line per action, flushed at once so a log collector sees it immediately.
             if let Ok(line) = serde_json::to_string(action) {
@@ -55,61 +79,88 @@ pub async fn run(context: &Context, args: RunArgs) -> Result<ExitCode> {
         settings.interval_secs
     );
 
-    let (stop, stopped) = watch::channel(false);
-    let mut terminate = signal(SignalKind::terminate())?;
-    let mut interrupt = signal(SignalKind::interrupt())?;
-    tokio::spawn(async move {
-        tokio::select! {
-            _ = terminate.recv() => {}
-            _ = interrupt.recv() => {}
-        }
-        let _ = stop.send(true);
-    });
-
-    run_enforcer(enforcer, settings.interval_secs, args.once, stopped, |notice| match notice {
-        Notice::Cycle(report) => {
-            if !report.leased {
-                eprintln!(
-                    "imgreaper run: standing by; the enforcer lease is held by {}",
-                    report.lease_holder.as_deref().unwrap_or("another process")
-                );
-                return;
-            }
-            eprintln!(
-                "imgreaper run: {} images, {} references, {} scheduled, {} awaiting approval, {} actions; next removal {}",
-                report.images,
-                report.references,
-                report.scheduled,
-                report.awaiting_approval,
-                report.actions.len(),
-                report
-                    .next_deadline
-                    .map_or_else(|| "none planned".to_string(), |d| relative(d, clock.now()))
-            );
-        }
-        Notice::Outage { error, retry_in } => {
-            eprintln!("imgreaper run: engine unreachable, retrying in {}s: {error}", retry_in.as_secs())
-        }
-    })
+    let last = run_enforcer(
+        enforcer,
+        settings.interval_secs,
+        args.once,
+        stopped,
+        |notice| match notice {
+            Notice::Cycle(report) => describe_cycle(&report, clock.now()),
+            Notice::Outage { error, retry_in } => eprintln!(
+                "imgreaper run: engine unreachable, retrying in {}s: {}",
+                retry_in.as_secs(),
+                escape_controls(&error)
+            ),
+            Notice::Fault { error, retry_in } => eprintln!(
+                "imgreaper run: {}; retrying in {}s",
+                escape_controls(&error),
+                retry_in.as_secs()
+            ),
+        },
+    )
     .await?;
     eprintln!("imgreaper run: stopped");
-    Ok(ExitCode::SUCCESS)
+    // A cron run says so when what was due did not all happen.
+    Ok(match last {
+        Some(report) if !report.failures.is_empty() => ExitCode::from(1),
+        _ => ExitCode::SUCCESS,
+    })
 }
 
-/// The service may start before the engine: wait for it (unless `--once`).
-async fn connect_with_retry(context: &Context, once: bool) -> Result<crate::engine::Engine> {
-    let mut backoff = std::time::Duration::from_secs(1);
+fn describe_cycle(report: &CycleReport, now: i64) {
+    if !report.leased {
+        eprintln!(
+            "imgreaper run: standing by; the enforcer lease is held by {}",
+            report.lease_holder.as_deref().unwrap_or("another process")
+        );
+        return;
+    }
+    eprintln!(
+        "imgreaper run: {} images, {} references, {} scheduled, {} awaiting approval, {} actions; next removal {}",
+        report.images,
+        report.references,
+        report.scheduled,
+        report.awaiting_approval,
+        report.actions.len(),
+        report
+            .next_deadline
+            .map_or_else(|| "none planned".to_string(), |d| relative(d, now))
+    );
+    for (reference, why) in &report.failures {
+        eprintln!(
+            "imgreaper run: {}: {}",
+            escape_controls(reference),
+            escape_controls(why)
+        );
+    }
+}
+
+/// The service may start before the engine: wait for it (unless `--once`), until told to stop.
+async fn connect_with_retry(
+    context: &Context,
+    once: bool,
+    stopped: &mut watch::Receiver<bool>,
+) -> Result<Option<Engine>> {
+    let mut backoff = Backoff::new(Duration::from_secs(1), Duration::from_secs(30));
     loop {
-        match context.engine().await {
-            Ok(engine) => return Ok(engine),
+        let attempt = tokio::select! {
+            attempt = context.engine() => attempt,
+            _ = stopped.changed() => return Ok(None),
+        };
+        match attempt {
+            Ok(engine) => return Ok(Some(engine)),
             Err(error) if once => return Err(error),
             Err(error) => {
+                let delay = backoff.next_delay();
                 eprintln!(
-                    "imgreaper run: {error:#}; retrying in {}s",
-                    backoff.as_secs()
+                    "imgreaper run: {}; retrying in {}s",
+                    escape_controls(&format!("{error:#}")),
+                    delay.as_secs()
                 );
-                tokio::time::sleep(backoff).await;
-                backoff = (backoff * 2).min(std::time::Duration::from_secs(30));
+                tokio::select! {
+                    _ = tokio::time::sleep(delay) => {}
+                    _ = stopped.changed() => return Ok(None),
+                }
             }
         }
     }

@@ -1,51 +1,53 @@
 //! One reconcile-and-sweep.
 
-use super::{CycleReport, Enforcer, LEASE_TTL_SECS};
-use crate::model::Timestamp;
+use super::{CycleReport, Enforcer};
+use crate::model::{Mode, Timestamp};
 use crate::plan::RefState;
 use crate::removal::Target;
-use crate::snapshot::Snapshot;
-use crate::store::NewAudit;
+use crate::snapshot::{EnforcerView, Snapshot};
+use crate::store::{NewAudit, TrackingUpdate};
+use crate::tracking::{current_names, reconcile};
 use anyhow::Result;
 
 impl Enforcer {
-    /// Takes or renews the lease; returns whether we hold it.
-    pub fn heartbeat(&mut self) -> Result<bool> {
-        let now = self.clock.now();
-        let mode = self.store.settings()?.mode;
-        let had = self.has_lease;
-        self.has_lease = self
-            .store
-            .acquire_lease(&self.claim, mode, now, LEASE_TTL_SECS)?;
-        if self.has_lease && !had {
-            self.store.set_enforcer_started(self.started)?;
-        }
-        Ok(self.has_lease)
-    }
-
     pub async fn cycle(&mut self) -> Result<CycleReport> {
         let mut report = CycleReport::default();
+        let settings = self.overrides.apply(self.store.settings()?);
+        let engine_start = self.engine.started_up().await;
+        let view = EnforcerView {
+            settings,
+            guard_start_up: engine_start
+                .unwrap_or(self.connected_up)
+                .max(self.reconnected_up.unwrap_or(0)),
+        };
+        self.view = Some(view);
         if !self.heartbeat()? {
             report.lease_holder = self.store.lease(self.clock.now())?.map(|l| l.holder);
             return Ok(report);
         }
         report.leased = true;
-        self.finish_interrupted(&mut report.actions).await?;
+        self.finish_interrupted(&mut report).await?;
 
-        let now = self.clock.now();
         let inventory = self.engine.inventory().await?;
-        for (reference, at) in std::mem::take(&mut self.pulled) {
-            if let Some(image) = inventory
-                .images
-                .iter()
-                .find(|i| i.references.contains(&reference))
-            {
-                self.store.mark_pulled(&image.id, at)?;
-            }
-        }
-        self.store.expire_postponements(now)?;
+        let (observed, cursor) = self.replay_events().await?;
+        let names = self.store.image_names()?;
+        let moment = self.clock.moment();
+        let tracked = self.store.update_tracking(|previous| {
+            let tracked = reconcile(previous, &inventory, &observed, &names, &moment);
+            let update = TrackingUpdate {
+                tracked: tracked.clone(),
+                names: current_names(&inventory),
+                cursor,
+                now: moment.wall,
+            };
+            Ok((update, tracked))
+        })?;
+        self.store.expire_postponements(moment.wall)?;
         self.store.prune_audit(crate::store::AUDIT_KEEP)?;
-        let snapshot = Snapshot::from_inventory(inventory, &mut self.store, now)?;
+        let names = self.store.image_names()?;
+        let snapshot =
+            Snapshot::from_tracked(inventory, &tracked, &names, &self.store, &moment, &view)?;
+        self.lapse_decisions(&snapshot, &mut report.actions)?;
         report.images = snapshot.inventory.images.len();
         report.references = snapshot.rows.len();
 
@@ -62,22 +64,23 @@ impl Enforcer {
                     due.push(Target {
                         reference: row.key(&snapshot.inventory),
                         image_id: image.id.clone(),
-                        size: if row.removes_image { image.size } else { 0 },
+                        size: image.size,
                     });
                 }
                 _ => {}
             }
         }
-        if snapshot.settings.mode == crate::model::Mode::DryRun {
-            self.record_dry_run(&due, now, &mut report.actions)?;
+        if settings.mode == Mode::DryRun {
+            self.record_dry_run(&snapshot, &due, moment.wall, &mut report.actions)?;
         } else {
-            self.sweep(due, &mut report.actions).await?;
+            self.sweep(due, &mut report).await?;
         }
         Ok(report)
     }
 
     fn record_dry_run(
         &mut self,
+        snapshot: &Snapshot,
         due: &[Target],
         now: Timestamp,
         actions: &mut Vec<NewAudit>,
@@ -89,6 +92,13 @@ impl Enforcer {
             {
                 continue;
             }
+            // Only the last name of an image would free its space.
+            let frees = snapshot
+                .inventory
+                .images
+                .iter()
+                .find(|i| i.id == target.image_id)
+                .is_some_and(|i| i.references.len() <= 1);
             let entry = NewAudit::new(
                 now,
                 &self.claim.holder,
@@ -96,7 +106,7 @@ impl Enforcer {
                 &target.reference,
                 &target.image_id,
             )
-            .freed(target.size)
+            .freed(if frees { target.size } else { 0 })
             .result("dry-run: nothing removed");
             self.store.audit(&entry)?;
             self.reported_dry_run.insert(key);

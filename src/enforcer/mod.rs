@@ -1,8 +1,13 @@
-//! The enforcer (DESIGN.md §5): carries out the saved policies. One `cycle` reconciles and sweeps;
-//! `run` repeats it on engine events, at the next deadline, every interval and when another
+//! The enforcer (DESIGN.md §5, §12): carries out the saved policies. One `cycle` reconciles and
+//! sweeps; `run` repeats it on engine events, at the next deadline, every interval and when another
 //! process changes the database. Used by `imgreaper run` and, in the background, by the console.
+//!
+//! It is the one writer of image records: it writes only while it holds the lease, checks the
+//! lease before each removal, and renews it during long sweeps.
 
 mod cycle;
+mod events;
+mod lapse;
 mod run_loop;
 mod sweep;
 
@@ -10,26 +15,35 @@ pub use run_loop::{Notice, run};
 
 use crate::clock::Clock;
 use crate::engine::Engine;
-use crate::model::Timestamp;
-use crate::store::{LeaseClaim, LeaseKind, NewAudit, Store};
+use crate::snapshot::EnforcerView;
+use crate::store::{HolderView, LeaseClaim, LeaseKind, NewAudit, Owner, SettingsOverride, Store};
 use std::collections::HashSet;
 use std::sync::Arc;
 
 /// How long a lease lasts without a heartbeat.
 pub const LEASE_TTL_SECS: i64 = 30;
+/// How often the lease is renewed, between cycles and during a sweep.
+pub const HEARTBEAT_SECS: i64 = 10;
 
 pub struct Enforcer {
     engine: Engine,
     store: Store,
     clock: Arc<dyn Clock>,
     claim: LeaseClaim,
-    started: Timestamp,
+    owner: Owner,
+    /// Settings from this process's command line, over the stored ones.
+    overrides: SettingsOverride,
     concurrency: usize,
     has_lease: bool,
+    /// What this enforcer acts with, as of the last cycle (published with the lease).
+    view: Option<EnforcerView>,
+    /// Seconds after boot this enforcer first reached the engine (the start-up delay's origin
+    /// when the engine's own start cannot be known).
+    connected_up: i64,
+    /// Seconds after boot the engine came back after an outage this enforcer saw.
+    reconnected_up: Option<i64>,
     /// (reference, image ID) already recorded as would-remove in dry-run mode.
     reported_dry_run: HashSet<(String, String)>,
-    /// References seen pulled by an engine event since the last cycle.
-    pulled: Vec<(String, Timestamp)>,
     /// Told of every action the moment it is recorded (the service's JSON lines).
     on_action: Option<ActionSink>,
 }
@@ -47,12 +61,14 @@ pub struct CycleReport {
     pub scheduled: usize,
     pub awaiting_approval: usize,
     pub actions: Vec<NewAudit>,
-    pub next_deadline: Option<Timestamp>,
+    pub next_deadline: Option<crate::model::Timestamp>,
+    /// Removals that failed, were not attempted (the engine went away, the lease was lost), or
+    /// whose outcome is not known yet; each with the reference and why.
+    pub failures: Vec<(String, String)>,
 }
 
 impl Enforcer {
     pub fn new(engine: Engine, store: Store, clock: Arc<dyn Clock>, kind: LeaseKind) -> Enforcer {
-        let started = clock.now();
         let kind_name = kind.as_str();
         // Distinct per instance, even for two enforcers in one process.
         static INSTANCE: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
@@ -64,21 +80,29 @@ impl Enforcer {
         } else {
             format!(" #{instance}")
         };
+        let holder = format!("{kind_name} pid {pid} on {host}{suffix}");
         Enforcer {
             engine,
             store,
+            owner: Owner {
+                name: holder.clone(),
+                host: host.clone(),
+                pid,
+            },
             claim: LeaseClaim {
-                holder: format!("{kind_name} pid {pid} on {host}{suffix}"),
+                holder,
                 kind,
                 host,
                 pid,
             },
+            connected_up: clock.moment().up,
             clock,
-            started,
+            overrides: SettingsOverride::default(),
             concurrency: 4,
             has_lease: false,
+            view: None,
+            reconnected_up: None,
             reported_dry_run: HashSet::new(),
-            pulled: Vec::new(),
             on_action: None,
         }
     }
@@ -86,6 +110,12 @@ impl Enforcer {
     /// Calls `sink` with each action as soon as it is in the audit log.
     pub fn with_action_sink(mut self, sink: ActionSink) -> Enforcer {
         self.on_action = Some(sink);
+        self
+    }
+
+    /// Settings given on this process's command line; they are never stored.
+    pub fn with_overrides(mut self, overrides: SettingsOverride) -> Enforcer {
+        self.overrides = overrides;
         self
     }
 
@@ -104,9 +134,30 @@ impl Enforcer {
         &self.store
     }
 
-    /// Records that a reference was pulled while we watched (it becomes agent-downloaded).
-    pub fn note_pull(&mut self, reference: String, at: Timestamp) {
-        self.pulled.push((reference, at));
+    /// The engine came back after an outage: the orchestrator may be recreating its containers,
+    /// so the start-up delay runs again from now.
+    pub fn note_reconnected(&mut self) {
+        self.reconnected_up = Some(self.clock.moment().up);
+    }
+
+    /// Takes or renews the lease with what this enforcer last acted with; returns whether we
+    /// hold it.
+    pub fn heartbeat(&mut self) -> anyhow::Result<bool> {
+        let Some(view) = self.view else {
+            return Ok(self.has_lease);
+        };
+        let moment = self.clock.moment();
+        self.has_lease = self.store.acquire_lease(
+            &self.claim,
+            &HolderView {
+                boot: moment.boot,
+                settings: view.settings,
+                guard_start_up: view.guard_start_up,
+            },
+            moment.wall,
+            LEASE_TTL_SECS,
+        )?;
+        Ok(self.has_lease)
     }
 
     /// Gives the lease up; called on a clean exit.

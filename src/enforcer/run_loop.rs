@@ -1,9 +1,11 @@
-//! The enforcer's loop: wake on engine events, the next deadline, the reconcile interval, a change
-//! made by another process, or shutdown; back off while the engine is away.
+//! The enforcer's loop: cycle, then wait for engine events, the next deadline, the reconcile
+//! interval, a change made by another process, a lease heartbeat, or shutdown; back off while
+//! the engine is away. Shutdown interrupts whatever is in flight: a removal cut short stays in
+//! the journal and is finished by the next start.
 
-use super::{CycleReport, Enforcer};
-use crate::engine::EventKind;
-use futures_util::StreamExt;
+use super::{CycleReport, Enforcer, HEARTBEAT_SECS};
+use crate::engine::is_outage;
+use crate::watcher::{Backoff, Watcher};
 use std::time::Duration;
 use tokio::sync::watch;
 
@@ -11,65 +13,78 @@ use tokio::sync::watch;
 #[derive(Debug, Clone)]
 pub enum Notice {
     Cycle(CycleReport),
-    /// The engine (or the database) failed; the loop retries after `retry_in`.
+    /// The engine could not be reached; the loop retries after `retry_in`.
     Outage {
+        error: String,
+        retry_in: Duration,
+    },
+    /// Something else failed (the database: locked, full, read-only …); retried after `retry_in`.
+    Fault {
         error: String,
         retry_in: Duration,
     },
 }
 
-const HEARTBEAT: Duration = Duration::from_secs(10);
-const STORE_POLL: Duration = Duration::from_secs(1);
 const MAX_BACKOFF: Duration = Duration::from_secs(30);
 
-/// Runs until `shutdown` turns true (or its sender is dropped). `once` runs a single cycle.
+/// Runs until `shutdown` turns true (or its sender is dropped). `once` runs a single cycle and
+/// returns its report.
 pub async fn run(
     mut enforcer: Enforcer,
     interval_secs: i64,
     once: bool,
     mut shutdown: watch::Receiver<bool>,
     mut notify: impl FnMut(Notice),
-) -> anyhow::Result<()> {
-    let mut backoff = Duration::from_secs(1);
-    let mut events = None;
-    let mut heartbeat = tokio::time::interval(HEARTBEAT);
-    let mut store_poll = tokio::time::interval(STORE_POLL);
+) -> anyhow::Result<Option<CycleReport>> {
+    let mut backoff = Backoff::new(Duration::from_secs(1), MAX_BACKOFF);
+    let mut watcher = Watcher::new(enforcer.engine.clone(), &enforcer.store, MAX_BACKOFF);
+    let mut heartbeat = tokio::time::interval(Duration::from_secs(HEARTBEAT_SECS as u64));
     heartbeat.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    store_poll.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut in_outage = false;
     let result = loop {
         if *shutdown.borrow() {
-            break Ok(());
+            break Ok(None);
         }
-        // The stream's request goes out on its first poll, after the inventory: ask the engine to
-        // replay from just before it so no change falls between the two.
-        if events.is_none() {
-            let since = crate::clock::unix_now() - 1;
-            events = Some(Box::pin(enforcer.engine.events(Some(since))));
-        }
-        let next_deadline = match enforcer.cycle().await {
+        let cycled = tokio::select! {
+            cycled = enforcer.cycle() => cycled,
+            _ = shutdown.changed() => break Ok(None),
+        };
+        let next_deadline = match cycled {
             Ok(report) => {
-                backoff = Duration::from_secs(1);
-                let next = report.next_deadline;
-                notify(Notice::Cycle(report));
-                if once {
-                    break Ok(());
+                backoff.reset();
+                if std::mem::take(&mut in_outage) {
+                    enforcer.note_reconnected();
                 }
+                let next = report.next_deadline;
+                if once {
+                    notify(Notice::Cycle(report.clone()));
+                    break Ok(Some(report));
+                }
+                notify(Notice::Cycle(report));
                 next
             }
             Err(error) => {
                 if once {
                     break Err(error);
                 }
-                notify(Notice::Outage {
-                    error: format!("{error:#}"),
-                    retry_in: backoff,
-                });
-                events = None;
+                let retry_in = backoff.next_delay();
+                let error_text = format!("{error:#}");
+                if is_outage(&error) {
+                    in_outage = true;
+                    notify(Notice::Outage {
+                        error: error_text,
+                        retry_in,
+                    });
+                } else {
+                    notify(Notice::Fault {
+                        error: error_text,
+                        retry_in,
+                    });
+                }
                 tokio::select! {
-                    _ = tokio::time::sleep(backoff) => {}
+                    _ = tokio::time::sleep(retry_in) => {}
                     _ = shutdown.changed() => {}
                 }
-                backoff = (backoff * 2).min(MAX_BACKOFF);
                 continue;
             }
         };
@@ -77,42 +92,25 @@ pub async fn run(
         let wake_at = next_deadline
             .unwrap_or(i64::MAX)
             .min(now.saturating_add(interval_secs.max(1)));
-        let mut data_version = enforcer.store.data_version().ok();
+        watcher.seen_store(&enforcer.store);
         // Wait for a reason to cycle again.
         loop {
-            let stream = events.as_mut().expect("subscribed above");
-            tokio::select! {
-                _ = enforcer.clock.sleep_until(wake_at) => break,
-                _ = shutdown.changed() => break,
-                event = stream.next() => match event {
-                    Some(Ok(event)) => {
-                        if event.kind == EventKind::Pull {
-                            enforcer.note_pull(event.subject, event.time);
-                        }
-                        // Let a burst of events settle into one cycle.
-                        tokio::time::sleep(Duration::from_millis(100)).await;
-                        break;
-                    }
-                    // The engine went away: cycle now, which backs off until it is back.
-                    Some(Err(_)) | None => {
-                        events = None;
-                        break;
-                    }
-                },
-                _ = store_poll.tick() => {
-                    let version = enforcer.store.data_version().ok();
-                    if version != data_version {
-                        data_version = version;
-                        break;
-                    }
-                }
-                _ = heartbeat.tick() => {
-                    let had = enforcer.has_lease;
-                    if enforcer.heartbeat().unwrap_or(false) != had {
-                        break;
-                    }
-                }
+            let heartbeat_due = tokio::select! {
+                _ = enforcer.clock.sleep_until(wake_at) => false,
+                _ = shutdown.changed() => false,
+                // Whatever woke it (events, another process, a lost event stream), the next
+                // cycle looks: it tells whether the engine is away.
+                _ = watcher.next(&mut enforcer.store) => false,
+                _ = heartbeat.tick() => true,
+            };
+            if !heartbeat_due {
+                break;
             }
+            let had = enforcer.has_lease;
+            if enforcer.heartbeat().unwrap_or(false) != had {
+                break;
+            }
+            watcher.seen_store(&enforcer.store);
         }
     };
     enforcer.release();

@@ -1,7 +1,9 @@
 //! Finding and reaching the engine the way the Docker CLI does.
 
-use anyhow::{Context, Result, anyhow};
+use super::error::{EngineError, REQUEST_TIMEOUT, classify};
+use anyhow::{Result, anyhow};
 use bollard::Docker;
+use std::future::Future;
 
 /// The engine address: `--host`, else `DOCKER_HOST`, else the default socket.
 pub fn default_host(flag: Option<&str>) -> String {
@@ -29,10 +31,16 @@ pub struct EngineInfo {
 
 impl Engine {
     /// Connects and checks the engine answers, with an error that names the address and the fix.
+    /// Every request is bounded by `REQUEST_TIMEOUT`, so a hung engine is reported, not waited for.
     pub async fn connect(host: &str) -> Result<Engine> {
-        let docker = Docker::connect_with_host(host).map_err(|e| {
-            anyhow!("cannot use the Docker engine address {host}: {e}; give --host unix:///path/to/docker.sock or tcp://HOST:PORT")
-        })?;
+        let docker = Docker::connect_with_host(host)
+            .map_err(|e| {
+                anyhow!(
+                    "cannot use the Docker engine address {host}: {e}; give --host \
+                     unix:///path/to/docker.sock or tcp://HOST:PORT"
+                )
+            })?
+            .with_timeout(REQUEST_TIMEOUT);
         let engine = Engine {
             docker,
             host: host.to_string(),
@@ -45,25 +53,33 @@ impl Engine {
         &self.host
     }
 
+    /// Runs one request with the whole of it (answer and body) bounded by `REQUEST_TIMEOUT`,
+    /// and classifies its error; `what` completes "did not answer …" / "refused to …".
+    pub(super) async fn call<T>(
+        &self,
+        what: &str,
+        request: impl Future<Output = std::result::Result<T, bollard::errors::Error>>,
+    ) -> std::result::Result<T, EngineError> {
+        match tokio::time::timeout(REQUEST_TIMEOUT, request).await {
+            Ok(Ok(value)) => Ok(value),
+            Ok(Err(error)) => Err(classify(&self.host, what, error)),
+            Err(_) => Err(EngineError::Timeout {
+                host: self.host.clone(),
+                what: what.to_string(),
+            }),
+        }
+    }
+
     pub async fn ping(&self) -> Result<()> {
-        self.docker
-            .ping()
-            .await
-            .map(|_| ())
-            .map_err(|e| unreachable_error(&self.host, &e))
+        self.call("a ping", self.docker.ping()).await?;
+        Ok(())
     }
 
     pub async fn info(&self) -> Result<EngineInfo> {
         let version = self
-            .docker
-            .version()
-            .await
-            .map_err(|e| unreachable_error(&self.host, &e))?;
-        let info = self
-            .docker
-            .info()
-            .await
-            .map_err(|e| unreachable_error(&self.host, &e))?;
+            .call("the version request", self.docker.version())
+            .await?;
+        let info = self.call("the info request", self.docker.info()).await?;
         let root_dir = info.docker_root_dir.unwrap_or_default();
         Ok(EngineInfo {
             version: version.version.unwrap_or_default(),
@@ -72,24 +88,6 @@ impl Engine {
             node: info.name.unwrap_or_default(),
         })
     }
-}
-
-/// Explains why the engine cannot be reached and how to fix it.
-pub(super) fn unreachable_error(host: &str, error: &bollard::errors::Error) -> anyhow::Error {
-    let text = error.to_string();
-    let socket = host.strip_prefix("unix://").unwrap_or(host);
-    let hint = if text.contains("ermission denied") {
-        format!(
-            "permission denied on {socket}: run as root (sudo imgreaper …) or add your user to the `docker` group"
-        )
-    } else if text.contains("No such file") || text.contains("onnection refused") {
-        format!(
-            "nothing answers at {host}: start the engine (systemctl start docker), or point --host / DOCKER_HOST at it"
-        )
-    } else {
-        format!("the Docker engine at {host} did not answer: {text}")
-    };
-    anyhow!(hint).context(format!("cannot reach the Docker engine at {host}"))
 }
 
 fn disk_use(root: &str) -> Option<(u64, u64)> {
@@ -103,19 +101,4 @@ fn disk_use(root: &str) -> Option<(u64, u64)> {
     let total = stats.f_blocks as u64 * block;
     let free = stats.f_bavail as u64 * block;
     Some((total.saturating_sub(free), total))
-}
-
-/// Adds the engine address to an error from bollard.
-pub(super) trait EngineContext<T> {
-    fn engine_context(self, engine: &Engine, what: &str) -> Result<T>;
-}
-
-impl<T> EngineContext<T> for std::result::Result<T, bollard::errors::Error> {
-    fn engine_context(self, engine: &Engine, what: &str) -> Result<T> {
-        self.map_err(|e| match e {
-            bollard::errors::Error::DockerResponseServerError { .. } => anyhow::Error::new(e),
-            other => unreachable_error(&engine.host, &other),
-        })
-        .with_context(|| what.to_string())
-    }
 }

@@ -1,6 +1,7 @@
 //! The engine's event stream, reduced to what changes the plan.
 
 use super::Engine;
+use super::error::classify;
 use crate::model::Timestamp;
 use bollard::models::EventMessageTypeEnum;
 use bollard::query_parameters::EventsOptions;
@@ -20,18 +21,34 @@ pub enum EventKind {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct EngineEvent {
     pub kind: EventKind,
-    /// Image reference or ID the event names (for a pull: the pulled reference).
+    /// Image reference or ID the event names (for a pull: the pulled reference; for a
+    /// container: the container ID).
     pub subject: String,
+    /// For a container: the image as it was given when the container was created.
+    pub image: Option<String>,
     pub time: Timestamp,
+    /// The engine's own timestamp in nanoseconds, for the event cursor.
+    pub time_nano: i64,
+}
+
+/// A point in the engine's event log, as its `since`/`until` parameters take it: `secs.nanos`.
+pub fn cursor_at(time_nano: i64) -> String {
+    format!(
+        "{}.{:09}",
+        time_nano.div_euclid(1_000_000_000),
+        time_nano.rem_euclid(1_000_000_000)
+    )
 }
 
 impl Engine {
-    /// Events about containers being created/destroyed and images changing, from `since` (unix
-    /// seconds; the engine replays what happened after it) or from when the stream is first
-    /// polled. The stream ends (or yields an error) when the engine goes away.
+    /// Events about containers being created/destroyed and images changing, from `since` (the
+    /// engine replays what it still holds after it) up to `until` (the stream then ends), or
+    /// live from when the stream is first polled. The stream ends (or yields an error) when the
+    /// engine goes away.
     pub fn events(
         &self,
-        since: Option<Timestamp>,
+        since: Option<String>,
+        until: Option<String>,
     ) -> impl Stream<Item = anyhow::Result<EngineEvent>> + use<> {
         let mut filters = HashMap::new();
         filters.insert(
@@ -51,14 +68,14 @@ impl Engine {
         self.docker
             .events(Some(EventsOptions {
                 filters: Some(filters),
-                since: since.map(|s| s.to_string()),
-                ..Default::default()
+                since,
+                until,
             }))
             .filter_map(move |message| {
                 let host = host.clone();
                 async move {
                     match message {
-                        Err(e) => Some(Err(super::connect::unreachable_error(&host, &e))),
+                        Err(e) => Some(Err(classify(&host, "the event stream", e).into())),
                         Ok(message) => {
                             let action = message.action.unwrap_or_default();
                             let kind = match (message.typ, action.as_str()) {
@@ -67,11 +84,20 @@ impl Engine {
                                 (Some(EventMessageTypeEnum::IMAGE), _) => EventKind::Image,
                                 _ => return None,
                             };
-                            let subject = message.actor.and_then(|a| a.id).unwrap_or_default();
+                            let actor = message.actor.unwrap_or_default();
+                            let image = actor
+                                .attributes
+                                .and_then(|mut a| a.remove("image"))
+                                .filter(|_| kind == EventKind::Container);
+                            let time = message.time.unwrap_or_default();
                             Some(Ok(EngineEvent {
                                 kind,
-                                subject,
-                                time: message.time.unwrap_or_default(),
+                                subject: actor.id.unwrap_or_default(),
+                                image,
+                                time,
+                                time_nano: message
+                                    .time_nano
+                                    .unwrap_or(time.saturating_mul(1_000_000_000)),
                             }))
                         }
                     }

@@ -1,7 +1,7 @@
 //! One full inventory: every image with its names and size, and the containers made from it.
 
 use super::Engine;
-use super::connect::EngineContext;
+use super::error::EngineError;
 use crate::model::{Container, Image, Inventory};
 use anyhow::Result;
 use bollard::query_parameters::{ListContainersOptions, ListImagesOptions};
@@ -18,9 +18,11 @@ impl Engine {
             all: true,
             ..Default::default()
         }));
-        let (images, containers) = tokio::join!(images, containers);
-        let images = images.engine_context(self, "cannot list images")?;
-        let containers = containers.engine_context(self, "cannot list containers")?;
+        let (images, containers) = tokio::join!(
+            self.call("the image list request", images),
+            self.call("the container list request", containers)
+        );
+        let (images, containers) = (images?, containers?);
 
         let mut by_image: HashMap<String, Vec<Container>> = HashMap::new();
         for summary in containers {
@@ -83,30 +85,33 @@ impl Engine {
         Ok(Inventory { images })
     }
 
-    /// Re-reads one image right before removing it: its ID and whether any container uses it.
-    /// `None` when the engine no longer has it.
-    pub async fn image_now(&self, reference: &str) -> Result<Option<(String, Vec<Container>)>> {
-        let inspect = match self.docker.inspect_image(reference).await {
+    /// Re-reads one image (by name or ID) right before acting on it: its ID, its names and the
+    /// containers made from it. `None` when the engine no longer has it.
+    pub async fn image_now(&self, name_or_id: &str) -> Result<Option<ImageNow>> {
+        let inspect = match self
+            .call(
+                "the image inspection",
+                self.docker.inspect_image(name_or_id),
+            )
+            .await
+        {
             Ok(inspect) => inspect,
-            Err(bollard::errors::Error::DockerResponseServerError {
-                status_code: 404, ..
-            }) => {
-                return Ok(None);
-            }
-            Err(e) => return Err(e).engine_context(self, &format!("cannot inspect {reference}")),
+            Err(EngineError::Refused { status: 404, .. }) => return Ok(None),
+            Err(e) => return Err(e.into()),
         };
         let id = inspect.id.unwrap_or_default();
         let mut filters = HashMap::new();
         filters.insert("ancestor".to_string(), vec![id.clone()]);
         let containers = self
-            .docker
-            .list_containers(Some(ListContainersOptions {
-                all: true,
-                filters: Some(filters),
-                ..Default::default()
-            }))
-            .await
-            .engine_context(self, &format!("cannot list the containers of {reference}"))?;
+            .call(
+                "the container list request",
+                self.docker.list_containers(Some(ListContainersOptions {
+                    all: true,
+                    filters: Some(filters),
+                    ..Default::default()
+                })),
+            )
+            .await?;
         let users = containers
             .into_iter()
             .filter(|c| c.image_id.as_deref() == Some(id.as_str()))
@@ -120,6 +125,27 @@ impl Engine {
                 state: c.state.map(|s| s.to_string()).unwrap_or_default(),
             })
             .collect();
-        Ok(Some((id, users)))
+        Ok(Some(ImageNow {
+            id,
+            tags: inspect.repo_tags.unwrap_or_default(),
+            digests: inspect.repo_digests.unwrap_or_default(),
+            containers: users,
+        }))
+    }
+}
+
+/// One image as the engine holds it right now.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ImageNow {
+    pub id: String,
+    pub tags: Vec<String>,
+    pub digests: Vec<String>,
+    pub containers: Vec<Container>,
+}
+
+impl ImageNow {
+    /// Whether the image carries `name` (a tag or a digest name).
+    pub fn carries(&self, name: &str) -> bool {
+        self.tags.iter().chain(&self.digests).any(|n| n == name)
     }
 }

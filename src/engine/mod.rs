@@ -2,10 +2,14 @@
 //! This layer knows nothing of policies or the console.
 
 mod connect;
+mod error;
 mod events;
 mod inventory;
 mod remove;
+mod started;
 
 pub use connect::{Engine, EngineInfo, default_host};
-pub use events::{EngineEvent, EventKind};
+pub use error::{EngineError, REQUEST_TIMEOUT, is_outage};
+pub use events::{EngineEvent, EventKind, cursor_at};
+pub use inventory::ImageNow;
 pub use remove::RemoveOutcome;

@@ -108,6 +108,13 @@ fn read_number(key: &str, text: &str) -> Result<u64, String> {
             u64::MAX
         ));
     };
+    if minutes > super::limits::MAX_MINUTES {
+        return Err(format!(
+            "`{text}` minutes is more than 100 years: `{key}` is at most {} (100 years); to keep \
+             an image for good, pin it or leave it out of the rule",
+            super::limits::MAX_MINUTES
+        ));
+    }
     if minutes.to_string() != text {
         // `1e3`, `60.0`, `-0`: whole, but other readers (Go's int) reject them.
         return Err(format!(
@@ -145,7 +152,13 @@ mod tests {
     fn plain_whole_numbers() {
         assert_eq!(number("0"), Ok(0));
         assert_eq!(number("30"), Ok(30));
-        assert_eq!(number("18446744073709551615"), Ok(u64::MAX));
+        assert_eq!(number("52560000"), Ok(52_560_000));
+        assert!(number("52560001").unwrap_err().contains("100 years"));
+        assert!(
+            number("18446744073709551615")
+                .unwrap_err()
+                .contains("100 years")
+        );
     }
 
     #[test]

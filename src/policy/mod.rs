@@ -11,6 +11,7 @@ mod forms;
 mod image_policy;
 mod json_path;
 mod keys;
+pub mod limits;
 mod lint;
 mod matcher;
 mod minutes;

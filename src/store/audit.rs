@@ -4,7 +4,7 @@
 use super::Store;
 use crate::model::Timestamp;
 use anyhow::Result;
-use rusqlite::params;
+use rusqlite::{OptionalExtension, params};
 use serde::Serialize;
 
 /// One audit log line to be written.
@@ -73,6 +73,41 @@ pub struct PendingRemoval {
     pub bytes: u64,
     pub actor: String,
     pub started: Timestamp,
+    /// The process carrying it out; only it, or whoever finds it dead, finishes the entry.
+    pub owner: Owner,
+}
+
+/// A process that journals removals: an enforcer (its lease holder name), a command or a console.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Owner {
+    pub name: String,
+    pub host: String,
+    pub pid: u32,
+}
+
+/// How long an entry of a process on another host (whose liveness we cannot check) is left to it.
+const FOREIGN_OWNER_GRACE_SECS: i64 = 3600;
+
+impl Owner {
+    /// This process, doing `what` (`cli`, `console actions`, …).
+    pub fn this_process(what: &str) -> Owner {
+        let host = crate::enforcer::hostname();
+        let pid = std::process::id();
+        Owner {
+            name: format!("{what} pid {pid} on {host}"),
+            host,
+            pid,
+        }
+    }
+
+    /// Whether the entry's owner may still be working on it.
+    pub fn may_be_alive(&self, started: Timestamp, now: Timestamp) -> bool {
+        if self.host == crate::enforcer::hostname() {
+            self.pid != 0 && super::lease::process_alive(self.pid)
+        } else {
+            now.saturating_sub(started) < FOREIGN_OWNER_GRACE_SECS
+        }
+    }
 }
 
 impl Store {
@@ -109,20 +144,52 @@ impl Store {
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
-    /// Journals a removal before the engine is asked.
-    pub fn begin_removal(&mut self, removal: &PendingRemoval) -> Result<()> {
-        self.conn.execute(
-            "INSERT OR REPLACE INTO pending_removals (reference, image_id, bytes, actor, started)
-             VALUES (?1, ?2, ?3, ?4, ?5)",
+    /// Journals a removal before the engine is asked. Returns false, writing nothing, when
+    /// another process that may still be alive is removing the same name.
+    pub fn begin_removal(&mut self, removal: &PendingRemoval) -> Result<bool> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let busy = tx
+            .query_row(
+                "SELECT owner, owner_host, owner_pid, started FROM pending_removals
+                 WHERE reference = ?1",
+                [&removal.reference],
+                |row| {
+                    Ok((
+                        Owner {
+                            name: row.get(0)?,
+                            host: row.get(1)?,
+                            pid: row.get(2)?,
+                        },
+                        row.get::<_, i64>(3)?,
+                    ))
+                },
+            )
+            .optional()?
+            .is_some_and(|(owner, started)| {
+                owner.name != removal.owner.name && owner.may_be_alive(started, removal.started)
+            });
+        if busy {
+            return Ok(false);
+        }
+        tx.execute(
+            "INSERT OR REPLACE INTO pending_removals
+                 (reference, image_id, bytes, actor, started, owner, owner_host, owner_pid)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
             params![
                 removal.reference,
                 removal.image_id,
                 removal.bytes as i64,
                 removal.actor,
-                removal.started
+                removal.started,
+                removal.owner.name,
+                removal.owner.host,
+                removal.owner.pid
             ],
         )?;
-        Ok(())
+        tx.commit()?;
+        Ok(true)
     }
 
     /// Writes the outcome of a journalled removal and clears the journal entry atomically.
@@ -133,17 +200,14 @@ impl Store {
             "DELETE FROM pending_removals WHERE reference = ?1",
             [&entry.reference],
         )?;
-        tx.execute(
-            "DELETE FROM approvals WHERE reference = ?1",
-            [&entry.reference],
-        )?;
         tx.commit()?;
         Ok(())
     }
 
     pub fn pending_removals(&self) -> Result<Vec<PendingRemoval>> {
         let mut statement = self.conn.prepare_cached(
-            "SELECT reference, image_id, bytes, actor, started FROM pending_removals",
+            "SELECT reference, image_id, bytes, actor, started, owner, owner_host, owner_pid
+             FROM pending_removals",
         )?;
         let rows = statement.query_map([], |row| {
             Ok(PendingRemoval {
@@ -152,6 +216,11 @@ impl Store {
                 bytes: row.get::<_, i64>(2)? as u64,
                 actor: row.get(3)?,
                 started: row.get(4)?,
+                owner: Owner {
+                    name: row.get(5)?,
+                    host: row.get(6)?,
+                    pid: row.get(7)?,
+                },
             })
         })?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
@@ -159,11 +228,11 @@ impl Store {
 }
 
 impl Store {
-    /// Drops a journal entry whose removal never reached the engine.
-    pub fn clear_pending(&mut self, reference: &str) -> Result<()> {
+    /// Drops a journal entry whose removal never reached the engine (only `owner`'s).
+    pub fn clear_pending(&mut self, reference: &str, owner: &Owner) -> Result<()> {
         self.conn.execute(
-            "DELETE FROM pending_removals WHERE reference = ?1",
-            [reference],
+            "DELETE FROM pending_removals WHERE reference = ?1 AND owner = ?2",
+            params![reference, owner.name],
         )?;
         Ok(())
     }

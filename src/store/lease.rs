@@ -2,7 +2,8 @@
 //! over a console; a holder that stops heart-beating loses the lease when it expires, and one on
 //! this host whose process is gone (killed, crashed) loses it at once, so a restart never waits.
 
-use super::Store;
+use super::{Settings, Store};
+use crate::clock::BootId;
 use crate::model::{Mode, Timestamp};
 use anyhow::Result;
 use rusqlite::{OptionalExtension, TransactionBehavior, params};
@@ -30,6 +31,49 @@ pub struct Lease {
     pub mode: Mode,
     pub heartbeat: Timestamp,
     pub expires: Timestamp,
+    /// What the holder acts with, for others to show the same plan.
+    pub view: Option<HolderView>,
+}
+
+/// The settings the lease holder acts with (its command line may differ from the stored ones)
+/// and when its start-up delay began, in seconds after `boot`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct HolderView {
+    pub boot: BootId,
+    pub settings: Settings,
+    pub guard_start_up: i64,
+}
+
+impl HolderView {
+    fn encode(&self) -> String {
+        let s = &self.settings;
+        format!(
+            "{:032x} {} {} {} {} {}",
+            self.boot,
+            s.mode,
+            s.startup_delay_secs,
+            s.min_age_secs,
+            s.interval_secs,
+            self.guard_start_up
+        )
+    }
+
+    fn decode(text: &str) -> Option<HolderView> {
+        let parts: Vec<&str> = text.split_whitespace().collect();
+        let [boot, mode, delay, age, interval, start] = parts.as_slice() else {
+            return None;
+        };
+        Some(HolderView {
+            boot: u128::from_str_radix(boot, 16).ok()?,
+            settings: Settings {
+                mode: Mode::parse(mode)?,
+                startup_delay_secs: delay.parse().ok()?,
+                min_age_secs: age.parse().ok()?,
+                interval_secs: interval.parse().ok()?,
+            },
+            guard_start_up: start.parse().ok()?,
+        })
+    }
 }
 
 /// Who asks for the lease.
@@ -42,7 +86,7 @@ pub struct LeaseClaim {
     pub pid: u32,
 }
 
-fn process_alive(pid: u32) -> bool {
+pub(super) fn process_alive(pid: u32) -> bool {
     // SAFETY: signal 0 only checks that the process exists.
     let result = unsafe { libc::kill(pid as libc::pid_t, 0) };
     result == 0 || std::io::Error::last_os_error().raw_os_error() == Some(libc::EPERM)
@@ -53,7 +97,7 @@ impl Store {
     pub fn acquire_lease(
         &mut self,
         claim: &LeaseClaim,
-        mode: Mode,
+        view: &HolderView,
         now: Timestamp,
         ttl_secs: i64,
     ) -> Result<bool> {
@@ -86,23 +130,38 @@ impl Store {
         };
         if ours {
             tx.execute(
-                "INSERT INTO lease (id, holder, kind, mode, host, pid, heartbeat, expires)
-                 VALUES (1, ?1, ?2, ?3, ?4, ?5, ?6, ?7)
+                "INSERT INTO lease (id, holder, kind, mode, host, pid, heartbeat, expires, view)
+                 VALUES (1, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
                  ON CONFLICT(id) DO UPDATE SET holder = ?1, kind = ?2, mode = ?3, host = ?4, pid = ?5,
-                     heartbeat = ?6, expires = ?7",
+                     heartbeat = ?6, expires = ?7, view = ?8",
                 params![
                     claim.holder,
                     claim.kind.as_str(),
-                    mode.as_str(),
+                    view.settings.mode.as_str(),
                     claim.host,
                     claim.pid,
                     now,
-                    now + ttl_secs
+                    now + ttl_secs,
+                    view.encode()
                 ],
             )?;
         }
         tx.commit()?;
         Ok(ours)
+    }
+
+    /// Whether `holder` still holds an unexpired lease at `now`: checked before each removal, so
+    /// an enforcer that lost the lease mid-sweep (a stall longer than its TTL) stops at once.
+    pub fn holds_lease(&self, holder: &str, now: Timestamp) -> Result<bool> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT holder = ?1 AND expires > ?2 FROM lease WHERE id = 1",
+                params![holder, now],
+                |row| row.get(0),
+            )
+            .optional()?
+            .unwrap_or(false))
     }
 
     /// Gives the lease up (on a clean exit), if `holder` has it.
@@ -117,7 +176,7 @@ impl Store {
         let lease = self
             .conn
             .query_row(
-                "SELECT holder, kind, mode, heartbeat, expires FROM lease WHERE id = 1",
+                "SELECT holder, kind, mode, heartbeat, expires, view FROM lease WHERE id = 1",
                 [],
                 |row| {
                     Ok(Lease {
@@ -126,6 +185,7 @@ impl Store {
                         mode: Mode::parse(&row.get::<_, String>(2)?).unwrap_or_default(),
                         heartbeat: row.get(3)?,
                         expires: row.get(4)?,
+                        view: HolderView::decode(&row.get::<_, String>(5)?),
                     })
                 },
             )

@@ -12,11 +12,13 @@ mod policies;
 mod schema;
 mod settings;
 
-pub use audit::{AUDIT_KEEP, AuditEntry, NewAudit, PendingRemoval};
-pub use lease::{Lease, LeaseClaim, LeaseKind};
+pub use audit::{AUDIT_KEEP, AuditEntry, NewAudit, Owner, PendingRemoval};
+pub use images::TrackingUpdate;
+pub use lease::{HolderView, Lease, LeaseClaim, LeaseKind};
 pub use open::default_path;
+pub use overrides::DecisionKind;
 pub use policies::{StoredPolicy, active_rules_of};
-pub use settings::Settings;
+pub use settings::{Settings, SettingsOverride};
 
 use anyhow::{Context, Result};
 use rusqlite::Connection;

@@ -1,9 +1,33 @@
-//! Operator decisions about single references: pins, postponements, approvals.
+//! Operator decisions: pins (by name), postponements and approvals (one image under one name),
+//! and the agent-downloaded flag set by hand.
 
 use super::Store;
-use crate::model::{Overrides, Timestamp};
+use crate::model::{Overrides, Postponement, Timestamp};
 use anyhow::Result;
 use rusqlite::params;
+
+/// Which kind of decision lapsed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DecisionKind {
+    Approval,
+    Postponement,
+}
+
+impl DecisionKind {
+    pub fn noun(self) -> &'static str {
+        match self {
+            DecisionKind::Approval => "approval",
+            DecisionKind::Postponement => "postponement",
+        }
+    }
+
+    fn table(self) -> &'static str {
+        match self {
+            DecisionKind::Approval => "approvals",
+            DecisionKind::Postponement => "postponements",
+        }
+    }
+}
 
 impl Store {
     pub fn overrides(&self) -> Result<Overrides> {
@@ -14,16 +38,32 @@ impl Store {
         }
         let mut postponed = self
             .conn
-            .prepare_cached("SELECT reference, until FROM postponements")?;
-        for row in postponed.query_map([], |row| Ok((row.get::<_, String>(0)?, row.get(1)?)))? {
-            let (reference, until) = row?;
-            overrides.postponements.insert(reference, until);
+            .prepare_cached("SELECT reference, image_id, until FROM postponements")?;
+        for row in postponed.query_map([], |row| {
+            Ok((
+                row.get::<_, String>(0)?,
+                Postponement {
+                    image_id: row.get(1)?,
+                    until: row.get(2)?,
+                },
+            ))
+        })? {
+            let (reference, postponement) = row?;
+            overrides.postponements.insert(reference, postponement);
         }
         let mut approvals = self
             .conn
-            .prepare_cached("SELECT reference FROM approvals")?;
-        for approval in approvals.query_map([], |row| row.get::<_, String>(0))? {
-            overrides.approvals.insert(approval?);
+            .prepare_cached("SELECT reference, image_id FROM approvals")?;
+        for row in approvals.query_map([], |row| Ok((row.get(0)?, row.get(1)?)))? {
+            let (reference, image_id) = row?;
+            overrides.approvals.insert(reference, image_id);
+        }
+        let mut ownership = self
+            .conn
+            .prepare_cached("SELECT image_id, agent_downloaded FROM ownership")?;
+        for row in ownership.query_map([], |row| Ok((row.get(0)?, row.get(1)?)))? {
+            let (image_id, agent_downloaded) = row?;
+            overrides.ownership.insert(image_id, agent_downloaded);
         }
         Ok(overrides)
     }
@@ -44,25 +84,57 @@ impl Store {
             > 0)
     }
 
-    pub fn postpone(&mut self, reference: &str, until: Timestamp, actor: &str) -> Result<()> {
+    /// Postpones the removal of `reference` while it names `image_id`.
+    pub fn postpone(
+        &mut self,
+        reference: &str,
+        image_id: &str,
+        until: Timestamp,
+        actor: &str,
+    ) -> Result<()> {
         self.conn.execute(
-            "INSERT INTO postponements (reference, until, actor) VALUES (?1, ?2, ?3)
-             ON CONFLICT(reference) DO UPDATE SET until = ?2, actor = ?3",
-            params![reference, until, actor],
+            "INSERT INTO postponements (reference, image_id, until, actor) VALUES (?1, ?2, ?3, ?4)
+             ON CONFLICT(reference) DO UPDATE SET image_id = ?2, until = ?3, actor = ?4",
+            params![reference, image_id, until, actor],
         )?;
         Ok(())
     }
 
-    pub fn approve(&mut self, reference: &str, actor: &str, now: Timestamp) -> Result<()> {
+    /// Approves removing `reference` as the image `image_id` (and no other).
+    pub fn approve(
+        &mut self,
+        reference: &str,
+        image_id: &str,
+        actor: &str,
+        now: Timestamp,
+    ) -> Result<()> {
         self.conn.execute(
-            "INSERT OR REPLACE INTO approvals (reference, approved_at, actor) VALUES (?1, ?2, ?3)",
-            params![reference, now, actor],
+            "INSERT OR REPLACE INTO approvals (reference, image_id, approved_at, actor)
+             VALUES (?1, ?2, ?3, ?4)",
+            params![reference, image_id, now, actor],
         )?;
         Ok(())
+    }
+
+    /// An operator's word on whether an image counts as agent-downloaded (`adopt`, `disown`).
+    /// Returns false when it already said so.
+    pub fn set_ownership(
+        &mut self,
+        image_id: &str,
+        agent_downloaded: bool,
+        actor: &str,
+        now: Timestamp,
+    ) -> Result<bool> {
+        Ok(self.conn.execute(
+            "INSERT INTO ownership (image_id, agent_downloaded, actor, at) VALUES (?1, ?2, ?3, ?4)
+             ON CONFLICT(image_id) DO UPDATE SET agent_downloaded = ?2, actor = ?3, at = ?4
+             WHERE agent_downloaded != ?2",
+            params![image_id, agent_downloaded, actor, now],
+        )? > 0)
     }
 
     /// Forgets decisions about a reference that is gone, so a new image under the same name
-    /// starts with a clean slate (an old approval must not remove a new image).
+    /// starts with a clean slate.
     pub fn forget_reference(&mut self, reference: &str) -> Result<()> {
         let tx = self.conn.transaction()?;
         tx.execute("DELETE FROM approvals WHERE reference = ?1", [reference])?;
@@ -72,6 +144,20 @@ impl Store {
         )?;
         tx.commit()?;
         Ok(())
+    }
+
+    /// Drops one decision that lapsed, if it is still the one that lapsed (bound to `image_id`).
+    pub fn drop_decision(
+        &mut self,
+        kind: DecisionKind,
+        reference: &str,
+        image_id: &str,
+    ) -> Result<bool> {
+        let sql = format!(
+            "DELETE FROM {} WHERE reference = ?1 AND image_id = ?2",
+            kind.table()
+        );
+        Ok(self.conn.execute(&sql, params![reference, image_id])? > 0)
     }
 
     /// Drops postponements that have ended. (A DELETE that matches nothing writes nothing, so

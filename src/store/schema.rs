@@ -82,6 +82,34 @@ const MIGRATIONS: &[&str] = &[
         started   INTEGER NOT NULL
     );
     ",
+    // 2: decisions bound to an image; the operator's agent-downloaded flag apart from the
+    // enforcer's records; times since boot beside wall-clock times; every name an image carried;
+    // journal rows that name the process that owns them.
+    "
+    ALTER TABLE approvals ADD COLUMN image_id TEXT NOT NULL DEFAULT '';
+    ALTER TABLE postponements ADD COLUMN image_id TEXT NOT NULL DEFAULT '';
+    CREATE TABLE ownership (
+        image_id         TEXT PRIMARY KEY,
+        agent_downloaded INTEGER NOT NULL,
+        actor            TEXT NOT NULL,
+        at               INTEGER NOT NULL
+    );
+    ALTER TABLE images ADD COLUMN boot TEXT;              -- boot ID the *_up columns belong to
+    ALTER TABLE images ADD COLUMN first_seen_up INTEGER;  -- seconds since that boot
+    ALTER TABLE images ADD COLUMN last_used_up INTEGER;
+    ALTER TABLE images ADD COLUMN pulled_up INTEGER;
+    CREATE TABLE image_names (
+        image_id TEXT NOT NULL,
+        name     TEXT NOT NULL,
+        seen     INTEGER NOT NULL,   -- when the image last carried it
+        PRIMARY KEY (image_id, name)
+    );
+    ALTER TABLE pending_removals ADD COLUMN owner TEXT NOT NULL DEFAULT '';
+    ALTER TABLE pending_removals ADD COLUMN owner_host TEXT NOT NULL DEFAULT '';
+    ALTER TABLE pending_removals ADD COLUMN owner_pid INTEGER NOT NULL DEFAULT 0;
+    -- what the holder acts with (settings, guard start), for reading processes to show
+    ALTER TABLE lease ADD COLUMN view TEXT NOT NULL DEFAULT '';
+    ",
 ];
 
 pub(super) fn migrate(conn: &mut Connection) -> Result<()> {

@@ -25,6 +25,26 @@ impl Default for Settings {
     }
 }
 
+/// Settings given on one process's command line: they apply to that process only (DESIGN §12).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct SettingsOverride {
+    pub mode: Option<Mode>,
+    pub startup_delay_secs: Option<i64>,
+    pub min_age_secs: Option<i64>,
+    pub interval_secs: Option<i64>,
+}
+
+impl SettingsOverride {
+    pub fn apply(&self, stored: Settings) -> Settings {
+        Settings {
+            mode: self.mode.unwrap_or(stored.mode),
+            startup_delay_secs: self.startup_delay_secs.unwrap_or(stored.startup_delay_secs),
+            min_age_secs: self.min_age_secs.unwrap_or(stored.min_age_secs),
+            interval_secs: self.interval_secs.unwrap_or(stored.interval_secs),
+        }
+    }
+}
+
 impl Store {
     fn setting(&self, key: &str) -> Result<Option<String>> {
         Ok(self
@@ -80,14 +100,9 @@ impl Store {
 }
 
 impl Store {
-    /// When the enforcer that holds the lease started (for the start-up delay guard).
-    pub fn enforcer_started(&self) -> Result<Option<i64>> {
-        Ok(self
-            .setting("enforcer_started")?
-            .and_then(|t| t.parse().ok()))
-    }
-
-    pub fn set_enforcer_started(&mut self, at: i64) -> Result<()> {
-        self.set_setting("enforcer_started", &at.to_string())
+    /// Where the enforcer stopped reading the engine's events (`secs.nanos`, as the engine's
+    /// `since` takes it), if it ever read them.
+    pub fn event_cursor(&self) -> Result<Option<String>> {
+        self.setting("event_cursor")
     }
 }

@@ -59,6 +59,11 @@ pub enum Command {
         targets: Vec<Target>,
         pin: bool,
     },
+    /// Set (adopt) or clear (disown) the agent-downloaded flag by hand.
+    Adopt {
+        targets: Vec<Target>,
+        adopt: bool,
+    },
     SavePolicy {
         name: String,
         document: PolicyDocument,

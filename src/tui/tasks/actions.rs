@@ -3,11 +3,13 @@
 
 use crate::clock::{SystemClock, unix_now};
 use crate::engine::Engine;
-use crate::format::{bytes, rfc3339};
+use crate::format::{bytes, clock_time};
+use crate::manual::{self, Refusal};
 use crate::policy::{Severity, parse};
 use crate::removal::{self, Outcome, Target};
 use crate::session::{Context, actor};
-use crate::store::{NewAudit, Store};
+use crate::snapshot::{EngineReading, Snapshot};
+use crate::store::{NewAudit, Owner, Store};
 use crate::tui::msg::{ActionResult, Command, Msg};
 use anyhow::{Context as _, Result};
 use tokio::sync::mpsc;
@@ -53,7 +55,11 @@ async fn connect(
     if store.is_none() {
         *store = Some(context.store()?);
     }
-    if engine.is_none() && matches!(command, Command::Remove(_)) {
+    let needs_engine = matches!(
+        command,
+        Command::Remove(_) | Command::Approve(_) | Command::Postpone { .. }
+    );
+    if engine.is_none() && needs_engine {
         *engine = Some(context.engine().await?);
     }
     Ok(())
@@ -80,36 +86,106 @@ fn failure(command: &Command, error: String) -> Reported {
     )
 }
 
+/// "1 reference", "3 references".
+fn count(n: usize, noun: &str) -> String {
+    if n == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{n} {noun}s")
+    }
+}
+
+/// Joins refusals into one status-line text.
+fn refusals(refused: &[Refusal]) -> String {
+    refused
+        .iter()
+        .map(|r| format!("{}: {}", r.reference, r.why))
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
 async fn execute(store: &mut Store, engine: Option<&Engine>, command: Command) -> Reported {
+    let who = actor();
+    let now = unix_now();
     let outcome = match command {
         Command::Remove(targets) => {
             let engine = engine.expect("connected for removals");
-            return remove(store, engine, &targets).await;
+            return remove(store, engine, targets).await;
         }
-        Command::Approve(targets) => note_each(store, &targets, "approve", |store, t, who| {
-            store.approve(&t.reference, who, unix_now())?;
-            Ok("ok".into())
-        })
-        .map(|n| format!("approved {n} reference(s); the enforcer removes them on its next cycle")),
+        Command::Approve(targets) => {
+            let engine = engine.expect("connected for approvals");
+            // Checked against the engine and the store as they are now, not as last drawn.
+            let reading = EngineReading::take(engine).await;
+            match reading.and_then(|reading| Snapshot::read(reading, store, &SystemClock)) {
+                Err(error) => return failure(&Command::Approve(targets), format!("{error:#}")),
+                Ok(snapshot) => {
+                    manual::approve(store, &snapshot, &targets, &who, now).map(|results| {
+                        let (done, refused) = split(results);
+                        let mut text = if done.is_empty() {
+                            String::new()
+                        } else {
+                            format!(
+                                "approved {}; the enforcer removes them on its next cycle",
+                                count(done.len(), "reference")
+                            )
+                        };
+                        if !refused.is_empty() {
+                            if !text.is_empty() {
+                                text.push_str("; ");
+                            }
+                            text.push_str(&refusals(&refused));
+                        }
+                        (text, refused.is_empty())
+                    })
+                }
+            }
+        }
         Command::Postpone { targets, seconds } => {
-            let until = unix_now().saturating_add(seconds);
-            note_each(store, &targets, "postpone", |store, t, who| {
-                store.postpone(&t.reference, until, who)?;
-                Ok(format!("until {}", rfc3339(until)))
-            })
-            .map(|n| format!("postponed {n} reference(s) until {}", rfc3339(until)))
+            let engine = engine.expect("connected for postponements");
+            let reading = EngineReading::take(engine).await;
+            match reading.and_then(|reading| Snapshot::read(reading, store, &SystemClock)) {
+                Err(error) => {
+                    return failure(
+                        &Command::Postpone { targets, seconds },
+                        format!("{error:#}"),
+                    );
+                }
+                Ok(snapshot) => manual::postpone(store, &snapshot, &targets, seconds, &who, now)
+                    .map(|results| {
+                        let (done, refused) = split(results);
+                        let mut parts: Vec<String> = done
+                            .iter()
+                            .map(|p| {
+                                format!(
+                                    "postponed {}: removal moves from {} to {}",
+                                    p.target.reference,
+                                    clock_time(Some(p.before), now),
+                                    clock_time(Some(p.until), now)
+                                )
+                            })
+                            .collect();
+                        if !refused.is_empty() {
+                            parts.push(refusals(&refused));
+                        }
+                        (parts.join("; "), refused.is_empty())
+                    }),
+            }
         }
-        Command::Pin { targets, pin } => {
-            let verb = if pin { "pin" } else { "unpin" };
-            note_each(store, &targets, verb, |store, t, who| {
-                let changed = if pin {
-                    store.pin(&t.reference, who, unix_now())?
+        Command::Pin { targets, pin } => manual::pin(store, &targets, pin, &who, now).map(|done| {
+            let verb = if pin { "pinned" } else { "unpinned" };
+            let changed = done.iter().filter(|(_, changed)| *changed).count();
+            (format!("{verb} {}", count(changed, "reference")), true)
+        }),
+        Command::Adopt { targets, adopt } => {
+            manual::adopt(store, &targets, adopt, &who, now).map(|done| {
+                let names: Vec<&str> = done.iter().map(|(t, _)| t.reference.as_str()).collect();
+                let text = if adopt {
+                    format!("{} now count as agent-downloaded", names.join(", "))
                 } else {
-                    store.unpin(&t.reference)?
+                    format!("{} no longer count as agent-downloaded", names.join(", "))
                 };
-                Ok(if changed { "ok" } else { "no change" }.into())
+                (text, true)
             })
-            .map(|n| format!("{verb}ned {n} reference(s)"))
         }
         Command::SavePolicy { name, document } => {
             let saved = store
@@ -152,13 +228,18 @@ async fn execute(store: &mut Store, engine: Option<&Engine>, command: Command) -
                     std::fs::write(&path, text + "\n")
                         .with_context(|| format!("cannot write {}", path.display()))
                 })
-                .map(|()| format!("exported policy {name} to {}", path.display()))
+                .map(|()| {
+                    (
+                        format!("exported policy {name} to {}", path.display()),
+                        true,
+                    )
+                })
         }
     };
     Reported(
         match outcome {
-            Ok(message) => ActionResult {
-                ok: true,
+            Ok((message, ok)) => ActionResult {
+                ok,
                 message,
                 ..ActionResult::default()
             },
@@ -171,58 +252,51 @@ async fn execute(store: &mut Store, engine: Option<&Engine>, command: Command) -
     )
 }
 
-/// Applies `act` to each target and writes one audit line each; returns how many.
-fn note_each(
-    store: &mut Store,
-    targets: &[Target],
-    action: &str,
-    mut act: impl FnMut(&mut Store, &Target, &str) -> Result<String>,
-) -> Result<usize> {
-    let who = actor();
-    for target in targets {
-        let result = act(store, target, &who)?;
-        store.audit(
-            &NewAudit::new(
-                unix_now(),
-                &who,
-                action,
-                &target.reference,
-                &target.image_id,
-            )
-            .result(result),
-        )?;
+/// Splits per-target results into what was done and what was refused.
+fn split<T>(results: Vec<Result<T, Refusal>>) -> (Vec<T>, Vec<Refusal>) {
+    let mut done = Vec::new();
+    let mut refused = Vec::new();
+    for result in results {
+        match result {
+            Ok(value) => done.push(value),
+            Err(refusal) => refused.push(refusal),
+        }
     }
-    Ok(targets.len())
+    (done, refused)
 }
 
 fn policy_note(name: &str, result: &str) -> NewAudit {
     NewAudit::policy(unix_now(), &actor(), "policy-apply", name).result(result)
 }
 
-/// Removes one by one, journalled exactly as `imgreaper remove` does.
-async fn remove(store: &mut Store, engine: &Engine, targets: &[Target]) -> Reported {
-    let who = actor();
+/// Removes, journalled exactly as `imgreaper remove` does.
+async fn remove(store: &mut Store, engine: &Engine, targets: Vec<Target>) -> Reported {
     let mut result = ActionResult {
         ok: true,
+        finished: targets.iter().map(|t| t.reference.clone()).collect(),
         ..ActionResult::default()
     };
+    let owner = Owner::this_process("console actions");
+    let outcomes =
+        match manual::remove(engine, store, targets, &actor(), &owner, &SystemClock).await {
+            Ok(outcomes) => outcomes,
+            Err(error) => {
+                // The engine may have acted; the journal finishes the record later.
+                let text = format!("{error:#}");
+                result.ok = false;
+                result.failed = result
+                    .finished
+                    .iter()
+                    .map(|r| (r.clone(), text.clone()))
+                    .collect();
+                result.message = text;
+                return Reported(result, true);
+            }
+        };
     let mut lines = Vec::new();
     let mut engine_away = false;
-    for target in targets {
-        result.finished.push(target.reference.clone());
-        let outcome =
-            match removal::remove_journalled(engine, store, target, &who, &SystemClock).await {
-                Ok((outcome, _)) => outcome,
-                Err(error) => {
-                    // The engine may have acted; the journal finishes the record on the next start.
-                    result.ok = false;
-                    let line = format!("{}: {error:#}", target.reference);
-                    result.failed.push((target.reference.clone(), line.clone()));
-                    lines.push(line);
-                    continue;
-                }
-            };
-        let line = match &outcome {
+    for (target, outcome) in &outcomes {
+        let line = match outcome {
             Outcome::Removed { deleted: true } => format!(
                 "removed {} (freed {})",
                 target.reference,
@@ -230,23 +304,23 @@ async fn remove(store: &mut Store, engine: &Engine, targets: &[Target]) -> Repor
             ),
             Outcome::Removed { deleted: false } => format!("untagged {}", target.reference),
             Outcome::Gone => format!("{} was already gone", target.reference),
-            Outcome::InUse(containers) => {
-                format!(
-                    "{}: in use by {}",
-                    target.reference,
-                    removal::container_names(containers)
-                )
-            }
-            Outcome::Conflict(message) => {
+            Outcome::InUse { containers, .. } => format!(
+                "{}: in use by {}",
+                target.reference,
+                removal::container_names(containers)
+            ),
+            Outcome::Conflict { message, .. } => {
                 format!("{}: the engine refused: {message}", target.reference)
             }
-            Outcome::Changed { now_id } => format!(
-                "{}: now points at {now_id}; nothing removed",
+            Outcome::Changed => format!(
+                "{}: now points at another image; nothing removed",
                 target.reference
             ),
-            Outcome::Failed(error) => {
-                engine_away = true;
-                format!("{}: {error}", target.reference)
+            Outcome::NotDone(why) => format!("{}: not attempted: {why}", target.reference),
+            Outcome::Misfired(what) => format!("{}: {what}", target.reference),
+            Outcome::Unknown(why) | Outcome::Failed(why) => {
+                engine_away |= outcome.is_unknown();
+                format!("{}: {why}", target.reference)
             }
         };
         if !matches!(outcome, Outcome::Removed { .. } | Outcome::Gone) {

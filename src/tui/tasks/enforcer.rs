@@ -47,7 +47,9 @@ pub async fn run(
                 leased: report.leased,
                 actions: report.actions.len(),
             },
-            Notice::Outage { error, .. } => EnforcerStatus::Outage(error),
+            Notice::Outage { error, .. } | Notice::Fault { error, .. } => {
+                EnforcerStatus::Outage(error)
+            }
         };
         // Notices are advisory: when the UI is busy, dropping one loses nothing.
         let _ = to_ui.try_send(Msg::Enforcer(status));

@@ -1,30 +1,30 @@
 //! Loads fresh snapshots: on engine events, when another process changes the database, when asked
-//! (after an action or an enforcer cycle), and every 60 s. Reads only: the enforcer is the one
-//! that writes image records, so the two never wake each other in a loop. A load that finds the
-//! same picture as the last one is not sent: the enforcer's lease heartbeat changes the database
-//! every 10 s, and an idle console must not redraw for it.
+//! (after an action, an enforcer cycle, or the operator's "retry now"), and every 60 s. Reads
+//! only: the enforcer is the one that writes image records, so the two never wake each other in a
+//! loop. A load that finds the same picture as the last one is not sent: the enforcer's lease
+//! heartbeat changes the database every 10 s, and an idle console must not redraw for it.
 
-use crate::clock::unix_now;
-use crate::engine::{Engine, EngineInfo};
+use crate::clock::SystemClock;
+use crate::engine::{Engine, EngineInfo, is_outage};
 use crate::model::{ImageRecord, Inventory, Mode, Overrides};
 use crate::session::Context;
-use crate::snapshot::Snapshot;
+use crate::snapshot::{EngineReading, Snapshot};
 use crate::store::{Settings, Store, StoredPolicy};
 use crate::tui::msg::{Loaded, Msg};
+use crate::watcher::{Backoff, Watcher};
 use anyhow::Result;
-use futures_util::StreamExt;
 use std::collections::HashMap;
 use std::time::Duration;
 use tokio::sync::mpsc;
 
 const FULL_RELOAD: Duration = Duration::from_secs(60);
-const STORE_POLL: Duration = Duration::from_secs(1);
-const MAX_BACKOFF: Duration = Duration::from_secs(30);
+/// While an operator watches, an engine that comes back is noticed within this.
+const MAX_BACKOFF: Duration = Duration::from_secs(5);
 /// How many audit entries the Activity view holds.
 const AUDIT_ENTRIES: usize = 500;
 
 pub async fn run(context: Context, to_ui: mpsc::Sender<Msg>, mut reload: mpsc::Receiver<()>) {
-    let store = match context.store() {
+    let mut store = match context.store() {
         Ok(store) => store,
         Err(error) => {
             let _ = to_ui
@@ -37,13 +37,14 @@ pub async fn run(context: Context, to_ui: mpsc::Sender<Msg>, mut reload: mpsc::R
         }
     };
     let mut seq = 0u64;
-    let mut backoff = Duration::from_secs(1);
+    let mut backoff = Backoff::new(Duration::from_secs(1), MAX_BACKOFF);
     let mut shown: Option<Content> = None;
     loop {
         let engine = match context.engine().await {
             Ok(engine) => engine,
             Err(error) => {
                 seq += 1;
+                shown = None;
                 if to_ui
                     .send(Msg::Outage {
                         seq,
@@ -54,25 +55,24 @@ pub async fn run(context: Context, to_ui: mpsc::Sender<Msg>, mut reload: mpsc::R
                 {
                     return;
                 }
-                tokio::time::sleep(backoff).await;
-                backoff = (backoff * 2).min(MAX_BACKOFF);
+                // Retry after the backoff, or at once when the operator asks.
+                tokio::select! {
+                    _ = tokio::time::sleep(backoff.next_delay()) => {}
+                    asked = reload.recv() => if asked.is_none() { return },
+                }
                 continue;
             }
         };
-        backoff = Duration::from_secs(1);
-        // The request goes out on the first poll, after the first load: replay from just before
-        // it so no change falls between the two.
-        let mut events = Box::pin(engine.events(Some(unix_now() - 1)));
+        backoff.reset();
+        let mut watcher = Watcher::new(engine.clone(), &store, MAX_BACKOFF);
         let mut full = tokio::time::interval(FULL_RELOAD);
-        let mut poll = tokio::time::interval(STORE_POLL);
         full.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        poll.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        let mut version = store.data_version().ok();
+        full.reset();
         loop {
             seq += 1;
             let message = match read_engine(&engine)
                 .await
-                .and_then(|(inventory, info)| build(&store, inventory, info, seq))
+                .and_then(|(reading, info)| build(&store, reading, info, seq))
             {
                 Ok(loaded) => {
                     let content = Content::of(&loaded);
@@ -85,65 +85,50 @@ pub async fn run(context: Context, to_ui: mpsc::Sender<Msg>, mut reload: mpsc::R
                 }
                 Err(error) => {
                     shown = None;
-                    Some(Msg::Outage {
+                    let away = is_outage(&error);
+                    let message = Msg::Outage {
                         seq,
                         error: format!("{error:#}"),
-                    })
+                    };
+                    if to_ui.send(message).await.is_err() {
+                        return;
+                    }
+                    if away {
+                        break; // reconnect
+                    }
+                    None
                 }
             };
-            let failed = matches!(message, Some(Msg::Outage { .. }));
             if let Some(message) = message
                 && to_ui.send(message).await.is_err()
             {
                 return;
             }
-            if failed {
-                break;
-            }
             // Wait for a reason to load again.
-            let gone = loop {
-                tokio::select! {
-                    _ = full.tick() => break false,
-                    asked = reload.recv() => match asked {
-                        Some(()) => break false,
-                        None => return,
-                    },
-                    event = events.next() => match event {
-                        Some(Ok(_)) => {
-                            // Let a burst of events settle into one load.
-                            tokio::time::sleep(Duration::from_millis(150)).await;
-                            break false;
-                        }
-                        Some(Err(_)) | None => break true,
-                    },
-                    _ = poll.tick() => {
-                        let now = store.data_version().ok();
-                        if now != version {
-                            version = now;
-                            break false;
-                        }
-                    }
-                }
-            };
-            while reload.try_recv().is_ok() {} // several requests, one load
-            if gone {
-                break;
+            tokio::select! {
+                _ = full.tick() => {}
+                asked = reload.recv() => if asked.is_none() { return },
+                _ = watcher.next(&mut store) => {}
             }
+            while reload.try_recv().is_ok() {} // several requests, one load
         }
-        tokio::time::sleep(backoff).await;
-        backoff = (backoff * 2).min(MAX_BACKOFF);
+        tokio::select! {
+            _ = tokio::time::sleep(backoff.next_delay()) => {}
+            asked = reload.recv() => if asked.is_none() { return },
+        }
     }
 }
 
-async fn read_engine(engine: &Engine) -> Result<(Inventory, EngineInfo)> {
-    Ok((engine.inventory().await?, engine.info().await?))
+async fn read_engine(engine: &Engine) -> Result<(EngineReading, EngineInfo)> {
+    let (reading, info) = tokio::join!(EngineReading::take(engine), engine.info());
+    Ok((reading?, info?))
 }
 
 /// One load without writing: the image records are reconciled in memory only. Synchronous, so
 /// no borrow of the store is held across an await (a `Store` is not `Sync`).
-fn build(store: &Store, inventory: Inventory, info: EngineInfo, seq: u64) -> Result<Loaded> {
-    let now = unix_now();
-    let snapshot = Snapshot::assemble(inventory, store, now)?;
+fn build(store: &Store, reading: EngineReading, info: EngineInfo, seq: u64) -> Result<Loaded> {
+    let snapshot = Snapshot::read(reading, store, &SystemClock)?;
+    let now = snapshot.now;
     Ok(Loaded {
         seq,
         snapshot,
