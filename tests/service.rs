@@ -5,6 +5,7 @@ mod support;
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Stdio};
 use std::time::{Duration, Instant};
+use support::engine::OwnEngine;
 use support::images::import;
 use support::{Sandbox, exists};
 
@@ -115,68 +116,6 @@ fn sigterm_stops_the_service_cleanly_and_releases_the_lease() {
     assert!(store.lease(imgreaper::clock::unix_now()).unwrap().is_none());
 }
 
-/// A dockerd of this test's own, so stopping it does not disturb the other tests.
-struct OwnEngine {
-    dir: tempfile::TempDir,
-    child: Option<Child>,
-}
-
-impl OwnEngine {
-    fn host(&self) -> String {
-        format!("unix://{}/docker.sock", self.dir.path().display())
-    }
-
-    fn start(&mut self) {
-        let dir = self.dir.path();
-        let child = std::process::Command::new("dockerd")
-            .args([
-                "--host",
-                &self.host(),
-                "--data-root",
-                &dir.join("root").to_string_lossy(),
-                "--exec-root",
-                &dir.join("exec").to_string_lossy(),
-                "--pidfile",
-                &dir.join("pid").to_string_lossy(),
-                "--bridge",
-                "none",
-                "--iptables=false",
-                "--ip-masq=false",
-            ])
-            .stdout(Stdio::null())
-            .stderr(std::fs::File::create(dir.join("dockerd.log")).unwrap())
-            .spawn()
-            .expect("dockerd starts");
-        self.child = Some(child);
-        let deadline = Instant::now() + Duration::from_secs(30);
-        while Instant::now() < deadline {
-            let ok = std::process::Command::new("docker")
-                .args(["version"])
-                .env("DOCKER_HOST", self.host())
-                .output()
-                .is_ok_and(|o| o.status.success());
-            if ok {
-                return;
-            }
-            std::thread::sleep(Duration::from_millis(200));
-        }
-        panic!("the test's own dockerd did not come up");
-    }
-
-    fn stop(&mut self) {
-        if let Some(mut child) = self.child.take() {
-            signal(&child, libc::SIGTERM);
-            child.wait().unwrap();
-        }
-    }
-}
-
-impl Drop for OwnEngine {
-    fn drop(&mut self) {
-        self.stop();
-    }
-}
-
 fn cpu_ticks(pid: u32) -> u64 {
     let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap();
     let fields: Vec<&str> = stat
@@ -190,26 +129,11 @@ fn cpu_ticks(pid: u32) -> u64 {
 
 #[test]
 fn the_service_reports_an_engine_outage_reconnects_and_carries_on() {
-    // SAFETY: geteuid has no preconditions.
-    if unsafe { libc::geteuid() } != 0
-        || std::process::Command::new("dockerd")
-            .arg("--version")
-            .output()
-            .is_err()
-    {
-        eprintln!(
-            "skipped: starting a second dockerd needs root and dockerd (tests/engine/up installs it)"
-        );
+    if !OwnEngine::possible() {
         return;
     }
     let sandbox = Sandbox::new("outage");
-    let mut engine = OwnEngine {
-        dir: tempfile::Builder::new()
-            .prefix("imgr-own-")
-            .tempdir_in("/tmp")
-            .unwrap(),
-        child: None,
-    };
+    let mut engine = OwnEngine::new();
     engine.start();
     let mut child = sandbox
         .command(&[

@@ -53,6 +53,11 @@ fn append(archive: &mut Vec<u8>, name: &str, data: &[u8], mode: u32) {
 
 /// Imports a new image under `reference` and returns its ID.
 pub fn import(reference: &str) -> String {
+    import_on(host(), reference)
+}
+
+/// Imports a new image under `reference` into the engine at `engine` and returns its ID.
+pub fn import_on(engine: &str, reference: &str) -> String {
     let unique = format!(
         "{reference} {} {}",
         std::process::id(),
@@ -60,7 +65,7 @@ pub fn import(reference: &str) -> String {
     );
     let mut child = Command::new("docker")
         .args(["import", "-", reference])
-        .env("DOCKER_HOST", host())
+        .env("DOCKER_HOST", engine)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
