@@ -1,6 +1,6 @@
 //! Finding and reaching the engine the way the Docker CLI does.
 
-use super::error::{EngineError, REQUEST_TIMEOUT, classify};
+use super::error::{EngineError, REQUEST_TIMEOUT, classify, socket_problem};
 use anyhow::{Result, anyhow};
 use bollard::Docker;
 use std::future::Future;
@@ -33,6 +33,16 @@ impl Engine {
     /// Connects and checks the engine answers, with an error that names the address and the fix.
     /// Every request is bounded by `REQUEST_TIMEOUT`, so a hung engine is reported, not waited for.
     pub async fn connect(host: &str) -> Result<Engine> {
+        // Said here, before the client library's own "Socket not found" without a hint.
+        if let Some(path) = host.strip_prefix("unix://")
+            && let Some(hint) = socket_problem(std::path::Path::new(path))
+        {
+            return Err(EngineError::Unreachable {
+                host: host.to_string(),
+                hint,
+            }
+            .into());
+        }
         let docker = Docker::connect_with_host(host)
             .map_err(|e| {
                 anyhow!(

@@ -110,7 +110,7 @@ fn nothing_answers(host: &str) -> String {
 }
 
 /// What is wrong with a Unix socket path, if the path alone says so.
-fn socket_problem(path: &Path) -> Option<String> {
+pub(super) fn socket_problem(path: &Path) -> Option<String> {
     use std::os::unix::fs::FileTypeExt;
     let metadata = match std::fs::metadata(path) {
         Ok(metadata) => metadata,
