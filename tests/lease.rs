@@ -1,0 +1,144 @@
+//! The lease is fenced (DESIGN.md §12): a removal in progress belongs to its process, an
+//! enforcer that loses the lease mid-sweep stops, and the one that takes over finishes the rest
+//! without doing anything twice.
+
+mod support;
+
+use imgreaper::clock::{FakeClock, unix_now};
+use imgreaper::enforcer::Enforcer;
+use imgreaper::engine::Engine;
+use imgreaper::model::Mode;
+use imgreaper::store::{LeaseKind, Owner, PendingRemoval, Settings, Store};
+use std::sync::Arc;
+use std::time::Duration;
+use support::images::import;
+use support::{Sandbox, docker, exists, host};
+
+fn all_due(sandbox: &Sandbox) {
+    let file = sandbox.write(
+        "due.json",
+        &format!(
+            r#"{{"image_policy": {{"removal": [{{"image_name": "{}/*", "delete_after_minutes": 0, "agent_downloaded_only": false}}]}}}}"#,
+            sandbox.prefix
+        ),
+    );
+    sandbox.ok(&["policy", "apply", file.to_str().unwrap()]);
+    Store::open(&sandbox.db())
+        .unwrap()
+        .save_settings(&Settings {
+            mode: Mode::Auto,
+            startup_delay_secs: 0,
+            min_age_secs: 0,
+            interval_secs: 60,
+        })
+        .unwrap();
+}
+
+#[test]
+fn a_removal_another_live_process_owns_is_left_to_it() {
+    let sandbox = Sandbox::new("live-owner");
+    all_due(&sandbox);
+    // This test process is removing `taken:1` right now: it journalled it and the engine did it,
+    // but it has not written the outcome yet.
+    let name = sandbox.repo("taken:1");
+    let id = import(&name);
+    let mut store = Store::open(&sandbox.db()).unwrap();
+    assert!(
+        store
+            .begin_removal(&PendingRemoval {
+                reference: name.clone(),
+                image_id: id.clone(),
+                bytes: 1,
+                actor: "operator".into(),
+                started: unix_now(),
+                owner: Owner::this_process("cli"),
+            })
+            .unwrap()
+    );
+    docker(&["rmi", &name]);
+    // Another process's enforcer runs meanwhile.
+    sandbox.ok(&["run", "--once"]);
+    let log = store.audit_log(100).unwrap();
+    assert!(
+        log.iter().all(|e| e.entry.reference != name),
+        "another process wrote the outcome of a removal this one still owns: {log:?}"
+    );
+    assert_eq!(store.pending_removals().unwrap().len(), 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_enforcer_that_loses_its_lease_mid_sweep_stops_and_nothing_is_done_twice() {
+    let sandbox = Sandbox::new("fence");
+    let names: Vec<String> = (0..40).map(|i| sandbox.repo(&format!("f:{i}"))).collect();
+    for name in &names {
+        import(name);
+    }
+    all_due(&sandbox);
+    let engine = Engine::connect(host()).await.unwrap();
+    let clock = Arc::new(FakeClock::new(unix_now()));
+    let mut enforcer = Enforcer::new(
+        engine,
+        Store::open(&sandbox.db()).unwrap(),
+        clock,
+        LeaseKind::Service,
+    );
+    // Another process takes the lease over as soon as the sweep is journalled, as one would
+    // after this enforcer stalled past its lease on slow flash (here the holder it installs is
+    // a dead process, so the next enforcer may take it at once).
+    let db = sandbox.db();
+    let usurper = std::thread::spawn(move || {
+        let conn = rusqlite::Connection::open(db).unwrap();
+        conn.busy_timeout(Duration::from_secs(5)).unwrap();
+        loop {
+            let pending: i64 = conn
+                .query_row("SELECT count(*) FROM pending_removals", [], |r| r.get(0))
+                .unwrap();
+            if pending > 0 {
+                conn.execute(
+                    "UPDATE lease SET holder = 'service pid 2147483632 on elsewhere', pid = 2147483632",
+                    [],
+                )
+                .unwrap();
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(2));
+        }
+    });
+    let report = enforcer.cycle().await.unwrap();
+    usurper.join().unwrap();
+    let removed_first = report
+        .actions
+        .iter()
+        .filter(|a| a.action == "remove")
+        .count();
+    assert!(
+        removed_first < names.len(),
+        "the enforcer swept on after losing its lease: {report:?}"
+    );
+    assert!(
+        report
+            .failures
+            .iter()
+            .any(|(_, why)| why.contains("lost its lease")),
+        "{report:?}"
+    );
+    drop(enforcer);
+    // The next enforcer (another process) finishes the job.
+    sandbox.ok(&["run", "--once"]);
+    let store = Store::open(&sandbox.db()).unwrap();
+    assert!(store.pending_removals().unwrap().is_empty());
+    let log = store.audit_log(10_000).unwrap();
+    for name in &names {
+        assert!(!exists(name), "{name} is still there");
+        let lines: Vec<_> = log
+            .iter()
+            .filter(|e| &e.entry.reference == name)
+            .map(|e| e.entry.action.clone())
+            .collect();
+        assert_eq!(lines, ["remove"], "{name}");
+    }
+    eprintln!(
+        "{removed_first} of {} removed before the lease was lost",
+        names.len()
+    );
+}
