@@ -142,3 +142,70 @@ async fn an_enforcer_that_loses_its_lease_mid_sweep_stops_and_nothing_is_done_tw
         names.len()
     );
 }
+
+#[test]
+fn two_processes_writing_policies_at_once_both_succeed() {
+    let sandbox = Sandbox::new("writers");
+    // A fresh database, created before the race: opening is another test's subject.
+    sandbox.ok(&["policy", "list"]);
+    let files: Vec<std::path::PathBuf> = (0..2)
+        .map(|w| {
+            sandbox.write(
+                &format!("w{w}.json"),
+                &format!(
+                    r#"{{"image_policy": {{"removal": [{{"image_name": "w{w}:*", "delete_after_minutes": 5}}]}}}}"#
+                ),
+            )
+        })
+        .collect();
+    let writers: Vec<_> = files
+        .into_iter()
+        .enumerate()
+        .map(|(w, file)| {
+            let mut command = sandbox.command(&[]);
+            let program = command.get_program().to_owned();
+            let envs: Vec<_> = command
+                .get_envs()
+                .map(|(k, v)| (k.to_owned(), v.map(|v| v.to_owned())))
+                .collect();
+            std::thread::spawn(move || {
+                let mut failures = Vec::new();
+                for round in 0..30 {
+                    let mut run = std::process::Command::new(&program);
+                    for (key, value) in &envs {
+                        match value {
+                            Some(value) => run.env(key, value),
+                            None => run.env_remove(key),
+                        };
+                    }
+                    let output = run
+                        .args(["policy", "apply", file.to_str().unwrap()])
+                        .args(["--name", &format!("writer{w}-{round}")])
+                        .output()
+                        .unwrap();
+                    if !output.status.success() {
+                        failures.push(String::from_utf8_lossy(&output.stderr).into_owned());
+                    }
+                }
+                failures
+            })
+        })
+        .collect();
+    let failures: Vec<String> = writers
+        .into_iter()
+        .flat_map(|w| w.join().unwrap())
+        .collect();
+    assert!(
+        failures.is_empty(),
+        "{} failed: {failures:?}",
+        failures.len()
+    );
+    assert_eq!(
+        Store::open(&sandbox.db())
+            .unwrap()
+            .policies()
+            .unwrap()
+            .len(),
+        60
+    );
+}

@@ -41,7 +41,11 @@ impl Store {
         document: &PolicyDocument,
         now: Timestamp,
     ) -> Result<()> {
-        let tx = self.conn.transaction()?;
+        // Immediate: it reads the position, then writes; a deferred transaction would fail at
+        // once with "database is locked" when another process wrote in between.
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         let position: i64 = match tx
             .query_row(
                 "SELECT position FROM policies WHERE name = ?1",

@@ -111,13 +111,20 @@ pub async fn run(context: Context, args: Options) -> anyhow::Result<ExitCode> {
         let effects = app.update(msg);
         dirty |= effects.redraw;
         for command in effects.commands {
-            if command_tx.try_send(command).is_err() {
-                app.set_status(
-                    "busy: the previous actions are still running; try again",
-                    true,
-                );
-                dirty = true;
-            }
+            let refused = match command_tx.try_send(command) {
+                Ok(()) => continue,
+                Err(mpsc::error::TrySendError::Full(_)) => {
+                    "busy: the previous actions are still running; try again"
+                }
+                // Never "busy": the task that carries actions out has stopped, and waiting will
+                // not help.
+                Err(mpsc::error::TrySendError::Closed(_)) => {
+                    "actions cannot run: the task that carries them out stopped; quit and open \
+                     the console again (the enforcer is not affected)"
+                }
+            };
+            app.set_status(refused, true);
+            dirty = true;
         }
         if effects.quit {
             break;
