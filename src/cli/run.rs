@@ -102,7 +102,16 @@ pub async fn run(context: &Context, args: RunArgs) -> Result<ExitCode> {
     eprintln!("imgreaper run: stopped");
     // A cron run says so when what was due did not all happen.
     Ok(match last {
-        Some(report) if !report.failures.is_empty() => ExitCode::from(1),
+        Some(report) if !report.failures.is_empty() || report.unrecorded > 0 => {
+            if report.unrecorded > 0 {
+                eprintln!(
+                    "imgreaper run: {} actions could not be written to the audit log (disk full) \
+                     and are lost from it; their JSON lines above are the only record",
+                    report.unrecorded
+                );
+            }
+            ExitCode::from(1)
+        }
         _ => ExitCode::SUCCESS,
     })
 }
@@ -126,6 +135,13 @@ fn describe_cycle(report: &CycleReport, now: i64) {
             .next_deadline
             .map_or_else(|| "none planned".to_string(), |d| relative(d, now))
     );
+    if report.unrecorded > 0 {
+        eprintln!(
+            "imgreaper run: the disk holding the database is full: {} actions are not in the audit \
+             log yet (each was printed above as a JSON line); they are written as soon as there is room",
+            report.unrecorded
+        );
+    }
     for (reference, why) in &report.failures {
         eprintln!(
             "imgreaper run: {}: {}",

@@ -1,5 +1,6 @@
 //! One reconcile-and-sweep.
 
+use super::full_disk::unless_full;
 use super::{CycleReport, Enforcer};
 use crate::model::{Mode, Timestamp};
 use crate::plan::RefState;
@@ -26,13 +27,14 @@ impl Enforcer {
             return Ok(report);
         }
         report.leased = true;
-        self.finish_interrupted(&mut report).await?;
+        self.flush_unrecorded()?;
+        unless_full(self.finish_interrupted(&mut report).await)?;
 
         let inventory = self.engine.inventory().await?;
         let (observed, cursor) = self.replay_events().await?;
         let names = self.store.image_names()?;
         let moment = self.clock.moment();
-        let tracked = self.store.update_tracking(|previous| {
+        let written = unless_full(self.store.update_tracking(|previous| {
             let tracked = reconcile(previous, &inventory, &observed, &names, &moment);
             let update = TrackingUpdate {
                 tracked: tracked.clone(),
@@ -41,13 +43,25 @@ impl Enforcer {
                 now: moment.wall,
             };
             Ok((update, tracked))
-        })?;
-        self.store.expire_postponements(moment.wall)?;
-        self.store.prune_audit(crate::store::AUDIT_KEEP)?;
+        }))?;
+        let tracked = match written {
+            Some(tracked) => tracked,
+            // The disk is full: plan from the records brought up to date in memory (the event
+            // cursor does not move, so the events are read again once they can be recorded).
+            None => reconcile(
+                &self.store.tracked_images()?,
+                &inventory,
+                &observed,
+                &names,
+                &moment,
+            ),
+        };
+        unless_full(self.store.expire_postponements(moment.wall))?;
+        unless_full(self.store.prune_audit(crate::store::AUDIT_KEEP))?;
         let names = self.store.image_names()?;
         let snapshot =
             Snapshot::from_tracked(inventory, &tracked, &names, &self.store, &moment, &view)?;
-        self.lapse_decisions(&snapshot, &mut report.actions)?;
+        unless_full(self.lapse_decisions(&snapshot, &mut report.actions))?;
         report.images = snapshot.inventory.images.len();
         report.references = snapshot.rows.len();
 
@@ -75,6 +89,7 @@ impl Enforcer {
         } else {
             self.sweep(due, &mut report).await?;
         }
+        report.unrecorded = self.unrecorded.len();
         Ok(report)
     }
 

@@ -7,6 +7,7 @@
 
 mod cycle;
 mod events;
+mod full_disk;
 mod lapse;
 mod run_loop;
 mod sweep;
@@ -16,7 +17,9 @@ pub use run_loop::{Notice, run};
 use crate::clock::Clock;
 use crate::engine::Engine;
 use crate::snapshot::EnforcerView;
-use crate::store::{HolderView, LeaseClaim, LeaseKind, NewAudit, Owner, SettingsOverride, Store};
+use crate::store::{
+    HolderView, LeaseClaim, LeaseKind, NewAudit, Owner, SettingsOverride, Store, is_disk_full,
+};
 use std::collections::HashSet;
 use std::sync::Arc;
 
@@ -46,6 +49,8 @@ pub struct Enforcer {
     reported_dry_run: HashSet<(String, String)>,
     /// Told of every action the moment it is recorded (the service's JSON lines).
     on_action: Option<ActionSink>,
+    /// Actions taken while the disk was full, written as soon as there is room.
+    unrecorded: Vec<NewAudit>,
 }
 
 pub type ActionSink = Box<dyn FnMut(&NewAudit) + Send>;
@@ -65,6 +70,9 @@ pub struct CycleReport {
     /// Removals that failed, were not attempted (the engine went away, the lease was lost), or
     /// whose outcome is not known yet; each with the reference and why.
     pub failures: Vec<(String, String)>,
+    /// Actions taken but not yet in the audit log (the disk is full); they are kept in memory
+    /// and written as soon as there is room.
+    pub unrecorded: usize,
 }
 
 impl Enforcer {
@@ -104,6 +112,7 @@ impl Enforcer {
             reconnected_up: None,
             reported_dry_run: HashSet::new(),
             on_action: None,
+            unrecorded: Vec::new(),
         }
     }
 
@@ -141,13 +150,13 @@ impl Enforcer {
     }
 
     /// Takes or renews the lease with what this enforcer last acted with; returns whether we
-    /// hold it.
+    /// hold it. On a full disk nobody can renew or take the lease: the last holder keeps it.
     pub fn heartbeat(&mut self) -> anyhow::Result<bool> {
         let Some(view) = self.view else {
             return Ok(self.has_lease);
         };
         let moment = self.clock.moment();
-        self.has_lease = self.store.acquire_lease(
+        let acquired = self.store.acquire_lease(
             &self.claim,
             &HolderView {
                 boot: moment.boot,
@@ -156,8 +165,28 @@ impl Enforcer {
             },
             moment.wall,
             LEASE_TTL_SECS,
-        )?;
+        );
+        self.has_lease = match acquired {
+            Ok(held) => held,
+            Err(error) if is_disk_full(&error) => self.store.lease_names(&self.claim.holder)?,
+            Err(error) => return Err(error),
+        };
         Ok(self.has_lease)
+    }
+
+    /// Writes the actions a full disk kept out of the audit log, oldest first, as far as there
+    /// is room now.
+    fn flush_unrecorded(&mut self) -> anyhow::Result<()> {
+        while let Some(entry) = self.unrecorded.first() {
+            match self.store.finish_removal(entry) {
+                Ok(()) => {
+                    self.unrecorded.remove(0);
+                }
+                Err(error) if is_disk_full(&error) => break,
+                Err(error) => return Err(error),
+            }
+        }
+        Ok(())
     }
 
     /// Gives the lease up; called on a clean exit.

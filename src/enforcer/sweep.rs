@@ -2,14 +2,15 @@
 //! different images a few at a time; journalled with their owner so a crash or an outage is
 //! finished later, never repeated, and never finished by someone else while the owner lives.
 
+use super::full_disk::unless_full;
 use super::{CycleReport, Enforcer, HEARTBEAT_SECS, LEASE_TTL_SECS};
 use crate::clock::Clock;
 use crate::removal::{self, Outcome, Target};
-use crate::store::{HolderView, LeaseClaim, NewAudit, Store};
+use crate::store::{HolderView, LeaseClaim, NewAudit, Store, is_disk_full};
 use anyhow::Result;
 use futures_util::StreamExt;
 use std::sync::Mutex;
-use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
 
 /// The lease, checked before each removal and renewed during a long sweep.
 struct Fence<'a> {
@@ -18,6 +19,8 @@ struct Fence<'a> {
     claim: &'a LeaseClaim,
     view: HolderView,
     renewed: AtomicI64,
+    /// The last renewal failed because the disk is full.
+    disk_full: AtomicBool,
 }
 
 impl Fence<'_> {
@@ -26,7 +29,19 @@ impl Fence<'_> {
         let mut store = self.store.lock().unwrap_or_else(|e| e.into_inner());
         let held = if now - self.renewed.load(Ordering::SeqCst) >= HEARTBEAT_SECS {
             self.renewed.store(now, Ordering::SeqCst);
-            store.acquire_lease(self.claim, &self.view, now, LEASE_TTL_SECS)
+            match store.acquire_lease(self.claim, &self.view, now, LEASE_TTL_SECS) {
+                // Nobody can renew or take it on a full disk: the holder named keeps it.
+                Err(error) if is_disk_full(&error) => {
+                    self.disk_full.store(true, Ordering::SeqCst);
+                    store.lease_names(&self.claim.holder)
+                }
+                other => {
+                    self.disk_full.store(false, Ordering::SeqCst);
+                    other
+                }
+            }
+        } else if self.disk_full.load(Ordering::SeqCst) {
+            store.lease_names(&self.claim.holder)
         } else {
             store.holds_lease(&self.claim.holder, now)
         };
@@ -50,12 +65,12 @@ impl Enforcer {
             for name in std::mem::take(&mut group.names) {
                 let target = group.target(&name);
                 let entry = removal::pending(&target, &self.claim.holder, &self.owner, now);
-                if self.store.begin_removal(&entry)? {
-                    journalled.push(name);
-                } else {
-                    report
+                // On a full disk the removal goes ahead unjournalled: freeing space comes first.
+                match unless_full(self.store.begin_removal(&entry))? {
+                    Some(false) => report
                         .failures
-                        .push((name, "another process is removing it".to_string()));
+                        .push((name, "another process is removing it".to_string())),
+                    Some(true) | None => journalled.push(name),
                 }
             }
             group.names = journalled;
@@ -74,6 +89,7 @@ impl Enforcer {
         let clock = self.clock.clone();
         let claim = self.claim.clone();
         let owner = self.owner.clone();
+        let mut unrecorded = Vec::new();
         {
             let store = Mutex::new(&mut self.store);
             let fence = Fence {
@@ -81,7 +97,9 @@ impl Enforcer {
                 clock: clock.as_ref(),
                 claim: &claim,
                 view: holder_view,
-                renewed: AtomicI64::new(now),
+                // Renewed (or found unrenewable) before the first removal.
+                renewed: AtomicI64::new(0),
+                disk_full: AtomicBool::new(false),
             };
             let fence = &fence;
             let engine = &engine;
@@ -94,14 +112,25 @@ impl Enforcer {
                 .buffer_unordered(self.concurrency);
             while let Some((group, outcomes)) = running.next().await {
                 for (name, outcome) in &outcomes {
-                    let entry = removal::record(
+                    let target = group.target(name);
+                    let recorded = removal::record(
                         &mut store.lock().unwrap_or_else(|e| e.into_inner()),
                         &owner,
-                        &group.target(name),
+                        &target,
                         outcome,
                         &claim.holder,
                         clock.now(),
-                    )?;
+                    );
+                    let entry = match unless_full(recorded)? {
+                        Some(entry) => entry,
+                        // Recorded later, when there is room.
+                        None => {
+                            let entry =
+                                removal::audit(&target, outcome, &claim.holder, clock.now());
+                            unrecorded.extend(entry.clone());
+                            entry
+                        }
+                    };
                     if let Some(why) = failure(outcome) {
                         report.failures.push((name.clone(), why));
                     }
@@ -114,6 +143,7 @@ impl Enforcer {
                 }
             }
         }
+        self.unrecorded.extend(unrecorded);
         Ok(())
     }
 

@@ -164,6 +164,20 @@ impl Store {
             .unwrap_or(false))
     }
 
+    /// Whether the lease row names `holder`, expired or not: on a full disk nobody can renew or
+    /// take the lease, so the last holder keeps acting.
+    pub fn lease_names(&self, holder: &str) -> Result<bool> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT holder = ?1 FROM lease WHERE id = 1",
+                [holder],
+                |row| row.get(0),
+            )
+            .optional()?
+            .unwrap_or(false))
+    }
+
     /// Gives the lease up (on a clean exit), if `holder` has it.
     pub fn release_lease(&mut self, holder: &str) -> Result<()> {
         self.conn

@@ -29,6 +29,17 @@ pub struct Store {
     path: PathBuf,
 }
 
+/// Whether this error (anywhere in its chain) is SQLite saying the disk is full. The enforcer
+/// keeps removing images then (that is how space comes back) and records later.
+pub fn is_disk_full(error: &anyhow::Error) -> bool {
+    error.chain().any(|cause| {
+        cause
+            .downcast_ref::<rusqlite::Error>()
+            .and_then(rusqlite::Error::sqlite_error_code)
+            == Some(rusqlite::ErrorCode::DiskFull)
+    })
+}
+
 impl Store {
     /// Opens (creating if absent) the database at `path`, refusing files that are not ours.
     pub fn open(path: &Path) -> Result<Store> {

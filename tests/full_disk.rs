@@ -1,0 +1,121 @@
+//! A full disk under the database (a real, small tmpfs, filled): removing images is how space
+//! comes back, so the enforcer keeps removing; what it cannot record waits and is written once
+//! there is room again.
+
+mod support;
+
+use imgreaper::clock::{FakeClock, unix_now};
+use imgreaper::enforcer::Enforcer;
+use imgreaper::engine::Engine;
+use imgreaper::model::Mode;
+use imgreaper::store::{LeaseKind, Settings, Store};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::Arc;
+use support::images::import;
+use support::{Sandbox, exists, host};
+
+/// A tmpfs of its own, unmounted when dropped.
+struct SmallDisk {
+    dir: tempfile::TempDir,
+}
+
+impl SmallDisk {
+    fn mount(size: &str) -> Option<SmallDisk> {
+        let dir = tempfile::tempdir().unwrap();
+        let mounted = Command::new("mount")
+            .args(["-t", "tmpfs", "-o", &format!("size={size}"), "tmpfs"])
+            .arg(dir.path())
+            .status()
+            .is_ok_and(|s| s.success());
+        if !mounted {
+            eprintln!("skipped: mounting a tmpfs needs root");
+            return None;
+        }
+        Some(SmallDisk { dir })
+    }
+
+    fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    fn filler(&self) -> PathBuf {
+        self.path().join("filler")
+    }
+
+    /// Fills what is left with one file, to the last byte.
+    fn fill(&self) {
+        use std::io::Write;
+        let mut file = std::fs::File::create(self.filler()).unwrap();
+        let block = vec![0u8; 4096];
+        while file.write_all(&block).is_ok() {}
+        let mut byte = [0u8; 1];
+        while file.write_all(&mut byte).is_ok() {}
+    }
+
+    fn make_room(&self) {
+        std::fs::remove_file(self.filler()).unwrap();
+    }
+}
+
+impl Drop for SmallDisk {
+    fn drop(&mut self) {
+        let _ = Command::new("umount").arg(self.dir.path()).status();
+    }
+}
+
+#[tokio::test]
+async fn on_a_full_disk_the_enforcer_keeps_removing_and_records_once_there_is_room() {
+    let Some(disk) = SmallDisk::mount("4m") else {
+        return;
+    };
+    let sandbox = Sandbox::new("fulldisk");
+    let db = disk.path().join("imgreaper.db");
+    let names: Vec<String> = (0..6).map(|i| sandbox.repo(&format!("full:{i}"))).collect();
+    for name in &names {
+        import(name);
+    }
+    let mut store = Store::open(&db).unwrap();
+    let text = format!(
+        r#"{{"image_policy": {{"removal": [{{"image_name": "{}/*", "delete_after_minutes": 30, "agent_downloaded_only": false}}]}}}}"#,
+        sandbox.prefix
+    );
+    let document = imgreaper::policy::parse(&text).unwrap().document;
+    store.save_policy("due", &document, unix_now()).unwrap();
+    store
+        .save_settings(&Settings {
+            mode: Mode::Auto,
+            startup_delay_secs: 0,
+            min_age_secs: 0,
+            interval_secs: 60,
+        })
+        .unwrap();
+    let clock = Arc::new(FakeClock::new(unix_now()));
+    let engine = Engine::connect(host()).await.unwrap();
+    let mut enforcer = Enforcer::new(engine, store, clock.clone(), LeaseKind::Service);
+    enforcer.cycle().await.unwrap();
+
+    // The disk fills up; half an hour later everything is due.
+    disk.fill();
+    clock.advance(31 * 60);
+    let report = enforcer.cycle().await.expect("a full disk stops no cycle");
+    for name in &names {
+        assert!(!exists(name), "{name} was not removed on a full disk");
+    }
+    assert!(
+        report.unrecorded > 0,
+        "says what it could not record: {report:?}"
+    );
+
+    disk.make_room();
+    let report = enforcer.cycle().await.unwrap();
+    assert_eq!(report.unrecorded, 0, "{report:?}");
+    let log = Store::open(&db).unwrap().audit_log(100).unwrap();
+    for name in &names {
+        let removals = log
+            .iter()
+            .filter(|e| &e.entry.reference == name && e.entry.action == "remove")
+            .count();
+        assert_eq!(removals, 1, "{name} is recorded once: {log:?}");
+    }
+}
