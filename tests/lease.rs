@@ -162,7 +162,7 @@ fn two_processes_writing_policies_at_once_both_succeed() {
         .into_iter()
         .enumerate()
         .map(|(w, file)| {
-            let mut command = sandbox.command(&[]);
+            let command = sandbox.command(&[]);
             let program = command.get_program().to_owned();
             let envs: Vec<_> = command
                 .get_envs()
