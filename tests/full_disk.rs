@@ -49,8 +49,8 @@ impl SmallDisk {
         let mut file = std::fs::File::create(self.filler()).unwrap();
         let block = vec![0u8; 4096];
         while file.write_all(&block).is_ok() {}
-        let mut byte = [0u8; 1];
-        while file.write_all(&mut byte).is_ok() {}
+        let byte = [0u8; 1];
+        while file.write_all(&byte).is_ok() {}
     }
 
     fn make_room(&self) {
