@@ -8,6 +8,9 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 static COUNTER: AtomicU64 = AtomicU64::new(0);
 
+/// The label naming the test prefix an image was made for.
+pub const OWNER_LABEL: &str = "imgreaper.test";
+
 fn busybox() -> &'static [u8] {
     static BUSYBOX: std::sync::OnceLock<Vec<u8>> = std::sync::OnceLock::new();
     BUSYBOX.get_or_init(|| {
@@ -63,8 +66,15 @@ pub fn import_on(engine: &str, reference: &str) -> String {
         std::process::id(),
         COUNTER.fetch_add(1, Ordering::SeqCst)
     );
+    // Labelled with the test's prefix, so the test's `Sandbox` removes it even after it lost
+    // its name (a moved tag, a crash between untag and delete).
+    let owner = reference
+        .split('/')
+        .find(|part| part.starts_with("itest-"))
+        .unwrap_or("none");
+    let label = format!("LABEL {OWNER_LABEL}={owner}");
     let mut child = Command::new("docker")
-        .args(["import", "-", reference])
+        .args(["import", "--change", &label, "-", reference])
         .env("DOCKER_HOST", engine)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())

@@ -161,5 +161,11 @@ impl Drop for Sandbox {
         {
             let _ = docker_output(&["rmi", "-f", reference]);
         }
+        // What is left without a name (moved tags, interrupted removals) carries our label.
+        let label = format!("label={}={}", images::OWNER_LABEL, self.prefix);
+        let leftovers = docker_output(&["images", "-aq", "--no-trunc", "--filter", &label]);
+        for id in String::from_utf8_lossy(&leftovers.stdout).split_whitespace() {
+            let _ = docker_output(&["rmi", "-f", id]);
+        }
     }
 }
