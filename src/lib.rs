@@ -9,6 +9,7 @@ pub mod enforcer;
 pub mod engine;
 pub mod format;
 pub mod manual;
+pub mod metrics;
 pub mod model;
 pub mod plan;
 pub mod policy;

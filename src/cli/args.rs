@@ -170,6 +170,10 @@ pub struct RunArgs {
     /// Full inventory at least this often (default 60s; this run only)
     #[arg(long, value_name = "DUR")]
     pub interval: Option<humantime::Duration>,
+    /// Write Prometheus metrics here after every cycle and action (for node_exporter's textfile
+    /// collector, e.g. /var/lib/prometheus/node-exporter/imgreaper.prom)
+    #[arg(long, value_name = "PATH")]
+    pub metrics_file: Option<std::path::PathBuf>,
 }
 
 /// The stored settings every enforcer starts from (the service, the console, cron runs).

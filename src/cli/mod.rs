@@ -4,6 +4,7 @@ mod actions;
 mod args;
 mod images;
 mod log;
+mod metrics_file;
 mod policy;
 mod run;
 mod settings;

@@ -4,6 +4,7 @@
 
 use super::Context;
 use super::args::RunArgs;
+use super::metrics_file::{self, MetricsFile};
 use crate::clock::{Clock, SystemClock};
 use crate::enforcer::{CycleReport, Enforcer, Notice, run as run_enforcer};
 use crate::engine::Engine;
@@ -60,15 +61,21 @@ pub async fn run(context: &Context, args: RunArgs) -> Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     };
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+    let metrics = match &args.metrics_file {
+        Some(path) => Some(MetricsFile::new(path.clone(), context.store()?)),
+        None => None,
+    };
+    let sink_metrics = metrics.clone();
     let enforcer = Enforcer::new(engine, store, clock.clone(), LeaseKind::Service)
         .with_overrides(overrides)
-        .with_action_sink(Box::new(|action| {
+        .with_action_sink(Box::new(move |action| {
             // One JSON line per action, flushed at once so a log collector sees it immediately.
             if let Ok(line) = serde_json::to_string(action) {
                 let mut stdout = std::io::stdout().lock();
                 let _ = writeln!(stdout, "{line}");
                 let _ = stdout.flush();
             }
+            metrics_file::with(&sink_metrics, MetricsFile::action);
         }));
     eprintln!(
         "imgreaper run: {} in {} mode, start-up delay {}s, minimum age {}s, interval {}s",
@@ -85,12 +92,18 @@ pub async fn run(context: &Context, args: RunArgs) -> Result<ExitCode> {
         args.once,
         stopped,
         |notice| match notice {
-            Notice::Cycle(report) => describe_cycle(&report, clock.now()),
-            Notice::Outage { error, retry_in } => eprintln!(
-                "imgreaper run: engine unreachable, retrying in {}s: {}",
-                retry_in.as_secs(),
-                escape_controls(&error)
-            ),
+            Notice::Cycle(report) => {
+                describe_cycle(&report, clock.now());
+                metrics_file::with(&metrics, |m| m.cycle(&report));
+            }
+            Notice::Outage { error, retry_in } => {
+                eprintln!(
+                    "imgreaper run: engine unreachable, retrying in {}s: {}",
+                    retry_in.as_secs(),
+                    escape_controls(&error)
+                );
+                metrics_file::with(&metrics, MetricsFile::outage);
+            }
             Notice::Fault { error, retry_in } => eprintln!(
                 "imgreaper run: {}; retrying in {}s",
                 escape_controls(&error),

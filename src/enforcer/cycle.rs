@@ -64,6 +64,10 @@ impl Enforcer {
         unless_full(self.lapse_decisions(&snapshot, &mut report.actions))?;
         report.images = snapshot.inventory.images.len();
         report.references = snapshot.rows.len();
+        report.mode = Some(settings.mode);
+        for row in &snapshot.rows {
+            *report.states.entry(row.state.name()).or_default() += 1;
+        }
 
         let mut due = Vec::new();
         for row in &snapshot.rows {

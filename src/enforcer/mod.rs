@@ -73,6 +73,10 @@ pub struct CycleReport {
     /// Actions taken but not yet in the audit log (the disk is full); they are kept in memory
     /// and written as soon as there is room.
     pub unrecorded: usize,
+    /// References by state (`RefState::name`).
+    pub states: std::collections::BTreeMap<&'static str, usize>,
+    /// The mode this enforcer acts in.
+    pub mode: Option<crate::model::Mode>,
 }
 
 impl Enforcer {

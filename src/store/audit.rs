@@ -247,6 +247,23 @@ impl Store {
     }
 }
 
+impl Store {
+    /// The monitoring counters: (`action:ACTION` or `freed_bytes`, value), since the database
+    /// was created.
+    pub fn counters(&self) -> Result<Vec<(String, u64)>> {
+        let mut statement = self
+            .conn
+            .prepare_cached("SELECT name, value FROM counters ORDER BY name")?;
+        let rows = statement.query_map([], |row| {
+            Ok((
+                row.get::<_, String>(0)?,
+                row.get::<_, i64>(1)?.max(0) as u64,
+            ))
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+}
+
 /// How many audit entries are kept: months of activity on a busy device, a few MB on disk.
 pub const AUDIT_KEEP: i64 = 100_000;
 

@@ -110,6 +110,26 @@ const MIGRATIONS: &[&str] = &[
     -- what the holder acts with (settings, guard start), for reading processes to show
     ALTER TABLE lease ADD COLUMN view TEXT NOT NULL DEFAULT '';
     ",
+    // 3: counters for monitoring that survive restarts and the audit log's pruning, kept by a
+    // trigger so every audit insert, from any process, counts in the same transaction.
+    "
+    CREATE TABLE counters (
+        name  TEXT PRIMARY KEY,   -- action:ACTION, or freed_bytes
+        value INTEGER NOT NULL
+    );
+    INSERT INTO counters (name, value)
+        SELECT 'action:' || action, count(*) FROM audit GROUP BY action;
+    INSERT INTO counters (name, value)
+        SELECT 'freed_bytes', coalesce(sum(bytes_freed), 0) FROM audit
+        WHERE action IN ('remove', 'untag');
+    CREATE TRIGGER count_actions AFTER INSERT ON audit BEGIN
+        INSERT INTO counters (name, value) VALUES ('action:' || NEW.action, 1)
+            ON CONFLICT(name) DO UPDATE SET value = value + 1;
+        INSERT INTO counters (name, value)
+            SELECT 'freed_bytes', NEW.bytes_freed WHERE NEW.action IN ('remove', 'untag')
+            ON CONFLICT(name) DO UPDATE SET value = value + excluded.value;
+    END;
+    ",
 ];
 
 pub(super) fn migrate(conn: &mut Connection) -> Result<()> {
