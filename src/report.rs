@@ -44,7 +44,7 @@ pub fn report(snapshot: &Snapshot, row: &RefPlan) -> ReferenceReport {
         containers: image.containers.clone(),
         last_used: record.and_then(|r| r.idle_since()).map(rfc3339),
         first_seen: record.map(|r| rfc3339(r.first_seen)),
-        agent_downloaded: record.is_some_and(|r| r.agent_downloaded),
+        agent_downloaded: snapshot.agent_downloaded(&image.id),
         matching_rules: row.matching.iter().map(rule).collect(),
         winning_rule: row.winner.as_ref().map(rule),
         deadline: row.deadline.map(rfc3339),

@@ -123,6 +123,20 @@ impl Snapshot {
         Ok(snapshot)
     }
 
+    /// Whether an image counts as agent-downloaded: as an operator set it (`adopt`, `disown`),
+    /// else as the enforcer observed it.
+    pub fn agent_downloaded(&self, image_id: &str) -> bool {
+        self.overrides
+            .ownership
+            .get(image_id)
+            .copied()
+            .unwrap_or_else(|| {
+                self.records
+                    .get(image_id)
+                    .is_some_and(|r| r.agent_downloaded)
+            })
+    }
+
     /// Recomputes the plan for another moment (a countdown tick) without any I/O.
     pub fn replan(&mut self, now: Timestamp) {
         self.now = now;

@@ -294,3 +294,45 @@ async fn a_container_that_lived_a_second_counts_as_use() {
     assert_eq!(removed(&report), 0, "{report:?}");
     assert!(exists(&name), "removed right after it was used");
 }
+
+#[test]
+fn adopt_and_disown_set_the_agent_downloaded_flag_by_hand() {
+    let bench = Bench::new("adopt");
+    bench.settings(Mode::Auto, 0, 0);
+    let name = bench.sandbox.repo("local:1");
+    import(&name);
+    // The default reading: rules apply only to images pulled while imgreaper watched.
+    bench.policy(&format!("{}/*", bench.sandbox.prefix), 60, true);
+    assert_eq!(bench.state_of(&name), "spared");
+    bench.sandbox.ok(&["adopt", &name]);
+    assert_eq!(bench.state_of(&name), "scheduled");
+    let row = bench.sandbox.images_json()[0].clone();
+    assert_eq!(row["agent_downloaded"], true, "{row}");
+    bench.sandbox.ok(&["disown", &name]);
+    assert_eq!(bench.state_of(&name), "spared");
+    let actions = bench.actions_for(&name);
+    assert!(actions.contains(&"adopt".to_string()), "{actions:?}");
+    assert!(actions.contains(&"disown".to_string()), "{actions:?}");
+}
+
+#[test]
+fn settings_are_stored_only_by_the_settings_command_and_audited() {
+    let bench = Bench::new("settings");
+    let shown = bench.sandbox.ok(&["settings"]);
+    assert!(shown.contains("startup-delay  300s"), "{shown}");
+    bench
+        .sandbox
+        .ok(&["settings", "--mode", "approve", "--startup-delay", "2m"]);
+    let settings = bench.store().settings().unwrap();
+    assert_eq!(settings.mode, Mode::Approve);
+    assert_eq!(settings.startup_delay_secs, 120);
+    assert_eq!(settings.min_age_secs, Settings::default().min_age_secs);
+    assert!(
+        bench
+            .actions_for("settings")
+            .contains(&"settings".to_string())
+    );
+    let refused = bench.sandbox.imgreaper(&["settings", "--min-age", "200y"]);
+    assert_eq!(refused.status.code(), Some(2));
+    assert_eq!(bench.store().settings().unwrap(), settings);
+}

@@ -50,7 +50,7 @@ pub fn draw(app: &App, frame: &mut Frame, area: Rect) {
     lines.push(Line::from(format!(
         "{when} · last used at {} · agent-downloaded: {}",
         clock_time(record.and_then(|r| r.idle_since()), snapshot.now),
-        if record.is_some_and(|r| r.agent_downloaded) {
+        if snapshot.agent_downloaded(&image.id) {
             "yes"
         } else {
             "no"
@@ -83,7 +83,7 @@ pub fn draw(app: &App, frame: &mut Frame, area: Rect) {
     if row.matching.is_empty() {
         lines.push(Line::from("  none: no rule's pattern matches this name"));
     }
-    let agent_downloaded = record.is_some_and(|r| r.agent_downloaded);
+    let agent_downloaded = snapshot.agent_downloaded(&image.id);
     for &i in &row.matching {
         let rule = &snapshot.rules.rules[i];
         let why = if Some(i) == row.winner {
