@@ -19,8 +19,14 @@ impl Context {
         }
     }
 
+    /// The database, to change it.
     pub fn store(&self) -> Result<Store> {
         Store::open(&resolve_db_path(self.db.as_ref())?)
+    }
+
+    /// The database, only to read it: works on a full disk and for a user who may only read.
+    pub fn reader(&self) -> Result<Store> {
+        Store::open_for_reading(&resolve_db_path(self.db.as_ref())?)
     }
 
     pub async fn engine(&self) -> Result<Engine> {

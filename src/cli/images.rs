@@ -12,7 +12,8 @@ use std::process::ExitCode;
 
 pub async fn run(context: &Context, json: bool) -> Result<ExitCode> {
     let engine = context.engine().await?;
-    let store = context.store()?;
+    // Reads only: works on a full disk and for a user who may only read the database.
+    let store = context.reader()?;
     let snapshot = Snapshot::read(EngineReading::take(&engine).await?, &store, &SystemClock)?;
     let now = snapshot.now;
     if json {

@@ -7,7 +7,7 @@ use anyhow::Result;
 use std::process::ExitCode;
 
 pub fn run(context: &Context, json: bool, limit: usize) -> Result<ExitCode> {
-    let store = context.store()?;
+    let store = context.reader()?;
     let entries = store.audit_log(limit)?;
     if json {
         println!("{}", serde_json::to_string_pretty(&entries)?);

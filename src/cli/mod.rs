@@ -32,9 +32,16 @@ pub fn main(cli: Cli) -> ExitCode {
             return ExitCode::from(1);
         }
     };
+    let db = resolve_db_path(cli.db.as_ref()).ok();
     match runtime.block_on(dispatch(cli)) {
         Ok(code) => code,
         Err(error) => {
+            // A write that failed deep in a command still says "disk full at PATH" or
+            // "read-only: PATH" rather than SQLite's bare words.
+            let error = match &db {
+                Some(db) => crate::store::explain(error, db),
+                None => error,
+            };
             eprintln!("imgreaper: {error:#}");
             if error.downcast_ref::<UsageError>().is_some() {
                 ExitCode::from(2)

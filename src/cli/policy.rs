@@ -120,7 +120,7 @@ async fn preview(
     print_diagnostics(file, &warnings);
     let name = default_name(file, name)?;
     let engine = context.engine().await?;
-    let store = context.store()?;
+    let store = context.reader()?;
     let snapshot = Snapshot::read(
         EngineReading::take(&engine).await?,
         &store,
@@ -180,7 +180,7 @@ async fn preview(
 }
 
 fn list(context: &Context) -> Result<ExitCode> {
-    let store = context.store()?;
+    let store = context.reader()?;
     let now = unix_now();
     let rows: Vec<Vec<String>> = store
         .policies()?
@@ -210,7 +210,7 @@ fn list(context: &Context) -> Result<ExitCode> {
 }
 
 fn export(context: &Context, name: &str, spelling: Option<Spelling>) -> Result<ExitCode> {
-    let store = context.store()?;
+    let store = context.reader()?;
     let Some(policy) = store.policy(name)? else {
         return Err(UsageError(format!(
             "no saved policy is named {name}; see `imgreaper policy list`"

@@ -4,6 +4,7 @@
 //! block the enforcer, and a busy timeout so two writers wait instead of failing.
 
 mod audit;
+mod error;
 mod images;
 mod lease;
 mod open;
@@ -13,6 +14,7 @@ mod schema;
 mod settings;
 
 pub use audit::{AUDIT_KEEP, AuditEntry, NewAudit, Owner, PendingRemoval};
+pub use error::{StoreError, explain};
 pub use images::TrackingUpdate;
 pub use lease::{HolderView, Lease, LeaseClaim, LeaseKind};
 pub use open::default_path;
@@ -20,7 +22,7 @@ pub use overrides::DecisionKind;
 pub use policies::{StoredPolicy, active_rules_of};
 pub use settings::{Settings, SettingsOverride};
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 use rusqlite::Connection;
 use std::path::{Path, PathBuf};
 
@@ -32,6 +34,13 @@ pub struct Store {
 /// Whether this error (anywhere in its chain) is SQLite saying the disk is full. The enforcer
 /// keeps removing images then (that is how space comes back) and records later.
 pub fn is_disk_full(error: &anyhow::Error) -> bool {
+    // Also the typed error: SQLite reports a full disk as an I/O error when the WAL index grows.
+    if matches!(
+        error.downcast_ref::<StoreError>(),
+        Some(StoreError::DiskFull { .. })
+    ) {
+        return true;
+    }
     error.chain().any(|cause| {
         cause
             .downcast_ref::<rusqlite::Error>()
@@ -41,16 +50,40 @@ pub fn is_disk_full(error: &anyhow::Error) -> bool {
 }
 
 impl Store {
-    /// Opens (creating if absent) the database at `path`, refusing files that are not ours.
+    /// Opens the database to change it, creating it (private to its owner) when absent. A file
+    /// that is not ours is refused untouched; one this process cannot write is refused at once
+    /// with `StoreError::ReadOnly`.
     pub fn open(path: &Path) -> Result<Store> {
-        let conn = open::open_checked(path)?;
+        let conn = open::open_for_writing(path)?;
+        Store::with_schema(conn, path)
+    }
+
+    /// Opens the database for a command that only reads: writes nothing unless the schema is
+    /// out of date, and works on a full disk and where this user may only read.
+    pub fn open_for_reading(path: &Path) -> Result<Store> {
+        let conn = open::open_for_reading(path)?;
+        Store::with_schema(conn, path)
+    }
+
+    fn with_schema(conn: Connection, path: &Path) -> Result<Store> {
         let mut store = Store {
             conn,
             path: path.to_path_buf(),
         };
-        schema::migrate(&mut store.conn)
-            .with_context(|| format!("cannot prepare the database {}", path.display()))?;
+        schema::migrate(&mut store.conn).map_err(|e| {
+            explain(
+                e.context(format!("cannot prepare the database {}", path.display())),
+                path,
+            )
+        })?;
         Ok(store)
+    }
+
+    /// What a failed store call means for this database (`StoreError::DiskFull`, …), if it
+    /// says anything about the file: for callers that react, such as retrying an audit write
+    /// once space is back.
+    pub fn classify(&self, error: &anyhow::Error) -> Option<StoreError> {
+        StoreError::find(error, &self.path)
     }
 
     pub fn path(&self) -> &Path {

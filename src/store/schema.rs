@@ -2,7 +2,7 @@
 
 use super::open::APPLICATION_ID;
 use anyhow::{Result, bail};
-use rusqlite::Connection;
+use rusqlite::{Connection, TransactionBehavior};
 
 /// Migration N (1-based) is `MIGRATIONS[N - 1]`. Append only: never edit a shipped one.
 const MIGRATIONS: &[&str] = &[
@@ -132,9 +132,37 @@ const MIGRATIONS: &[&str] = &[
     ",
 ];
 
+/// Brings the schema up to date. A database already current is only read. Otherwise every
+/// pending migration runs in one `BEGIN IMMEDIATE` transaction that reads `user_version` again
+/// once it holds the write lock: two processes opening a fresh database at once wait for each
+/// other, and the second finds the work done instead of creating the tables twice.
 pub(super) fn migrate(conn: &mut Connection) -> Result<()> {
-    let version: usize =
-        conn.query_row("PRAGMA user_version", [], |row| row.get::<_, i64>(0))? as usize;
+    if check_version(user_version(conn)?)? == MIGRATIONS.len() {
+        return Ok(());
+    }
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let version = check_version(user_version(&tx)?)?;
+    if version == MIGRATIONS.len() {
+        // Another process did it while this one waited: nothing to write (a needless commit
+        // here would break that process's next read-then-write transaction).
+        return Ok(());
+    }
+    for sql in &MIGRATIONS[version..] {
+        tx.execute_batch(sql)?;
+    }
+    tx.pragma_update(None, "user_version", MIGRATIONS.len() as i64)?;
+    tx.pragma_update(None, "application_id", APPLICATION_ID)?;
+    tx.commit()?;
+    Ok(())
+}
+
+fn user_version(conn: &Connection) -> rusqlite::Result<usize> {
+    conn.query_row("PRAGMA user_version", [], |row| row.get::<_, i64>(0))
+        .map(|v| v.max(0) as usize)
+}
+
+/// The version, if this imgreaper knows it.
+fn check_version(version: usize) -> Result<usize> {
     if version > MIGRATIONS.len() {
         bail!(
             "the database was written by a newer imgreaper (schema {version}, this one knows {}); \
@@ -142,12 +170,5 @@ pub(super) fn migrate(conn: &mut Connection) -> Result<()> {
             MIGRATIONS.len()
         );
     }
-    for (index, sql) in MIGRATIONS.iter().enumerate().skip(version) {
-        let tx = conn.transaction()?;
-        tx.execute_batch(sql)?;
-        tx.pragma_update(None, "user_version", (index + 1) as i64)?;
-        tx.pragma_update(None, "application_id", APPLICATION_ID)?;
-        tx.commit()?;
-    }
-    Ok(())
+    Ok(version)
 }

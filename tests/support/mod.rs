@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 pub mod engine;
+pub mod fs;
 pub mod images;
 
 use std::path::{Path, PathBuf};

@@ -1,0 +1,78 @@
+//! Who may read the database: it holds the audit log, with users and SSH client addresses.
+//! A database imgreaper creates is 0600 (its -wal and -shm too) and a directory it creates for
+//! it 0750, whatever the umask; as root the default directory is /var/lib/imgreaper.
+
+mod support;
+
+use imgreaper::store::Store;
+use std::os::unix::process::CommandExt;
+use std::process::Command;
+use support::fs::{is_root, mode_of, with_companions};
+
+/// The real binary with the umask cleared, the worst case for new files.
+fn imgreaper_with_open_umask(args: &[&str]) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_imgreaper"));
+    command.args(args);
+    // SAFETY: umask is async-signal-safe and only changes the child's file-creation mask.
+    unsafe {
+        command.pre_exec(|| {
+            libc::umask(0);
+            Ok(())
+        });
+    }
+    command
+}
+
+#[test]
+fn a_new_database_is_0600_in_a_0750_directory_whatever_the_umask() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("new/state/imgreaper.db");
+    let output = imgreaper_with_open_umask(&["policy", "list"])
+        .env("IMGREAPER_DB", &db)
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{output:?}");
+    assert_eq!(mode_of(&db), 0o600);
+    assert_eq!(mode_of(db.parent().unwrap()), 0o750);
+
+    // While a process has it open, its -wal and -shm exist; they are as private.
+    // SAFETY: umask only changes this process's file-creation mask; nothing else in this test
+    // binary creates files whose mode it checks.
+    unsafe { libc::umask(0) };
+    let second = dir.path().join("second.db");
+    let mut store = Store::open(&second).unwrap();
+    store.postpone("app:1", 10, "test").unwrap();
+    let files = with_companions(&second);
+    assert_eq!(files.len(), 3, "{files:?}");
+    for file in files {
+        assert_eq!(mode_of(&file), 0o600, "{}", file.display());
+    }
+}
+
+#[test]
+fn as_root_the_default_directory_is_0750_and_the_database_0600() {
+    if !is_root() {
+        eprintln!("skipped: the default directory is root's");
+        return;
+    }
+    // A private mount namespace with an empty /var/lib, so the real one is never touched.
+    let script = format!(
+        "mount -t tmpfs tmpfs /var/lib && umask 000 && {bin} policy list >/dev/null && \
+         stat -c '%a %n' /var/lib/imgreaper /var/lib/imgreaper/imgreaper.db",
+        bin = env!("CARGO_BIN_EXE_imgreaper")
+    );
+    let output = Command::new("unshare")
+        .args(["--mount", "--propagation", "private", "sh", "-c", &script])
+        .env_remove("IMGREAPER_DB")
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success(), "{output:?}");
+    assert_eq!(
+        stdout.lines().collect::<Vec<_>>(),
+        [
+            "750 /var/lib/imgreaper",
+            "600 /var/lib/imgreaper/imgreaper.db"
+        ]
+    );
+}
