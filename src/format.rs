@@ -195,6 +195,24 @@ pub fn escape_controls(text: &str) -> std::borrow::Cow<'_, str> {
     std::borrow::Cow::Owned(out)
 }
 
+/// Makes JSON text safe to print on a terminal, still the same JSON: serde_json escapes C0
+/// controls in strings but leaves DEL and the C1 controls (U+0080–U+009F, which some terminals
+/// obey), so those become `\u00XX` escapes. They can only occur inside strings.
+pub fn json_for_terminal(json: String) -> String {
+    if !json.chars().any(|c| ('\u{7f}'..='\u{9f}').contains(&c)) {
+        return json;
+    }
+    let mut out = String::with_capacity(json.len() + 16);
+    for c in json.chars() {
+        if ('\u{7f}'..='\u{9f}').contains(&c) {
+            out.push_str(&format!("\\u{:04x}", c as u32));
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -259,5 +277,18 @@ mod tests {
         assert_eq!(escape_controls("a\u{1b}[2Jb\u{7}"), "a\\u{1b}[2Jb\\u{7}");
         assert_eq!(escape_controls("x\ny"), "x\\ny");
         assert_eq!(escape_controls("\u{9b}"), "\\u{9b}");
+    }
+
+    #[test]
+    fn json_keeps_its_meaning_without_c1_controls() {
+        let json =
+            serde_json::to_string(&serde_json::json!({"a": "x\u{9b}\u{7f}\u{1b}é"})).unwrap();
+        let safe = json_for_terminal(json.clone());
+        assert_eq!(safe, r#"{"a":"x\u009b\u007f\u001bé"}"#);
+        let back: serde_json::Value = serde_json::from_str(&safe).unwrap();
+        assert_eq!(
+            back,
+            serde_json::from_str::<serde_json::Value>(&json).unwrap()
+        );
     }
 }

@@ -3,7 +3,7 @@
 use super::Context;
 use super::table;
 use crate::clock::SystemClock;
-use crate::format::{bytes, relative};
+use crate::format::{bytes, json_for_terminal, relative};
 use crate::plan::RefState;
 use crate::report::reports;
 use crate::snapshot::{EngineReading, Snapshot};
@@ -17,7 +17,10 @@ pub async fn run(context: &Context, json: bool) -> Result<ExitCode> {
     let snapshot = Snapshot::read(EngineReading::take(&engine).await?, &store, &SystemClock)?;
     let now = snapshot.now;
     if json {
-        println!("{}", serde_json::to_string_pretty(&reports(&snapshot))?);
+        println!(
+            "{}",
+            json_for_terminal(serde_json::to_string_pretty(&reports(&snapshot))?)
+        );
         return Ok(ExitCode::SUCCESS);
     }
     let rows: Vec<Vec<String>> = snapshot

@@ -2,7 +2,7 @@
 
 use super::Context;
 use super::table;
-use crate::format::{bytes, rfc3339};
+use crate::format::{bytes, json_for_terminal, rfc3339};
 use anyhow::Result;
 use std::process::ExitCode;
 
@@ -10,7 +10,10 @@ pub fn run(context: &Context, json: bool, limit: usize) -> Result<ExitCode> {
     let store = context.reader()?;
     let entries = store.audit_log(limit)?;
     if json {
-        println!("{}", serde_json::to_string_pretty(&entries)?);
+        println!(
+            "{}",
+            json_for_terminal(serde_json::to_string_pretty(&entries)?)
+        );
         return Ok(ExitCode::SUCCESS);
     }
     let rows: Vec<Vec<String>> = entries

@@ -6,6 +6,7 @@ mod images;
 mod log;
 mod metrics_file;
 mod policy;
+mod policy_file;
 mod run;
 mod settings;
 mod table;
@@ -42,7 +43,12 @@ pub fn main(cli: Cli) -> ExitCode {
                 Some(db) => crate::store::explain(error, db),
                 None => error,
             };
-            eprintln!("imgreaper: {error:#}");
+            // Errors quote input (names, paths, engine messages): nothing in them may act on
+            // the terminal, not even a newline that would start a forged line.
+            eprintln!(
+                "imgreaper: {}",
+                crate::format::escape_controls(&format!("{error:#}"))
+            );
             if error.downcast_ref::<UsageError>().is_some() {
                 ExitCode::from(2)
             } else {

@@ -1,14 +1,14 @@
 //! `imgreaper policy check|preview|apply|list|show|export|delete`
 
 use super::args::{ExportFormat, PolicyCommand};
-use super::{Context, UsageError, actor, table};
+use super::{Context, UsageError, actor, policy_file, table};
 use crate::clock::unix_now;
-use crate::format::{bytes, relative, rfc3339};
+use crate::format::{bytes, escape_controls, json_for_terminal, relative, rfc3339};
 use crate::policy::{Diagnostic, PolicyDocument, Severity, Spelling, parse};
 use crate::preview::preview_save;
 use crate::snapshot::{EngineReading, Snapshot};
 use crate::store::NewAudit;
-use anyhow::{Context as _, Result};
+use anyhow::Result;
 use std::path::Path;
 use std::process::ExitCode;
 
@@ -17,7 +17,7 @@ pub async fn run(context: &Context, command: PolicyCommand) -> Result<ExitCode> 
         PolicyCommand::Check { file } => {
             let (_, warnings) = load(&file)?;
             print_diagnostics(&file, &warnings);
-            println!("{}: valid", file.display());
+            println!("{}: valid", shown(&file));
             Ok(ExitCode::SUCCESS)
         }
         PolicyCommand::Preview { file, json, name } => preview(context, &file, json, name).await,
@@ -35,38 +35,31 @@ pub async fn run(context: &Context, command: PolicyCommand) -> Result<ExitCode> 
         PolicyCommand::Delete { name } => {
             let mut store = context.store()?;
             if !store.delete_policy(&name)? {
-                return Err(UsageError(format!(
-                    "no saved policy is named {name}; see `imgreaper policy list`"
-                ))
-                .into());
+                return Err(no_such_policy(&name).into());
             }
             store.audit(&audit_entry("policy-delete", &name, "ok"))?;
-            println!("deleted policy {name}");
+            println!("deleted policy {}", escape_controls(&name));
             Ok(ExitCode::SUCCESS)
         }
     }
 }
 
 /// Reads and validates a policy file; errors (with every diagnostic) are usage errors (exit 2).
+/// The diagnostics are printed here, one escaped line each: they quote the file's text.
 fn load(file: &Path) -> Result<(PolicyDocument, Vec<Diagnostic>)> {
-    let text =
-        std::fs::read_to_string(file).with_context(|| format!("cannot read {}", file.display()))?;
+    let text = policy_file::read(file)?;
     match parse(&text) {
         Ok(parsed) => Ok((parsed.document, parsed.warnings)),
         Err(diagnostics) => {
+            print_diagnostics(file, &diagnostics);
             let errors = diagnostics
                 .iter()
                 .filter(|d| d.severity == Severity::Error)
                 .count();
-            let listing: Vec<String> = diagnostics
-                .iter()
-                .map(|d| format!("{}:{d}", file.display()))
-                .collect();
             Err(UsageError(format!(
-                "{} is not a valid policy ({errors} error{}):\n{}",
-                file.display(),
+                "{} is not a valid policy ({errors} error{}, listed above)",
+                shown(file),
                 if errors == 1 { "" } else { "s" },
-                listing.join("\n")
             ))
             .into())
         }
@@ -74,17 +67,38 @@ fn load(file: &Path) -> Result<(PolicyDocument, Vec<Diagnostic>)> {
 }
 
 fn print_diagnostics(file: &Path, diagnostics: &[Diagnostic]) {
+    let file = shown(file);
     for diagnostic in diagnostics {
-        eprintln!("{}:{diagnostic}", file.display());
+        eprintln!("{file}:{}", escape_controls(&diagnostic.to_string()));
     }
 }
 
+/// A path as it may be printed: file names can hold control characters too.
+fn shown(file: &Path) -> String {
+    escape_controls(&file.display().to_string()).into_owned()
+}
+
+fn no_such_policy(name: &str) -> UsageError {
+    UsageError(format!(
+        "no saved policy is named {}; see `imgreaper policy list`",
+        escape_controls(name)
+    ))
+}
+
+/// The name to save under: `--name`, else the file's stem. Control characters are refused: a
+/// name is printed in tables and logs, and could otherwise rewrite an operator's screen.
 fn default_name(file: &Path, name: Option<String>) -> Result<String> {
-    match name.or_else(|| file.file_stem().map(|s| s.to_string_lossy().into_owned())) {
+    let name = name.or_else(|| file.file_stem().map(|s| s.to_string_lossy().into_owned()));
+    match name {
+        Some(name) if name.chars().any(char::is_control) => Err(UsageError(format!(
+            "the policy name `{}` holds control characters; pass --name with a plain name",
+            escape_controls(&name)
+        ))
+        .into()),
         Some(name) if !name.trim().is_empty() => Ok(name),
         _ => Err(UsageError(format!(
             "cannot name a policy after {}; pass --name NAME",
-            file.display()
+            shown(file)
         ))
         .into()),
     }
@@ -106,7 +120,11 @@ fn apply(context: &Context, file: &Path, name: Option<String>) -> Result<ExitCod
         &name,
         &format!("{} rule(s) from {}", document.rules.len(), file.display()),
     ))?;
-    println!("saved policy {name} with {} rule(s)", document.rules.len());
+    println!(
+        "saved policy {} with {} rule(s)",
+        escape_controls(&name),
+        document.rules.len()
+    );
     Ok(ExitCode::SUCCESS)
 }
 
@@ -150,7 +168,7 @@ async fn preview(
             .collect();
         let out =
             serde_json::json!({ "policy": name, "summary": summary, "references": references });
-        println!("{}", serde_json::to_string_pretty(&out)?);
+        println!("{}", json_for_terminal(serde_json::to_string_pretty(&out)?));
         return Ok(ExitCode::SUCCESS);
     }
     let rows: Vec<Vec<String>> = matched
@@ -212,15 +230,14 @@ fn list(context: &Context) -> Result<ExitCode> {
 fn export(context: &Context, name: &str, spelling: Option<Spelling>) -> Result<ExitCode> {
     let store = context.reader()?;
     let Some(policy) = store.policy(name)? else {
-        return Err(UsageError(format!(
-            "no saved policy is named {name}; see `imgreaper policy list`"
-        ))
-        .into());
+        return Err(no_such_policy(name).into());
     };
     let spelling = spelling.unwrap_or(policy.document.spelling);
     println!(
         "{}",
-        serde_json::to_string_pretty(&policy.document.to_json(spelling))?
+        json_for_terminal(serde_json::to_string_pretty(
+            &policy.document.to_json(spelling)
+        )?)
     );
     Ok(ExitCode::SUCCESS)
 }
