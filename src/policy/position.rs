@@ -1,17 +1,38 @@
 //! Byte offsets to the 1-based line:column an editor shows.
 
-/// Start offsets of every line, so each lookup is a binary search.
+/// Start offsets of every line, so each lookup is a binary search. A minified file is one long
+/// line, and thousands of diagnostics on it must not each count its characters from the start:
+/// an all-ASCII line's column is its byte distance, and otherwise counting resumes from the
+/// previous lookup when it lies earlier on the same line (diagnostics come mostly in order).
 pub(crate) struct LineIndex<'a> {
     text: &'a str,
     line_starts: Vec<usize>,
+    ascii_lines: Vec<bool>,
+    /// The last non-ASCII lookup: (line, byte offset, 0-based column).
+    last: std::cell::Cell<Option<(usize, usize, usize)>>,
 }
 
 impl<'a> LineIndex<'a> {
     pub(crate) fn new(text: &'a str) -> LineIndex<'a> {
-        let line_starts = std::iter::once(0)
+        let line_starts: Vec<usize> = std::iter::once(0)
             .chain(text.match_indices('\n').map(|(i, _)| i + 1))
             .collect();
-        LineIndex { text, line_starts }
+        let ascii_lines = line_starts
+            .iter()
+            .zip(
+                line_starts
+                    .iter()
+                    .skip(1)
+                    .chain(std::iter::once(&text.len())),
+            )
+            .map(|(&start, &end)| text.as_bytes()[start..end].is_ascii())
+            .collect();
+        LineIndex {
+            text,
+            line_starts,
+            ascii_lines,
+            last: std::cell::Cell::new(None),
+        }
     }
 
     /// Line and column (both 1-based, column in characters) of a byte offset.
@@ -20,10 +41,24 @@ impl<'a> LineIndex<'a> {
         let offset = offset.min(self.text.len());
         let line = self.line_starts.partition_point(|&s| s <= offset) - 1;
         let start = self.line_starts[line];
-        let column = self.text[start..]
-            .char_indices()
-            .take_while(|(i, _)| start + i < offset)
-            .count();
+        if self.ascii_lines[line] {
+            return (line + 1, offset - start + 1);
+        }
+        let (from, counted) = match self.last.get() {
+            Some((last_line, at, column)) if last_line == line && at <= offset => (at, column),
+            _ => (start, 0),
+        };
+        let column = counted
+            + self.text[from..]
+                .char_indices()
+                .take_while(|(i, _)| from + i < offset)
+                .count();
+        // The characters counted end at the first character boundary at or after `offset`.
+        let mut boundary = offset;
+        while !self.text.is_char_boundary(boundary) {
+            boundary += 1;
+        }
+        self.last.set(Some((line, boundary, column)));
         (line + 1, column + 1)
     }
 
@@ -65,6 +100,34 @@ mod tests {
         let index = LineIndex::new("é");
         assert_eq!(index.line_col(1), (1, 2));
         assert_eq!(index.line_col(99), (1, 2));
+    }
+
+    #[test]
+    fn lookups_in_any_order_agree_with_counting_from_the_line_start() {
+        let text = "{\"é\": [\"ab\", \"ü✓x\"],\n \"k\": \"vé\"}";
+        let naive = |offset: usize| {
+            let offset = offset.min(text.len());
+            let before = &text.as_bytes()[..offset];
+            let start = before
+                .iter()
+                .rposition(|&b| b == b'\n')
+                .map_or(0, |i| i + 1);
+            let line = before.iter().filter(|&&b| b == b'\n').count() + 1;
+            let column = text[start..]
+                .char_indices()
+                .take_while(|(i, _)| start + i < offset)
+                .count();
+            (line, column + 1)
+        };
+        let index = LineIndex::new(text);
+        let forward: Vec<usize> = (0..=text.len() + 1).collect();
+        let order = forward
+            .iter()
+            .chain(forward.iter().rev())
+            .chain(&[3, 9, 2, 20, 5]);
+        for &offset in order {
+            assert_eq!(index.line_col(offset), naive(offset), "offset {offset}");
+        }
     }
 
     #[test]
