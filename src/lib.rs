@@ -16,6 +16,7 @@ pub mod policy;
 pub mod preview;
 pub mod removal;
 pub mod report;
+pub mod rule_indices;
 pub mod session;
 pub mod snapshot;
 pub mod store;

@@ -6,6 +6,7 @@ use crate::model::{
 };
 
 use crate::policy::{Matcher, Rule};
+use crate::rule_indices::{RuleIndices, RuleIndicesCache};
 use serde::Serialize;
 use std::collections::HashMap;
 
@@ -135,8 +136,8 @@ pub struct RefPlan {
     pub deadline: Option<Timestamp>,
     /// The rule that decides the deadline (most aggressive; ties to the first).
     pub winner: Option<usize>,
-    /// Every rule whose pattern matches, applicable or not.
-    pub matching: Vec<usize>,
+    /// Every rule whose pattern matches, applicable or not (shared between rows with the same).
+    pub matching: RuleIndices,
     /// Removing this reference removes the image (it is its last name) rather than untagging.
     pub removes_image: bool,
 }
@@ -173,6 +174,7 @@ pub fn unseen_record(now: Timestamp) -> ImageRecord {
 pub fn plan(input: &PlanInput) -> Vec<RefPlan> {
     let mut rows = Vec::with_capacity(input.inventory.images.len() * 2);
     let mut matching = Vec::new();
+    let mut shared = RuleIndicesCache::default();
     for (index, image) in input.inventory.images.iter().enumerate() {
         let record = input
             .records
@@ -208,7 +210,7 @@ pub fn plan(input: &PlanInput) -> Vec<RefPlan> {
                 state,
                 deadline,
                 winner,
-                matching: matching.clone(),
+                matching: shared.share(&matching),
                 removes_image,
             });
         }

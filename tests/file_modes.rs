@@ -4,7 +4,7 @@
 
 mod support;
 
-use imgreaper::store::Store;
+use imgreaper::store::{NewAudit, Store};
 use std::os::unix::process::CommandExt;
 use std::process::Command;
 use support::fs::{is_root, mode_of, with_companions};
@@ -41,7 +41,9 @@ fn a_new_database_is_0600_in_a_0750_directory_whatever_the_umask() {
     unsafe { libc::umask(0) };
     let second = dir.path().join("second.db");
     let mut store = Store::open(&second).unwrap();
-    store.postpone("app:1", 10, "test").unwrap();
+    store
+        .audit(&NewAudit::policy(1, "test", "policy-apply", "p"))
+        .unwrap();
     let files = with_companions(&second);
     assert_eq!(files.len(), 3, "{files:?}");
     for file in files {

@@ -408,3 +408,57 @@ fn stored_control_characters_are_escaped_in_every_table() {
         serde_json::from_str::<serde_json::Value>(&output).expect("JSON stays JSON");
     }
 }
+
+fn many_rules(count: usize, prefix: &str) -> String {
+    let rules: Vec<String> = (0..count)
+        .map(|i| {
+            format!(
+                r#"{{"image_name": "{prefix}/app{i}:*", "delete_after_minutes": {}}}"#,
+                i % 97
+            )
+        })
+        .collect();
+    format!(
+        r#"{{"image_policy": {{"removal": [{}]}}}}"#,
+        rules.join(",\n")
+    )
+}
+
+#[test]
+fn more_than_ten_thousand_rules_are_refused_naming_the_limit() {
+    let bench = Bench::new();
+    let write = |name: &str, text: String| {
+        let path = bench.dir.path().join(name);
+        std::fs::write(&path, text).unwrap();
+        path
+    };
+    let over = write("over.json", many_rules(10_001, "over"));
+    let before = bench.state();
+    for command in ["check", "apply"] {
+        let output = bench.run(&["policy".as_ref(), command.as_ref(), over.as_os_str()]);
+        assert_eq!(output.status.code(), Some(2), "{}", describe(&output));
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(stderr.contains("10001 rules"), "{stderr}");
+        assert!(stderr.contains("at most 10,000 rules"), "{stderr}");
+        assert!(stderr.contains("image_policy.removal"), "{stderr}");
+    }
+    assert_eq!(bench.state(), before);
+
+    // Across saved policies: the seed policy holds 1 rule.
+    let at_limit = write("full.json", many_rules(9_999, "full"));
+    let output = bench.run(&["policy".as_ref(), "apply".as_ref(), at_limit.as_os_str()]);
+    assert_eq!(output.status.code(), Some(0), "{}", describe(&output));
+    let one_more = write("more.json", many_rules(1, "more"));
+    let before = bench.state();
+    let output = bench.run(&["policy".as_ref(), "apply".as_ref(), one_more.as_os_str()]);
+    assert_eq!(output.status.code(), Some(2), "{}", describe(&output));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("10001 rules") && stderr.contains("limit is 10,000"),
+        "{stderr}"
+    );
+    assert_eq!(bench.state(), before);
+    // Replacing a policy counts its new rules, not old and new.
+    let output = bench.run(&["policy".as_ref(), "apply".as_ref(), at_limit.as_os_str()]);
+    assert_eq!(output.status.code(), Some(0), "{}", describe(&output));
+}

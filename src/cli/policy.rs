@@ -4,7 +4,9 @@ use super::args::{ExportFormat, PolicyCommand};
 use super::{Context, UsageError, actor, policy_file, table};
 use crate::clock::unix_now;
 use crate::format::{bytes, escape_controls, json_for_terminal, relative, rfc3339};
-use crate::policy::{Diagnostic, PolicyDocument, Severity, Spelling, parse};
+use crate::policy::{
+    Diagnostic, PolicyDocument, Severity, Spelling, parse, too_many_rules_on_node,
+};
 use crate::preview::preview_save;
 use crate::snapshot::{EngineReading, Snapshot};
 use crate::store::NewAudit;
@@ -113,6 +115,15 @@ fn apply(context: &Context, file: &Path, name: Option<String>) -> Result<ExitCod
     print_diagnostics(file, &warnings);
     let name = default_name(file, name)?;
     let mut store = context.store()?;
+    let others: usize = store
+        .policies()?
+        .iter()
+        .filter(|p| p.name != name)
+        .map(|p| p.document.rules.len())
+        .sum();
+    if let Some(message) = too_many_rules_on_node(&name, document.rules.len(), others) {
+        return Err(UsageError(message).into());
+    }
     let now = unix_now();
     store.save_policy(&name, &document, now)?;
     store.audit(&audit_entry(

@@ -8,10 +8,12 @@ use jsonc_parser::{CollectOptions, ParseOptions, parse_to_ast};
 use super::diagnostic::Diagnostic;
 use super::document::{PolicyDocument, Spelling, Start};
 use super::image_policy::read_image_policy;
+use super::json_path::child;
 use super::keys::{ANAX, SEED, UPGRADE_KEYS, keys};
 use super::lint::lint;
 use super::props::unique_props;
 use super::report::Report;
+use super::rule_limit::too_many_rules_in_file;
 use super::start::parse_start;
 use super::suggest::nearest;
 use super::value_kind::describe;
@@ -145,7 +147,15 @@ fn read_document(
     let enabled = read_enabled(report, find("enabled"));
     let start = read_start(report, find("start"));
     let read = read_image_policy(report, &policy.value, spelling);
-    lint(report, &read);
+    match too_many_rules_in_file(read.len()) {
+        // Over the limit the lints are not run: they are what would take long.
+        Some(message) => report.error(
+            &child(keys(spelling).policy, keys(spelling).list),
+            policy.value.start(),
+            message,
+        ),
+        None => lint(report, &read),
+    }
 
     let mut extra = match json {
         serde_json::Value::Object(map) => map,
