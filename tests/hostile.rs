@@ -4,8 +4,7 @@
 //! many rules). Each must give a clean result or a clean error: the right exit code, no panic,
 //! no raw control character on standard output or error, and no change to the database.
 //!
-//! Corpus file names say what is expected: `ok-*` exit 0, `bad-*` exit 2, `any-*` either
-//! (a limit another change may still tighten).
+//! Corpus file names say what is expected: `ok-*` exit 0, `bad-*` exit 2.
 
 mod support;
 
@@ -109,10 +108,8 @@ fn expected_codes(file: &Path) -> &'static [i32] {
         &[0]
     } else if name.starts_with("bad-") {
         &[2]
-    } else if name.starts_with("any-") {
-        &[0, 2]
     } else {
-        panic!("{name}: corpus names start with ok-, bad- or any-")
+        panic!("{name}: corpus names start with ok- or bad-")
     }
 }
 
