@@ -26,6 +26,7 @@ fn reading_commands(policy: &Path) -> Vec<Vec<String>> {
         vec!["log", "--json"],
         vec!["policy", "preview", &policy],
         vec!["policy", "preview", &policy, "--json"],
+        vec!["settings"],
     ]
     .into_iter()
     .map(|args| args.into_iter().map(String::from).collect())

@@ -23,7 +23,8 @@ pub fn run(context: &Context, args: SettingsArgs) -> Result<ExitCode> {
     let changing =
         mode.is_some() || startup_delay.is_some() || min_age.is_some() || interval.is_some();
     if !changing {
-        let store = context.store()?;
+        // Showing only reads: it works on a full disk and for a user who may only read.
+        let store = context.reader()?;
         print(&store.settings()?);
         if let Some(lease) = store.lease(unix_now())?
             && let Some(view) = lease.view
