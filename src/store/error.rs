@@ -27,7 +27,7 @@ pub enum StoreError {
     CannotOpen { path: PathBuf, reason: String },
 
     #[error(
-        "database busy: {} stayed locked by another imgreaper for more than 5 s; run the command again",
+        "database busy: {} stayed locked by another process for more than 5 s; run the command again",
         path.display()
     )]
     Busy { path: PathBuf },
