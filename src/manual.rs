@@ -9,7 +9,7 @@ use crate::model::Timestamp;
 use crate::plan::{RefPlan, RefState};
 use crate::removal::{self, Outcome, Target};
 use crate::snapshot::Snapshot;
-use crate::store::{NewAudit, Owner, Store};
+use crate::store::{NewAudit, Owner, Store, unless_disk_full};
 use anyhow::Result;
 
 /// Why a decision was not taken for one target.
@@ -172,8 +172,18 @@ pub fn adopt(
     Ok(results)
 }
 
+/// What a manual removal did.
+#[derive(Debug, Default)]
+pub struct Removals {
+    pub outcomes: Vec<(Target, Outcome)>,
+    /// Audit lines the full disk kept out of the log (the removals themselves went ahead).
+    pub unrecorded: Vec<NewAudit>,
+}
+
 /// Removes targets now, never forced: grouped by image (the names of one image one after
-/// another, its last name by image ID), each journalled under `owner` first.
+/// another, its last name by image ID), each journalled under `owner` first. On a full disk
+/// it removes all the same, since that is how space comes back, and says what it could not
+/// record.
 pub async fn remove(
     engine: &Engine,
     store: &mut Store,
@@ -181,25 +191,31 @@ pub async fn remove(
     actor: &str,
     owner: &Owner,
     clock: &dyn Clock,
-) -> Result<Vec<(Target, Outcome)>> {
-    let mut results = Vec::new();
+) -> Result<Removals> {
+    let mut done = Removals::default();
     for mut group in removal::by_image(targets) {
         let mut journalled = Vec::new();
         for name in std::mem::take(&mut group.names) {
             let target = group.target(&name);
-            if store.begin_removal(&removal::pending(&target, actor, owner, clock.now()))? {
-                journalled.push(name);
-            } else {
-                let busy = Outcome::NotDone("another process is removing it right now".into());
-                results.push((target, busy));
+            let pending = removal::pending(&target, actor, owner, clock.now());
+            match unless_disk_full(store.begin_removal(&pending))? {
+                Some(true) | None => journalled.push(name),
+                Some(false) => {
+                    let busy = Outcome::NotDone("another process is removing it right now".into());
+                    done.outcomes.push((target, busy));
+                }
             }
         }
         group.names = journalled;
         for (name, outcome) in removal::remove_image_names(engine, &group, || Ok(())).await {
             let target = group.target(&name);
-            removal::record(store, owner, &target, &outcome, actor, clock.now())?;
-            results.push((target, outcome));
+            let recorded = removal::record(store, owner, &target, &outcome, actor, clock.now());
+            if unless_disk_full(recorded)?.is_none() {
+                done.unrecorded
+                    .extend(removal::audit(&target, &outcome, actor, clock.now()));
+            }
+            done.outcomes.push((target, outcome));
         }
     }
-    Ok(results)
+    Ok(done)
 }

@@ -29,6 +29,15 @@ impl Context {
         Store::open_for_reading(&resolve_db_path(self.db.as_ref())?)
     }
 
+    /// The database to change it, or on a full disk to read it: for removals, which go ahead
+    /// there (that is how space comes back) and say what they could not record.
+    pub fn store_even_when_full(&self) -> Result<Store> {
+        match self.store() {
+            Err(error) if crate::store::is_disk_full(&error) => self.reader(),
+            other => other,
+        }
+    }
+
     pub async fn engine(&self) -> Result<Engine> {
         Engine::connect(&self.host).await
     }

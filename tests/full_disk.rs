@@ -119,3 +119,90 @@ async fn on_a_full_disk_the_enforcer_keeps_removing_and_records_once_there_is_ro
         assert_eq!(removals, 1, "{name} is recorded once: {log:?}");
     }
 }
+
+#[test]
+fn on_a_full_disk_an_operator_can_still_remove_and_is_told_what_was_not_recorded() {
+    let Some(disk) = SmallDisk::mount("4m") else {
+        return;
+    };
+    let sandbox = Sandbox::new("fulldisk-cli");
+    let db = disk.path().join("imgreaper.db");
+    let name = sandbox.repo("big:1");
+    import(&name);
+    drop(Store::open(&db).unwrap());
+    disk.fill();
+    let output = sandbox
+        .command(&["remove", &name])
+        .env("IMGREAPER_DB", &db)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!exists(&name), "not removed on a full disk: {stderr}");
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("disk full at"), "{stderr}");
+    assert!(stderr.contains("audit log"), "{stderr}");
+}
+
+#[test]
+fn the_service_started_on_a_full_disk_removes_what_is_due_and_says_it_could_not_record() {
+    let Some(disk) = SmallDisk::mount("4m") else {
+        return;
+    };
+    let sandbox = Sandbox::new("fulldisk-run");
+    let db = disk.path().join("imgreaper.db");
+    let names: Vec<String> = (0..3).map(|i| sandbox.repo(&format!("due:{i}"))).collect();
+    for name in &names {
+        import(name);
+    }
+    let file = sandbox.write(
+        "due.json",
+        &format!(
+            r#"{{"image_policy": {{"removal": [{{"image_name": "{}/*", "delete_after_minutes": 0, "agent_downloaded_only": false}}]}}}}"#,
+            sandbox.prefix
+        ),
+    );
+    let with_db = |args: &[&str]| {
+        sandbox
+            .command(args)
+            .env("IMGREAPER_DB", &db)
+            .output()
+            .unwrap()
+    };
+    assert!(
+        with_db(&["policy", "apply", file.to_str().unwrap()])
+            .status
+            .success()
+    );
+    // Seen once, so the images are past their minimum age at the next run.
+    let seen = with_db(&[
+        "run",
+        "--once",
+        "--startup-delay",
+        "0s",
+        "--min-age",
+        "0s",
+        "--dry-run",
+    ]);
+    assert!(
+        seen.status.success(),
+        "{}",
+        String::from_utf8_lossy(&seen.stderr)
+    );
+    disk.fill();
+    let output = with_db(&["run", "--once", "--startup-delay", "0s", "--min-age", "0s"]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    for name in &names {
+        assert!(!exists(name), "{name} was not removed: {stderr}");
+    }
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("could not be written to the audit log"),
+        "{stderr}"
+    );
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(
+        stdout.lines().filter(|l| l.contains("\"remove\"")).count(),
+        names.len(),
+        "each removal is still reported as a JSON line: {stdout}"
+    );
+}

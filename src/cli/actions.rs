@@ -83,7 +83,9 @@ fn exit(failed: usize) -> ExitCode {
 }
 
 pub async fn remove(context: &Context, names: &[String]) -> Result<ExitCode> {
-    let (engine, mut store, snapshot) = snapshot(context).await?;
+    let engine = context.engine().await?;
+    let mut store = context.store_even_when_full()?;
+    let snapshot = Snapshot::read(EngineReading::take(&engine).await?, &store, &SystemClock)?;
     let mut targets = resolve_all(&snapshot, names)?;
     let mut failed = 0;
     targets.retain(|target| {
@@ -99,9 +101,8 @@ pub async fn remove(context: &Context, names: &[String]) -> Result<ExitCode> {
         !pinned
     });
     let owner = Owner::this_process("cli");
-    let results =
-        manual::remove(&engine, &mut store, targets, &actor(), &owner, &SystemClock).await?;
-    for (target, outcome) in &results {
+    let done = manual::remove(&engine, &mut store, targets, &actor(), &owner, &SystemClock).await?;
+    for (target, outcome) in &done.outcomes {
         let name = escape_controls(&target.reference);
         match outcome {
             Outcome::Removed { deleted: true } => {
@@ -116,6 +117,15 @@ pub async fn remove(context: &Context, names: &[String]) -> Result<ExitCode> {
                 failed += 1;
             }
         }
+    }
+    if !done.unrecorded.is_empty() {
+        eprintln!(
+            "imgreaper: disk full at {}: {} of these actions could not be written to the audit \
+             log; free space, and the next ones will be",
+            store.path().display(),
+            done.unrecorded.len()
+        );
+        failed += 1;
     }
     Ok(exit(failed))
 }

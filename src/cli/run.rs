@@ -8,7 +8,7 @@ use super::metrics_file::{self, MetricsFile};
 use crate::clock::{Clock, SystemClock};
 use crate::enforcer::{CycleReport, Enforcer, Notice, run as run_enforcer};
 use crate::engine::Engine;
-use crate::format::{escape_controls, relative};
+use crate::format::{escape_controls, json_for_terminal, relative};
 use crate::model::Mode;
 use crate::policy::limits::checked_duration_secs;
 use crate::store::{LeaseKind, SettingsOverride};
@@ -42,7 +42,8 @@ pub fn overrides(args: &RunArgs) -> Result<SettingsOverride, super::UsageError> 
 
 pub async fn run(context: &Context, args: RunArgs) -> Result<ExitCode> {
     let overrides = overrides(&args)?;
-    let store = context.store()?;
+    // On a full disk the service starts all the same: removing images is how space comes back.
+    let store = context.store_even_when_full()?;
     let settings = overrides.apply(store.settings()?);
 
     let (stop, mut stopped) = watch::channel(false);
@@ -70,7 +71,7 @@ pub async fn run(context: &Context, args: RunArgs) -> Result<ExitCode> {
         .with_overrides(overrides)
         .with_action_sink(Box::new(move |action| {
             // One JSON line per action, flushed at once so a log collector sees it immediately.
-            if let Ok(line) = serde_json::to_string(action) {
+            if let Ok(line) = serde_json::to_string(action).map(json_for_terminal) {
                 let mut stdout = std::io::stdout().lock();
                 let _ = writeln!(stdout, "{line}");
                 let _ = stdout.flush();
@@ -133,7 +134,7 @@ fn describe_cycle(report: &CycleReport, now: i64) {
     if !report.leased {
         eprintln!(
             "imgreaper run: standing by; the enforcer lease is held by {}",
-            report.lease_holder.as_deref().unwrap_or("another process")
+            escape_controls(report.lease_holder.as_deref().unwrap_or("another process"))
         );
         return;
     }

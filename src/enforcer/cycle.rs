@@ -1,11 +1,11 @@
 //! One reconcile-and-sweep.
 
-use super::full_disk::unless_full;
 use super::{CycleReport, Enforcer};
 use crate::model::{Mode, Timestamp};
 use crate::plan::RefState;
 use crate::removal::Target;
 use crate::snapshot::{EnforcerView, Snapshot};
+use crate::store::unless_disk_full as unless_full;
 use crate::store::{NewAudit, TrackingUpdate};
 use crate::tracking::{current_names, reconcile};
 use anyhow::Result;

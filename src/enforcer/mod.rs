@@ -7,7 +7,6 @@
 
 mod cycle;
 mod events;
-mod full_disk;
 mod lapse;
 mod run_loop;
 mod sweep;
@@ -172,7 +171,9 @@ impl Enforcer {
         );
         self.has_lease = match acquired {
             Ok(held) => held,
-            Err(error) if is_disk_full(&error) => self.store.lease_names(&self.claim.holder)?,
+            Err(error) if is_disk_full(&error) => {
+                self.store.may_act_unleased(&self.claim, moment.wall)?
+            }
             Err(error) => return Err(error),
         };
         Ok(self.has_lease)

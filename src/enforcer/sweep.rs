@@ -2,10 +2,10 @@
 //! different images a few at a time; journalled with their owner so a crash or an outage is
 //! finished later, never repeated, and never finished by someone else while the owner lives.
 
-use super::full_disk::unless_full;
 use super::{CycleReport, Enforcer, HEARTBEAT_SECS, LEASE_TTL_SECS};
 use crate::clock::Clock;
 use crate::removal::{self, Outcome, Target};
+use crate::store::unless_disk_full as unless_full;
 use crate::store::{HolderView, LeaseClaim, NewAudit, Store, is_disk_full};
 use anyhow::Result;
 use futures_util::StreamExt;
@@ -33,7 +33,7 @@ impl Fence<'_> {
                 // Nobody can renew or take it on a full disk: the holder named keeps it.
                 Err(error) if is_disk_full(&error) => {
                     self.disk_full.store(true, Ordering::SeqCst);
-                    store.lease_names(&self.claim.holder)
+                    store.may_act_unleased(self.claim, now)
                 }
                 other => {
                     self.disk_full.store(false, Ordering::SeqCst);
@@ -41,7 +41,7 @@ impl Fence<'_> {
                 }
             }
         } else if self.disk_full.load(Ordering::SeqCst) {
-            store.lease_names(&self.claim.holder)
+            store.may_act_unleased(self.claim, now)
         } else {
             store.holds_lease(&self.claim.holder, now)
         };

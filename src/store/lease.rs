@@ -92,6 +92,35 @@ pub(super) fn process_alive(pid: u32) -> bool {
     result == 0 || std::io::Error::last_os_error().raw_os_error() == Some(libc::EPERM)
 }
 
+/// Whether the lease may go to `claim` at `now`: nobody holds it, `claim` does, it expired, a
+/// console holds it and a service asks, or its holder on this host is dead.
+fn grantable(conn: &rusqlite::Connection, claim: &LeaseClaim, now: Timestamp) -> Result<bool> {
+    let current = conn
+        .query_row(
+            "SELECT holder, kind, expires, host, pid FROM lease WHERE id = 1",
+            [],
+            |row| {
+                Ok((
+                    row.get::<_, String>(0)?,
+                    row.get::<_, String>(1)?,
+                    row.get::<_, i64>(2)?,
+                    row.get::<_, String>(3)?,
+                    row.get::<_, u32>(4)?,
+                ))
+            },
+        )
+        .optional()?;
+    Ok(match &current {
+        None => true,
+        Some((holder, kind, expires, host, pid)) => {
+            holder == &claim.holder
+                || *expires <= now
+                || (claim.kind == LeaseKind::Service && kind == "console")
+                || (host == &claim.host && !process_alive(*pid))
+        }
+    })
+}
+
 impl Store {
     /// Takes or renews the lease for `claim`. Returns true when it holds the lease afterwards.
     pub fn acquire_lease(
@@ -104,30 +133,7 @@ impl Store {
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let current = tx
-            .query_row(
-                "SELECT holder, kind, expires, host, pid FROM lease WHERE id = 1",
-                [],
-                |row| {
-                    Ok((
-                        row.get::<_, String>(0)?,
-                        row.get::<_, String>(1)?,
-                        row.get::<_, i64>(2)?,
-                        row.get::<_, String>(3)?,
-                        row.get::<_, u32>(4)?,
-                    ))
-                },
-            )
-            .optional()?;
-        let ours = match &current {
-            None => true,
-            Some((holder, kind, expires, host, pid)) => {
-                holder == &claim.holder
-                    || *expires <= now
-                    || (claim.kind == LeaseKind::Service && kind == "console")
-                    || (host == &claim.host && !process_alive(*pid))
-            }
-        };
+        let ours = grantable(&tx, claim, now)?;
         if ours {
             tx.execute(
                 "INSERT INTO lease (id, holder, kind, mode, host, pid, heartbeat, expires, view)
@@ -164,18 +170,20 @@ impl Store {
             .unwrap_or(false))
     }
 
-    /// Whether the lease row names `holder`, expired or not: on a full disk nobody can renew or
-    /// take the lease, so the last holder keeps acting.
-    pub fn lease_names(&self, holder: &str) -> Result<bool> {
-        Ok(self
+    /// Whether `claim` may act without writing the lease, when nobody can write it (a full
+    /// disk): the row names it, expired or not; or, for the service, the lease would be granted
+    /// to it (absent, expired, a console's, or a dead holder's).
+    pub fn may_act_unleased(&self, claim: &LeaseClaim, now: Timestamp) -> Result<bool> {
+        let named: bool = self
             .conn
             .query_row(
                 "SELECT holder = ?1 FROM lease WHERE id = 1",
-                [holder],
+                [&claim.holder],
                 |row| row.get(0),
             )
             .optional()?
-            .unwrap_or(false))
+            .unwrap_or(false);
+        Ok(named || (claim.kind == LeaseKind::Service && grantable(&self.conn, claim, now)?))
     }
 
     /// Gives the lease up (on a clean exit), if `holder` has it.

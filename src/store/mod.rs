@@ -49,6 +49,16 @@ pub fn is_disk_full(error: &anyhow::Error) -> bool {
     })
 }
 
+/// `Ok(None)` when a write failed because the disk is full; other errors pass through. For the
+/// writes that can wait while removing images frees space.
+pub fn unless_disk_full<T>(result: Result<T>) -> Result<Option<T>> {
+    match result {
+        Ok(value) => Ok(Some(value)),
+        Err(error) if is_disk_full(&error) => Ok(None),
+        Err(error) => Err(error),
+    }
+}
+
 impl Store {
     /// Opens the database to change it, creating it (private to its owner) when absent. A file
     /// that is not ours is refused untouched; one this process cannot write is refused at once

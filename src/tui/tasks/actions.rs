@@ -277,25 +277,24 @@ async fn remove(store: &mut Store, engine: &Engine, targets: Vec<Target>) -> Rep
         ..ActionResult::default()
     };
     let owner = Owner::this_process("console actions");
-    let outcomes =
-        match manual::remove(engine, store, targets, &actor(), &owner, &SystemClock).await {
-            Ok(outcomes) => outcomes,
-            Err(error) => {
-                // The engine may have acted; the journal finishes the record later.
-                let text = format!("{error:#}");
-                result.ok = false;
-                result.failed = result
-                    .finished
-                    .iter()
-                    .map(|r| (r.clone(), text.clone()))
-                    .collect();
-                result.message = text;
-                return Reported(result, true);
-            }
-        };
+    let done = match manual::remove(engine, store, targets, &actor(), &owner, &SystemClock).await {
+        Ok(done) => done,
+        Err(error) => {
+            // The engine may have acted; the journal finishes the record later.
+            let text = format!("{error:#}");
+            result.ok = false;
+            result.failed = result
+                .finished
+                .iter()
+                .map(|r| (r.clone(), text.clone()))
+                .collect();
+            result.message = text;
+            return Reported(result, true);
+        }
+    };
     let mut lines = Vec::new();
     let mut engine_away = false;
-    for (target, outcome) in &outcomes {
+    for (target, outcome) in &done.outcomes {
         let line = match outcome {
             Outcome::Removed { deleted: true } => format!(
                 "removed {} (freed {})",
@@ -328,6 +327,14 @@ async fn remove(store: &mut Store, engine: &Engine, targets: Vec<Target>) -> Rep
             result.failed.push((target.reference.clone(), line.clone()));
         }
         lines.push(line);
+    }
+    if !done.unrecorded.is_empty() {
+        result.ok = false;
+        lines.push(format!(
+            "disk full at {}: {} of these could not be written to the audit log",
+            store.path().display(),
+            done.unrecorded.len()
+        ));
     }
     result.message = lines.join("; ");
     Reported(result, engine_away)
