@@ -17,6 +17,7 @@ mod matcher;
 mod minutes;
 mod overlap;
 mod parse;
+mod placement;
 mod position;
 mod props;
 mod reach;

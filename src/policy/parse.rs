@@ -11,6 +11,7 @@ use super::image_policy::read_image_policy;
 use super::json_path::child;
 use super::keys::{ANAX, SEED, UPGRADE_KEYS, keys};
 use super::lint::lint;
+use super::placement::warn_placement;
 use super::props::unique_props;
 use super::report::Report;
 use super::rule_limit::too_many_rules_in_file;
@@ -156,6 +157,7 @@ fn read_document(
         ),
         None => lint(report, &read),
     }
+    warn_placement(report, &props);
 
     let mut extra = match json {
         serde_json::Value::Object(map) => map,
