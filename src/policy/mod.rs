@@ -4,6 +4,7 @@
 //! NMP, and reports every error with its JSON path and line:column.
 //! `Matcher` compiles the rules' patterns once and matches references.
 
+mod comments;
 mod diagnostic;
 mod document;
 mod export;

@@ -1,10 +1,11 @@
-//! Text to `PolicyDocument`: strict JSON, then the NMP around the image
+//! Text to `PolicyDocument`: strict JSON (comments allowed), then the NMP around the image
 //! policy, then the rules, then the warnings. Every problem is collected.
 
 use jsonc_parser::ast::{Object, ObjectProp, Value};
 use jsonc_parser::common::Ranged;
 use jsonc_parser::{CollectOptions, ParseOptions, parse_to_ast};
 
+use super::comments::blank_comments;
 use super::diagnostic::Diagnostic;
 use super::document::{PolicyDocument, Spelling, Start};
 use super::image_policy::read_image_policy;
@@ -32,6 +33,15 @@ pub fn parse(text: &str) -> Result<Parsed, Vec<Diagnostic>> {
     // Editors on Windows may save a byte-order mark; it is not a column.
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let mut report = Report::new(text);
+    // Comments are blanked in place, so positions in `text` stay valid.
+    let text = match blank_comments(text) {
+        Ok(text) => text,
+        Err(e) => {
+            report.error("", e.range().start, format!("invalid JSON: {}", e.kind()));
+            return Err(report.into_sorted());
+        }
+    };
+    let text = text.as_ref();
 
     // serde_json is the reference for what is valid JSON, and gives the values
     // of the NMP fields that are kept verbatim.
