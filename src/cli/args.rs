@@ -109,6 +109,14 @@ pub enum Command {
 
 #[derive(Debug, Subcommand)]
 pub enum PolicyCommand {
+    /// Print an annotated starting policy that `policy check` accepts
+    New {
+        #[arg(long, value_enum, default_value_t = ExportFormat::Seed)]
+        format: ExportFormat,
+        /// A whole node management policy (label, constraints, enabled, start …), not only the rules
+        #[arg(long)]
+        nmp: bool,
+    },
     /// Validate a policy file (exit 2 when invalid)
     Check { file: PathBuf },
     /// Show what a policy file would match here and when each reference would go; saves nothing

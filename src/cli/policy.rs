@@ -5,7 +5,7 @@ use super::{Context, UsageError, actor, policy_file, table};
 use crate::clock::unix_now;
 use crate::format::{bytes, escape_controls, json_for_terminal, relative, rfc3339};
 use crate::policy::{
-    Diagnostic, PolicyDocument, Severity, Spelling, parse, too_many_rules_on_node,
+    Diagnostic, PolicyDocument, Severity, Spelling, parse, template, too_many_rules_on_node,
 };
 use crate::preview::preview_save;
 use crate::snapshot::{EngineReading, Snapshot};
@@ -16,6 +16,10 @@ use std::process::ExitCode;
 
 pub async fn run(context: &Context, command: PolicyCommand) -> Result<ExitCode> {
     match command {
+        PolicyCommand::New { format, nmp } => {
+            print!("{}", template(spelling(format), nmp));
+            Ok(ExitCode::SUCCESS)
+        }
         PolicyCommand::Check { file } => {
             let (_, warnings) = load(&file)?;
             print_diagnostics(&file, &warnings);
@@ -26,14 +30,7 @@ pub async fn run(context: &Context, command: PolicyCommand) -> Result<ExitCode> 
         PolicyCommand::Apply { file, name } => apply(context, &file, name),
         PolicyCommand::List => list(context),
         PolicyCommand::Show { name } => export(context, &name, None),
-        PolicyCommand::Export { name, format } => export(
-            context,
-            &name,
-            Some(match format {
-                ExportFormat::Seed => Spelling::Seed,
-                ExportFormat::Anax => Spelling::Anax,
-            }),
-        ),
+        PolicyCommand::Export { name, format } => export(context, &name, Some(spelling(format))),
         PolicyCommand::Delete { name } => {
             let mut store = context.store()?;
             if !store.delete_policy(&name)? {
@@ -43,6 +40,13 @@ pub async fn run(context: &Context, command: PolicyCommand) -> Result<ExitCode> 
             println!("deleted policy {}", escape_controls(&name));
             Ok(ExitCode::SUCCESS)
         }
+    }
+}
+
+fn spelling(format: ExportFormat) -> Spelling {
+    match format {
+        ExportFormat::Seed => Spelling::Seed,
+        ExportFormat::Anax => Spelling::Anax,
     }
 }
 

@@ -28,6 +28,7 @@ mod rule;
 mod rule_limit;
 mod start;
 mod suggest;
+mod template;
 mod value_kind;
 mod wildcard;
 
@@ -38,3 +39,4 @@ pub use matcher::Matcher;
 pub use parse::{Parsed, parse};
 pub use reference::validate_pattern;
 pub use rule_limit::{MAX_RULES, too_many_rules_in_file, too_many_rules_on_node};
+pub use template::template;

@@ -5,6 +5,7 @@
 pub mod engine;
 pub mod fs;
 pub mod images;
+pub mod tmux;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};

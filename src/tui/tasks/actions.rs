@@ -5,7 +5,7 @@ use crate::clock::{SystemClock, unix_now};
 use crate::engine::Engine;
 use crate::format::{bytes, clock_time};
 use crate::manual::{self, Refusal};
-use crate::policy::{Severity, parse};
+use crate::policy::{Severity, Spelling, parse, template};
 use crate::removal::{self, Outcome, Target};
 use crate::session::{Context, actor};
 use crate::snapshot::{EngineReading, Snapshot};
@@ -340,6 +340,41 @@ async fn remove(store: &mut Store, engine: &Engine, targets: Vec<Target>) -> Rep
     Reported(result, engine_away)
 }
 
+/// A file that does not exist yet: offer `imgreaper policy new`'s starting policy as a draft.
+fn starting_policy(path: &std::path::Path) -> ActionResult {
+    let name = policy_name(path);
+    match parse(&template(Spelling::Seed, false)) {
+        Ok(parsed) => ActionResult {
+            ok: true,
+            message: format!(
+                "starting policy {name} from `imgreaper policy new` ({} does not exist); not saved: w saves, u discards",
+                path.display()
+            ),
+            imported: Some((name, parsed.document)),
+            ..ActionResult::default()
+        },
+        // The template is checked by the tests; say so plainly should it ever fail.
+        Err(diagnostics) => ActionResult {
+            message: format!(
+                "{} does not exist, and the starting policy does not parse: {}",
+                path.display(),
+                diagnostics
+                    .first()
+                    .map(ToString::to_string)
+                    .unwrap_or_default()
+            ),
+            ..ActionResult::default()
+        },
+    }
+}
+
+fn policy_name(path: &std::path::Path) -> String {
+    path.file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .filter(|s| !s.trim().is_empty())
+        .unwrap_or_else(|| "imported".to_string())
+}
+
 /// Reads and validates a policy file; the policy is named after the file's stem.
 fn import(path: &std::path::Path) -> ActionResult {
     let failed = |message: String| ActionResult {
@@ -348,6 +383,9 @@ fn import(path: &std::path::Path) -> ActionResult {
     };
     let text = match std::fs::read_to_string(path) {
         Ok(text) => text,
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
+            return starting_policy(path);
+        }
         Err(error) => {
             return failed(format!(
                 "cannot read {}: {error}; nothing imported",
@@ -355,11 +393,7 @@ fn import(path: &std::path::Path) -> ActionResult {
             ));
         }
     };
-    let name = path
-        .file_stem()
-        .map(|s| s.to_string_lossy().into_owned())
-        .filter(|s| !s.trim().is_empty())
-        .unwrap_or_else(|| "imported".to_string());
+    let name = policy_name(path);
     match parse(&text) {
         Ok(parsed) => ActionResult {
             ok: true,
