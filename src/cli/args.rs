@@ -1,6 +1,8 @@
 //! Command-line arguments (clap derive).
 
+use super::complete_references::references;
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap_complete::engine::ArgValueCompleter;
 use std::path::PathBuf;
 
 #[derive(Debug, Parser)]
@@ -52,12 +54,12 @@ pub enum Command {
     Policy(PolicyCommand),
     /// Remove references now (never forced; an image in use is refused)
     Remove {
-        #[arg(required = true, value_name = "REF")]
+        #[arg(required = true, value_name = "REF", add = ArgValueCompleter::new(references))]
         references: Vec<String>,
     },
     /// Hold a reference's removal for a while
     Postpone {
-        #[arg(value_name = "REF")]
+        #[arg(value_name = "REF", add = ArgValueCompleter::new(references))]
         reference: String,
         /// How long, e.g. 30m, 2h, 1day
         #[arg(long = "for", value_name = "DURATION")]
@@ -65,18 +67,19 @@ pub enum Command {
     },
     /// Never remove a reference until it is unpinned
     Pin {
-        #[arg(value_name = "REF")]
+        #[arg(value_name = "REF", add = ArgValueCompleter::new(references))]
         reference: String,
     },
     /// Undo a pin
     Unpin {
-        #[arg(value_name = "REF")]
+        #[arg(value_name = "REF", add = ArgValueCompleter::new(references))]
         reference: String,
     },
     /// Approve due removals (in approve mode)
     Approve {
         #[arg(
             value_name = "REF",
+            add = ArgValueCompleter::new(references),
             required_unless_present = "all",
             conflicts_with = "all"
         )]
@@ -104,6 +107,18 @@ pub enum Command {
         /// How many entries
         #[arg(long, default_value_t = 100)]
         limit: usize,
+    },
+    /// Print a shell completion script (see README for where it goes)
+    Completions {
+        shell: clap_complete::Shell,
+        /// Ask imgreaper at each TAB, which also completes local reference names
+        #[arg(long)]
+        dynamic: bool,
+    },
+    /// Print the manual page (roff), or write one page per subcommand into DIR
+    Manpage {
+        #[arg(long, value_name = "DIR")]
+        dir: Option<PathBuf>,
     },
 }
 

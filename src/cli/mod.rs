@@ -2,8 +2,11 @@
 
 mod actions;
 mod args;
+mod complete_references;
+mod completions;
 mod images;
 mod log;
+mod manpage;
 mod metrics_file;
 mod policy;
 mod policy_file;
@@ -85,5 +88,7 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
         Some(Command::Settings(args)) => settings::run(&context, args),
         Some(Command::Log { json, limit }) => log::run(&context, json, limit),
         Some(Command::Run(args)) => run::run(&context, args).await,
+        Some(Command::Completions { shell, dynamic }) => completions::run(shell, dynamic),
+        Some(Command::Manpage { dir }) => manpage::run(dir.as_deref()),
     }
 }
