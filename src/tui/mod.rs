@@ -5,6 +5,7 @@
 //! loop draws only when an update says something visible changed.
 
 pub mod app;
+mod demo;
 pub mod keys;
 pub mod msg;
 mod tasks;
@@ -79,6 +80,7 @@ pub async fn run(context: Context, args: Options) -> anyhow::Result<ExitCode> {
     if !args.read_only {
         app.header.own_holder = Some(tasks::enforcer::holder_name());
     }
+    app.header.demo = demo::note(&context.host);
     let panic_for_test = std::env::var_os("IMGREAPER_TEST_PANIC").is_some();
     let mut events = EventStream::new();
     let mut tick = tokio::time::interval(Duration::from_secs(1));

@@ -31,6 +31,8 @@ pub struct Header {
     /// The lease holder name of this console's own enforcer, to say "this console".
     pub own_holder: Option<String>,
     pub enforcer: Option<EnforcerStatus>,
+    /// Shown under the header while the console shows the demo engine (assets/demo/up).
+    pub demo: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -98,11 +98,18 @@ pub fn tabs(app: &App, frame: &mut Frame, area: Rect) {
     frame.render_widget(Paragraph::new(Line::from(spans)), area);
 }
 
+/// The outage banner; else the note that this is the demo engine.
 pub fn banner(app: &App, frame: &mut Frame, area: Rect) {
-    let error = app.outage.as_deref().unwrap_or_default();
-    let text = format!(" Engine unreachable, showing the last data; reconnecting… {error}");
+    let (text, style) = match (&app.outage, &app.header.demo) {
+        (Some(error), _) => (
+            format!(" Engine unreachable, showing the last data; reconnecting… {error}"),
+            app.theme.banner,
+        ),
+        (None, Some(note)) => (note.clone(), app.theme.warning),
+        (None, None) => return,
+    };
     frame.render_widget(
-        Paragraph::new(fit(&text, usize::from(area.width))).style(app.theme.banner),
+        Paragraph::new(fit(&text, usize::from(area.width))).style(style),
         area,
     );
 }
