@@ -209,6 +209,30 @@ fn values(output: &Output) -> Vec<String> {
         .collect()
 }
 
+/// The subcommand paths that take a `REF` argument, from the clap definitions.
+fn subcommands_taking_references() -> Vec<Vec<String>> {
+    let mut command = Cli::command();
+    command.build();
+    let takes_reference = |c: &clap::Command| {
+        c.get_arguments().any(|a| {
+            a.get_value_names()
+                .is_some_and(|names| names.iter().any(|n| n == "REF"))
+        })
+    };
+    let paths: Vec<Vec<String>> = subcommand_paths()
+        .into_iter()
+        .filter(|path| {
+            let mut c = &command;
+            for name in path {
+                c = c.find_subcommand(name).unwrap();
+            }
+            takes_reference(c)
+        })
+        .collect();
+    assert!(paths.len() >= 5, "{paths:?}");
+    paths
+}
+
 #[test]
 fn dynamic_completion_offers_local_references() {
     let sandbox = Sandbox::new("complete");
@@ -218,13 +242,15 @@ fn dynamic_completion_offers_local_references() {
     for reference in [&first, &second, &other] {
         support::images::import(reference);
     }
-    for subcommand in ["remove", "pin", "unpin", "postpone", "approve"] {
+    for path in subcommands_taking_references() {
         let prefix = sandbox.repo("ap");
-        let output = dynamic_candidates(support::host(), &[subcommand, &prefix]);
-        assert!(output.status.success(), "{subcommand}");
+        let mut words: Vec<&str> = path.iter().map(String::as_str).collect();
+        words.push(&prefix);
+        let output = dynamic_candidates(support::host(), &words);
+        assert!(output.status.success(), "{path:?}");
         let mut offered = lines(&output);
         offered.sort();
-        assert_eq!(offered, [first.clone(), second.clone()], "{subcommand}");
+        assert_eq!(offered, [first.clone(), second.clone()], "{path:?}");
         assert!(output.stderr.is_empty());
     }
     // A second reference after the first, and --host on the line wins over DOCKER_HOST.

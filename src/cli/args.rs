@@ -1,8 +1,6 @@
 //! Command-line arguments (clap derive).
 
-use super::complete_references::references;
 use clap::{Args, Parser, Subcommand, ValueEnum};
-use clap_complete::engine::ArgValueCompleter;
 use std::path::PathBuf;
 
 #[derive(Debug, Parser)]
@@ -54,12 +52,12 @@ pub enum Command {
     Policy(PolicyCommand),
     /// Remove references now (never forced; an image in use is refused)
     Remove {
-        #[arg(required = true, value_name = "REF", add = ArgValueCompleter::new(references))]
+        #[arg(required = true, value_name = "REF")]
         references: Vec<String>,
     },
     /// Hold a reference's removal for a while
     Postpone {
-        #[arg(value_name = "REF", add = ArgValueCompleter::new(references))]
+        #[arg(value_name = "REF")]
         reference: String,
         /// How long, e.g. 30m, 2h, 1day
         #[arg(long = "for", value_name = "DURATION")]
@@ -67,19 +65,18 @@ pub enum Command {
     },
     /// Never remove a reference until it is unpinned
     Pin {
-        #[arg(value_name = "REF", add = ArgValueCompleter::new(references))]
+        #[arg(value_name = "REF")]
         reference: String,
     },
     /// Undo a pin
     Unpin {
-        #[arg(value_name = "REF", add = ArgValueCompleter::new(references))]
+        #[arg(value_name = "REF")]
         reference: String,
     },
     /// Approve due removals (in approve mode)
     Approve {
         #[arg(
             value_name = "REF",
-            add = ArgValueCompleter::new(references),
             required_unless_present = "all",
             conflicts_with = "all"
         )]

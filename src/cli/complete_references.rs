@@ -5,14 +5,37 @@
 use crate::engine::{Engine, default_host};
 use crate::format::bytes;
 use crate::model::Inventory;
-use clap_complete::engine::CompletionCandidate;
+use clap_complete::engine::{ArgValueCompleter, CompletionCandidate};
 use std::ffi::{OsStr, OsString};
 use std::time::Duration;
 
 /// Long enough for a busy local engine, short enough not to freeze a TAB on a hung one.
 const DEADLINE: Duration = Duration::from_millis(1500);
 
-pub fn references(current: &OsStr) -> Vec<CompletionCandidate> {
+/// Every argument named `REF`, in every subcommand (those added later too), completes
+/// reference names.
+pub fn complete_references(command: clap::Command) -> clap::Command {
+    let subcommands: Vec<String> = command
+        .get_subcommands()
+        .map(|s| s.get_name().to_string())
+        .collect();
+    let mut command = command.mut_args(|arg| {
+        let names_a_reference = arg
+            .get_value_names()
+            .is_some_and(|names| names.iter().any(|n| n == "REF"));
+        if names_a_reference {
+            arg.add(ArgValueCompleter::new(references))
+        } else {
+            arg
+        }
+    });
+    for name in subcommands {
+        command = command.mut_subcommand(name, complete_references);
+    }
+    command
+}
+
+fn references(current: &OsStr) -> Vec<CompletionCandidate> {
     let Some(current) = current.to_str() else {
         return Vec::new();
     };

@@ -16,6 +16,7 @@ mod table;
 
 pub use crate::session::{Context, actor, resolve_db_path};
 pub use args::{Cli, Command, ConsoleArgs};
+pub use complete_references::complete_references;
 
 use std::process::ExitCode;
 
