@@ -30,6 +30,7 @@ fn console_with(policies: Vec<StoredPolicy>) -> App {
     let mut snapshot = Snapshot {
         inventory: Inventory::default(),
         records: HashMap::new(),
+        former_names: HashMap::new(),
         policies,
         rules: RuleBook::empty(),
         overrides: Overrides::default(),

@@ -131,8 +131,7 @@ fn every_state(sandbox: &Sandbox) -> (std::path::PathBuf, Dangling) {
     sandbox.ok(&["policy", "apply", policy.to_str().unwrap()]);
     // Approve mode and no guards: the due references wait for an operator instead of going.
     sandbox.ok(&[
-        "run",
-        "--once",
+        "settings",
         "--mode",
         "approve",
         "--startup-delay",
@@ -140,10 +139,13 @@ fn every_state(sandbox: &Sandbox) -> (std::path::PathBuf, Dangling) {
         "--min-age",
         "0s",
     ]);
+    sandbox.ok(&["run", "--once"]);
     sandbox.ok(&["pin", &sandbox.repo("app:pinned")]);
     sandbox.ok(&["postpone", &sandbox.repo("app:later"), "--for", "3h"]);
     sandbox.ok(&["approve", &sandbox.repo("due:2")]);
     sandbox.ok(&["remove", &sandbox.repo("gone:1")]);
+    sandbox.ok(&["adopt", &sandbox.repo("norule:1")]);
+    sandbox.ok(&["disown", &sandbox.repo("norule:1")]);
     (policy, dangling)
 }
 
@@ -204,7 +206,16 @@ fn real_outputs_validate_against_the_schemas() {
         .iter()
         .map(|e| e["action"].as_str().unwrap())
         .collect();
-    for action in ["policy-apply", "pin", "postpone", "approve", "remove"] {
+    for action in [
+        "policy-apply",
+        "settings",
+        "pin",
+        "postpone",
+        "approve",
+        "remove",
+        "adopt",
+        "disown",
+    ] {
         assert!(actions.contains(&action), "no {action} in {actions:?}");
     }
     docker(&["image", "inspect", &dangling.0]);
@@ -250,7 +261,7 @@ fn the_schemas_are_strict() {
     );
 
     let log: Value = serde_json::from_str(&sandbox.ok(&["log", "--json"])).unwrap();
-    let mut lapsed = log[0].clone();
-    lapsed["action"] = json!("lapse");
-    assert_invalid("log.schema.json", &json!([lapsed]), "an unknown action");
+    let mut unknown = log[0].clone();
+    unknown["action"] = json!("archive");
+    assert_invalid("log.schema.json", &json!([unknown]), "an unknown action");
 }
