@@ -178,7 +178,13 @@ async fn remove_one(
             check_untag(engine, removal, name, &deleted).await
         }
         Ok(RemoveOutcome::Conflict(message)) => {
-            let restored = restore(engine, &removal.image_id, untagged).await;
+            // The engine may have untagged this name before refusing to delete the image (a
+            // container registered in its own window): put it back too, if nobody took it.
+            let mut names = untagged.to_vec();
+            if !dangling {
+                names.push(name.to_string());
+            }
+            let restored = restore(engine, &removal.image_id, &names).await;
             Outcome::Conflict { message, restored }
         }
         // Gone between our check and the request: someone else removed it.
