@@ -1,5 +1,8 @@
 //! Command-line arguments (clap derive).
 
+use crate::model::Mode;
+use crate::policy::limits::checked_duration_secs;
+use crate::store::SettingsOverride;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 
@@ -39,7 +42,8 @@ pub struct ConsoleArgs {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Run the enforcer headless (the system service)
+    /// Run the enforcer headless (the system service); its mode and guard flags apply to this run
+    /// only (`imgreaper settings` stores them)
     Run(RunArgs),
     /// List every local image reference with its state, rule and deadline
     Images {
@@ -178,18 +182,8 @@ pub struct RunArgs {
     /// Shorthand for --mode dry-run
     #[arg(long, conflicts_with = "mode")]
     pub dry_run: bool,
-    /// auto: remove when due; approve: wait for an operator; dry-run: record only (this run only)
-    #[arg(long, value_parser = ["auto", "approve", "dry-run"])]
-    pub mode: Option<String>,
-    /// Nothing is removed this long after the host or the engine (re)started (default 5m; this run only)
-    #[arg(long, value_name = "DUR")]
-    pub startup_delay: Option<humantime::Duration>,
-    /// Nothing is removed this long after an image is first seen or pulled (default 10m; this run only)
-    #[arg(long, value_name = "DUR")]
-    pub min_age: Option<humantime::Duration>,
-    /// Full inventory at least this often (default 60s; this run only)
-    #[arg(long, value_name = "DUR")]
-    pub interval: Option<humantime::Duration>,
+    #[command(flatten)]
+    pub settings: SettingsFlags,
     /// Write Prometheus metrics here after every cycle and action (for node_exporter's textfile
     /// collector, e.g. /var/lib/prometheus/node-exporter/imgreaper.prom)
     #[arg(long, value_name = "PATH")]
@@ -199,6 +193,13 @@ pub struct RunArgs {
 /// The stored settings every enforcer starts from (the service, the console, cron runs).
 #[derive(Debug, Clone, Args)]
 pub struct SettingsArgs {
+    #[command(flatten)]
+    pub settings: SettingsFlags,
+}
+
+/// The enforcer's settings as flags: on `run` for that process only, on `settings` stored.
+#[derive(Debug, Clone, Args)]
+pub struct SettingsFlags {
     /// auto: remove when due; approve: wait for an operator; dry-run: record only
     #[arg(long, value_parser = ["auto", "approve", "dry-run"])]
     pub mode: Option<String>,
@@ -211,4 +212,21 @@ pub struct SettingsArgs {
     /// Full inventory at least this often (default 60s)
     #[arg(long, value_name = "DUR")]
     pub interval: Option<humantime::Duration>,
+}
+
+impl SettingsFlags {
+    /// The settings these flags give, each duration at most 100 years.
+    pub fn to_override(&self) -> Result<SettingsOverride, super::UsageError> {
+        let seconds = |flag: &str, d: Option<humantime::Duration>| {
+            d.map(|d| checked_duration_secs(flag, d.into()))
+                .transpose()
+                .map_err(super::UsageError)
+        };
+        Ok(SettingsOverride {
+            mode: self.mode.as_deref().and_then(Mode::parse),
+            startup_delay_secs: seconds("--startup-delay", self.startup_delay)?,
+            min_age_secs: seconds("--min-age", self.min_age)?,
+            interval_secs: seconds("--interval", self.interval)?.map(|s| s.max(1)),
+        })
+    }
 }

@@ -10,7 +10,6 @@ use crate::enforcer::{CycleReport, Enforcer, Notice, run as run_enforcer};
 use crate::engine::Engine;
 use crate::format::{escape_controls, json_for_terminal, relative};
 use crate::model::Mode;
-use crate::policy::limits::checked_duration_secs;
 use crate::store::{LeaseKind, SettingsOverride};
 use crate::watcher::Backoff;
 use anyhow::Result;
@@ -23,21 +22,11 @@ use tokio::sync::watch;
 
 /// The command line's settings, for this process only.
 pub fn overrides(args: &RunArgs) -> Result<SettingsOverride, super::UsageError> {
-    let seconds = |flag: &str, d: Option<humantime::Duration>| {
-        d.map(|d| checked_duration_secs(flag, d.into()))
-            .transpose()
-            .map_err(super::UsageError)
-    };
-    Ok(SettingsOverride {
-        mode: match (&args.mode, args.dry_run) {
-            (_, true) => Some(Mode::DryRun),
-            (Some(mode), false) => Mode::parse(mode),
-            (None, false) => None,
-        },
-        startup_delay_secs: seconds("--startup-delay", args.startup_delay)?,
-        min_age_secs: seconds("--min-age", args.min_age)?,
-        interval_secs: seconds("--interval", args.interval)?.map(|s| s.max(1)),
-    })
+    let mut overrides = args.settings.to_override()?;
+    if args.dry_run {
+        overrides.mode = Some(Mode::DryRun);
+    }
+    Ok(overrides)
 }
 
 pub async fn run(context: &Context, args: RunArgs) -> Result<ExitCode> {
