@@ -65,19 +65,26 @@ pub fn row_name<'a>(snapshot: &'a Snapshot, row: &'a RefPlan) -> &'a str {
 }
 
 impl ImageList {
-    /// The plan row under the cursor.
+    /// The plan row under the cursor. The index must have been built from this snapshot; a
+    /// stale index gives `None` rather than a wrong row or a panic.
     pub fn current<'a>(&self, snapshot: &'a Snapshot) -> Option<&'a RefPlan> {
         self.index
             .get(self.scroll.cursor)
-            .map(|&i| &snapshot.rows[i])
+            .and_then(|&i| snapshot.rows.get(i))
     }
 
-    /// Recomputes the filtered, sorted index, keeping the cursor on the same reference.
+    /// Recomputes the filtered, sorted index for the same snapshot (a new filter or sort order),
+    /// keeping the cursor on the same reference.
     pub fn rebuild(&mut self, snapshot: &Snapshot) {
-        let keep = self
-            .current(snapshot)
-            .map(|row| row.key(&snapshot.inventory));
-        self.rebuild_keeping(snapshot, keep.as_deref());
+        self.replace(snapshot, snapshot);
+    }
+
+    /// Builds the index for a new snapshot. The reference under the cursor is looked up in the
+    /// snapshot the index was built from (row numbers mean nothing across snapshots), and the
+    /// cursor follows it; when it is gone, the cursor stays where it was, within the new list.
+    pub fn replace(&mut self, old: &Snapshot, new: &Snapshot) {
+        let keep = self.current(old).map(|row| row_name(old, row).to_string());
+        self.rebuild_keeping(new, keep.as_deref());
     }
 
     pub fn rebuild_keeping(&mut self, snapshot: &Snapshot, keep: Option<&str>) {

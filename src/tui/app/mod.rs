@@ -134,7 +134,10 @@ impl App {
             .collect();
         self.removing.retain(|r| present.contains(r.as_str()));
         self.failed.retain(|r, _| present.contains(r.as_str()));
-        self.images.rebuild(&snapshot);
+        match &self.snapshot {
+            Some(old) => self.images.replace(old, &snapshot),
+            None => self.images.rebuild(&snapshot),
+        }
         self.images.prune_marks(&snapshot);
         self.rules.sync(&snapshot);
         self.rules.refresh_preview(&snapshot);
