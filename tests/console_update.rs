@@ -95,3 +95,33 @@ fn removing_a_dangling_image_through_the_dialog_does_not_crash() {
     assert_consistent(&app);
     render(&app);
 }
+
+// ------------------------------------------------ found by the model test (console_model.rs)
+
+fn with_policies(seq: u64, policies: Vec<imgreaper::store::StoredPolicy>) -> Msg {
+    loaded_with(
+        seq,
+        snapshot_of(images(), policies, overrides(), Mode::Auto),
+        audit(),
+    )
+}
+
+#[test]
+fn a_policy_deleted_elsewhere_while_its_rule_is_edited_closes_the_form() {
+    let mut second = policies()[0].clone();
+    second.name = "fleet".into();
+    let mut two = policies();
+    two.push(second);
+    let mut app = app(100, 30, false);
+    app.update(with_policies(2, two));
+    press(&mut app, KeyCode::Tab);
+    press(&mut app, KeyCode::Char('G')); // the last rule of "fleet"
+    press(&mut app, KeyCode::Char('e'));
+    assert!(app.rules.form.is_some());
+    app.update(with_policies(3, policies())); // "fleet" was deleted by another process
+    assert!(
+        app.rules.form.is_none(),
+        "the form still edits a policy that is gone"
+    );
+    render(&app);
+}

@@ -51,8 +51,17 @@ pub struct RulesEditor {
 pub const NEW_POLICY: &str = "console";
 
 impl RulesEditor {
-    /// Takes in the saved policies; drafts with unsaved edits keep their edits.
+    /// Takes in the saved policies; drafts with unsaved edits keep their edits. Drafts are
+    /// known by name across syncs (their positions change when another process saves or deletes
+    /// a policy): the cursor and an open form follow their policy, and a form whose policy is gone
+    /// closes.
     pub fn sync(&mut self, snapshot: &Snapshot) {
+        let name_of = |p: usize| self.drafts.get(p).map(|d| d.name.clone());
+        let form_policy = self.form.as_ref().and_then(|f| name_of(f.policy));
+        let cursor = self.current().and_then(|entry| match entry {
+            Entry::Policy(p) => Some((name_of(p)?, None)),
+            Entry::Rule(p, r) => Some((name_of(p)?, Some(r))),
+        });
         let mut drafts: Vec<PolicyDraft> = snapshot
             .policies
             .iter()
@@ -83,6 +92,23 @@ impl RulesEditor {
         }
         self.drafts = drafts;
         self.rebuild_entries();
+        let position = |name: &str| self.drafts.iter().position(|d| d.name == name);
+        match (
+            self.form.as_mut(),
+            form_policy.as_deref().and_then(position),
+        ) {
+            (Some(form), Some(p)) => form.policy = p,
+            _ => self.form = None,
+        }
+        if let Some((name, rule)) = cursor
+            && let Some(p) = position(&name)
+        {
+            let rules = self.drafts[p].rules.len();
+            match rule {
+                Some(r) if rules > 0 => self.select(Entry::Rule(p, r.min(rules - 1))),
+                _ => self.select(Entry::Policy(p)),
+            }
+        }
     }
 
     pub fn rebuild_entries(&mut self) {
