@@ -242,8 +242,15 @@ fn overrides_of() -> Overrides {
     overrides()
 }
 
+/// A read-only console writes nothing but a new export file.
 fn read_only_may_send(command: &Command) -> bool {
-    matches!(command, Command::Export { .. })
+    matches!(
+        command,
+        Command::Export {
+            overwrite: false,
+            ..
+        }
+    )
 }
 
 fn names(targets: &[Target]) -> Vec<String> {
@@ -274,6 +281,7 @@ fn outcome(command: &Command, ok: bool) -> ActionResult {
             }
         }
         Command::SavePolicy { name, .. } if ok => result.saved = Some(name.clone()),
+        Command::Export { path, .. } if !ok => result.exists = Some(path.clone()),
         Command::Import { .. } if ok => {
             result.imported = Some((
                 "imported".into(),

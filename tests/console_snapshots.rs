@@ -130,7 +130,7 @@ fn rules_form_preview_while_typing() {
     typed(&mut app, "*:*");
     let screen = render(&app);
     assert!(
-        screen.contains("Pattern *:* matches 8 local reference(s)"),
+        screen.contains("Pattern *:* matches 8 local references"),
         "{screen}"
     );
     insta::assert_snapshot!(screen);

@@ -25,7 +25,13 @@ impl View {
 pub enum Action {
     Quit,
     NextView,
+    PreviousView,
+    /// `1`, `2`, `3`: the view of that number.
+    JumpToView,
     Help,
+    Messages,
+    Reconnect,
+    Suspend,
     Up,
     Down,
     Top,
@@ -36,11 +42,13 @@ pub enum Action {
     Sort,
     SortReverse,
     Mark,
+    MarkAll,
     Details,
     Remove,
     Postpone,
     Pin,
     Approve,
+    Adopt,
     RuleNew,
     RuleEdit,
     RuleDelete,
@@ -57,14 +65,48 @@ pub enum Action {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Impact {
     Look,
-    /// Changes the database (postpone, pin, rules).
+    /// Marks rows for an action; of no use where nothing can be done.
+    Marks,
+    /// Changes the database (postpone, pin, adopt, rules).
     Writes,
     /// Removes images or lets them be removed: goes through the confirmation dialog.
     Destructive,
 }
 
+/// A key as the table names it: a code, with or without Ctrl. Shift is part of the code
+/// (`G`, `BackTab`), so it is not compared.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Key {
+    pub code: KeyCode,
+    pub ctrl: bool,
+}
+
+impl Key {
+    pub fn of(event: KeyEvent) -> Key {
+        Key {
+            code: event.code,
+            ctrl: event.modifiers.contains(KeyModifiers::CONTROL),
+        }
+    }
+}
+
+const fn key(code: KeyCode) -> Key {
+    Key { code, ctrl: false }
+}
+
+const fn ch(c: char) -> Key {
+    key(KeyCode::Char(c))
+}
+
+const fn ctrl(c: char) -> Key {
+    Key {
+        code: KeyCode::Char(c),
+        ctrl: true,
+    }
+}
+
 pub struct Binding {
-    pub keys: &'static [KeyCode],
+    pub keys: &'static [Key],
     /// How the key is written in the footer and help.
     pub label: &'static str,
     pub description: &'static str,
@@ -81,7 +123,7 @@ const RULES: &[View] = &[View::Rules];
 const LISTS: &[View] = &[View::Images, View::Activity];
 
 const fn bind(
-    keys: &'static [KeyCode],
+    keys: &'static [Key],
     label: &'static str,
     description: &'static str,
     action: Action,
@@ -101,214 +143,47 @@ const fn bind(
 }
 
 use Action as A;
-use Impact::{Destructive, Look, Writes};
+use Impact::{Destructive, Look, Marks, Writes};
 use KeyCode as K;
 
+/// In footer order: what an operator needs most comes first, as the footer shows only what fits.
+#[rustfmt::skip] // one binding per line reads as a table
 pub static BINDINGS: &[Binding] = &[
-    bind(
-        &[K::Char('r')],
-        "r",
-        "remove now",
-        A::Remove,
-        Destructive,
-        IMAGES,
-        true,
-    ),
-    bind(
-        &[K::Char('a')],
-        "a",
-        "approve removal",
-        A::Approve,
-        Destructive,
-        IMAGES,
-        true,
-    ),
-    bind(
-        &[K::Char('p')],
-        "p",
-        "postpone",
-        A::Postpone,
-        Writes,
-        IMAGES,
-        true,
-    ),
-    bind(
-        &[K::Char('P')],
-        "P",
-        "pin / unpin",
-        A::Pin,
-        Writes,
-        IMAGES,
-        true,
-    ),
-    bind(
-        &[K::Char(' ')],
-        "space",
-        "mark",
-        A::Mark,
-        Look,
-        IMAGES,
-        true,
-    ),
-    bind(
-        &[K::Enter, K::Char('d')],
-        "enter/d",
-        "details",
-        A::Details,
-        Look,
-        IMAGES,
-        true,
-    ),
-    bind(&[K::Char('/')], "/", "filter", A::Filter, Look, LISTS, true),
-    bind(
-        &[K::Char('s')],
-        "s",
-        "sort column",
-        A::Sort,
-        Look,
-        IMAGES,
-        true,
-    ),
-    bind(
-        &[K::Char('S')],
-        "S",
-        "reverse sort",
-        A::SortReverse,
-        Look,
-        IMAGES,
-        false,
-    ),
-    bind(
-        &[K::Char('n')],
-        "n",
-        "new rule",
-        A::RuleNew,
-        Writes,
-        RULES,
-        true,
-    ),
-    bind(
-        &[K::Char('e'), K::Enter],
-        "e/enter",
-        "edit rule",
-        A::RuleEdit,
-        Writes,
-        RULES,
-        true,
-    ),
-    bind(
-        &[K::Char('x')],
-        "x",
-        "delete rule",
-        A::RuleDelete,
-        Writes,
-        RULES,
-        true,
-    ),
-    bind(
-        &[K::Char('K')],
-        "K",
-        "move rule up",
-        A::RuleUp,
-        Writes,
-        RULES,
-        false,
-    ),
-    bind(
-        &[K::Char('J')],
-        "J",
-        "move rule down",
-        A::RuleDown,
-        Writes,
-        RULES,
-        false,
-    ),
-    bind(
-        &[K::Char('w')],
-        "w",
-        "save policy",
-        A::Save,
-        Writes,
-        RULES,
-        true,
-    ),
-    bind(
-        &[K::Char('u')],
-        "u",
-        "discard edits",
-        A::Discard,
-        Writes,
-        RULES,
-        true,
-    ),
-    bind(
-        &[K::Char('i')],
-        "i",
-        "import file",
-        A::Import,
-        Writes,
-        RULES,
-        false,
-    ),
-    bind(
-        &[K::Char('o')],
-        "o",
-        "export file",
-        A::Export,
-        Look,
-        RULES,
-        false,
-    ),
-    bind(
-        &[K::Char('j'), K::Down],
-        "j/↓",
-        "down",
-        A::Down,
-        Look,
-        ALL,
-        false,
-    ),
-    bind(&[K::Char('k'), K::Up], "k/↑", "up", A::Up, Look, ALL, false),
-    bind(
-        &[K::Char('g'), K::Home],
-        "g",
-        "first",
-        A::Top,
-        Look,
-        ALL,
-        false,
-    ),
-    bind(
-        &[K::Char('G'), K::End],
-        "G",
-        "last",
-        A::Bottom,
-        Look,
-        ALL,
-        false,
-    ),
-    bind(&[K::PageUp], "PgUp", "page up", A::PageUp, Look, ALL, false),
-    bind(
-        &[K::PageDown],
-        "PgDn",
-        "page down",
-        A::PageDown,
-        Look,
-        ALL,
-        false,
-    ),
-    bind(
-        &[K::Esc],
-        "esc",
-        "close / clear filter",
-        A::Close,
-        Look,
-        ALL,
-        false,
-    ),
-    bind(&[K::Tab], "tab", "next view", A::NextView, Look, ALL, true),
-    bind(&[K::Char('?')], "?", "help", A::Help, Look, ALL, true),
-    bind(&[K::Char('q')], "q", "quit", A::Quit, Look, ALL, true),
+    bind(&[ch('r')], "r", "remove now", A::Remove, Destructive, IMAGES, true),
+    bind(&[ch('a')], "a", "approve removal", A::Approve, Destructive, IMAGES, true),
+    bind(&[ch('p')], "p", "postpone", A::Postpone, Writes, IMAGES, true),
+    bind(&[ch('P')], "P", "pin / unpin", A::Pin, Writes, IMAGES, true),
+    bind(&[ch(' ')], "space", "mark", A::Mark, Marks, IMAGES, true),
+    bind(&[key(K::Enter), ch('d')], "enter/d", "details", A::Details, Look, IMAGES, true),
+    bind(&[ch('/')], "/", "filter", A::Filter, Look, LISTS, true),
+    bind(&[ch('A')], "A", "adopt / disown", A::Adopt, Writes, IMAGES, false),
+    bind(&[ch('*')], "*", "mark all shown / none", A::MarkAll, Marks, IMAGES, false),
+    bind(&[ch('s')], "s", "sort column", A::Sort, Look, IMAGES, false),
+    bind(&[ch('S')], "S", "reverse sort", A::SortReverse, Look, IMAGES, false),
+    bind(&[ch('n')], "n", "new rule", A::RuleNew, Writes, RULES, true),
+    bind(&[ch('e'), key(K::Enter)], "e/enter", "edit rule", A::RuleEdit, Writes, RULES, true),
+    bind(&[ch('x')], "x", "delete rule", A::RuleDelete, Writes, RULES, true),
+    bind(&[ch('w')], "w", "save policy", A::Save, Writes, RULES, true),
+    bind(&[ch('u')], "u", "discard edits", A::Discard, Writes, RULES, true),
+    bind(&[ch('K')], "K", "move rule up", A::RuleUp, Writes, RULES, false),
+    bind(&[ch('J')], "J", "move rule down", A::RuleDown, Writes, RULES, false),
+    bind(&[ch('i')], "i", "import file", A::Import, Writes, RULES, false),
+    bind(&[ch('o')], "o", "export file", A::Export, Look, RULES, false),
+    bind(&[ch('j'), key(K::Down)], "j/↓", "down", A::Down, Look, ALL, false),
+    bind(&[ch('k'), key(K::Up)], "k/↑", "up", A::Up, Look, ALL, false),
+    bind(&[ch('g'), key(K::Home)], "g/home", "first", A::Top, Look, ALL, false),
+    bind(&[ch('G'), key(K::End)], "G/end", "last", A::Bottom, Look, ALL, false),
+    bind(&[key(K::PageUp), ctrl('u')], "PgUp/^U", "page up", A::PageUp, Look, ALL, false),
+    bind(&[key(K::PageDown), ctrl('d')], "PgDn/^D", "page down", A::PageDown, Look, ALL, false),
+    bind(&[key(K::Esc)], "esc", "close / clear filter", A::Close, Look, ALL, false),
+    bind(&[key(K::Tab), key(K::Right)], "tab/→", "next view", A::NextView, Look, ALL, true),
+    bind(&[key(K::BackTab), key(K::Left)], "S-tab/←", "previous view", A::PreviousView, Look, ALL, false),
+    bind(&[ch('1'), ch('2'), ch('3')], "1/2/3", "Images / Rules / Activity", A::JumpToView, Look, ALL, false),
+    bind(&[ch('m')], "m", "message log", A::Messages, Look, ALL, false),
+    bind(&[ch('R')], "R", "reconnect to the engine now", A::Reconnect, Look, ALL, false),
+    bind(&[ctrl('z')], "^Z", "suspend (fg resumes)", A::Suspend, Look, ALL, false),
+    bind(&[ch('?')], "?", "help", A::Help, Look, ALL, true),
+    bind(&[ch('q'), ctrl('c')], "q", "quit", A::Quit, Look, ALL, true),
 ];
 
 /// Whether a binding is offered at all (read-only hides everything that changes something).
@@ -323,19 +198,15 @@ pub fn bindings_for(view: View, read_only: bool) -> impl Iterator<Item = &'stati
         .filter(move |b| b.views.contains(&view) && offered(b, read_only))
 }
 
+/// The binding of a key in a view, offered or not.
+pub fn binding(view: View, read_only: bool, event: KeyEvent) -> Option<&'static Binding> {
+    let key = Key::of(event);
+    bindings_for(view, read_only).find(|b| b.keys.contains(&key))
+}
+
 /// What a key does in a view, if anything.
-pub fn lookup(view: View, read_only: bool, key: KeyEvent) -> Option<Action> {
-    if key.modifiers.contains(KeyModifiers::CONTROL) {
-        return match key.code {
-            KeyCode::Char('c') => Some(Action::Quit),
-            KeyCode::Char('d') => Some(Action::PageDown),
-            KeyCode::Char('u') => Some(Action::PageUp),
-            _ => None,
-        };
-    }
-    bindings_for(view, read_only)
-        .find(|b| b.keys.contains(&key.code))
-        .map(|b| b.action)
+pub fn lookup(view: View, read_only: bool, event: KeyEvent) -> Option<Action> {
+    binding(view, read_only, event).map(|b| b.action)
 }
 
 #[cfg(test)]
@@ -361,5 +232,21 @@ mod tests {
         assert_eq!(lookup(View::Images, false, key), Some(Action::Remove));
         assert_eq!(lookup(View::Images, true, key), None);
         assert!(bindings_for(View::Rules, true).all(|b| b.impact == Impact::Look));
+        let space = KeyEvent::from(KeyCode::Char(' '));
+        assert_eq!(
+            lookup(View::Images, true, space),
+            None,
+            "marks serve no action"
+        );
+    }
+
+    #[test]
+    fn control_keys_are_told_apart() {
+        let ctrl_d = KeyEvent::new(KeyCode::Char('d'), KeyModifiers::CONTROL);
+        assert_eq!(lookup(View::Images, false, ctrl_d), Some(Action::PageDown));
+        let d = KeyEvent::from(KeyCode::Char('d'));
+        assert_eq!(lookup(View::Images, false, d), Some(Action::Details));
+        let shift_g = KeyEvent::new(KeyCode::Char('G'), KeyModifiers::SHIFT);
+        assert_eq!(lookup(View::Activity, false, shift_g), Some(Action::Bottom));
     }
 }

@@ -5,9 +5,12 @@
 //! loop draws only when an update says something visible changed.
 
 pub mod app;
+pub mod capabilities;
 mod demo;
+pub mod export;
 pub mod keys;
 pub mod msg;
+pub mod palette;
 mod tasks;
 mod terminal;
 pub mod text;
@@ -35,7 +38,9 @@ pub struct Options {
 }
 
 pub async fn run(context: Context, args: Options) -> anyhow::Result<ExitCode> {
-    let theme = theme::load(args.theme.as_deref())?;
+    let capabilities =
+        capabilities::detect(|name| std::env::var(name).ok()).map_err(anyhow::Error::msg)?;
+    let theme = theme::load(args.theme.as_deref(), capabilities.depth)?;
     if !std::io::stdout().is_terminal() {
         anyhow::bail!(
             "the console needs a terminal; for scripts use the subcommands (imgreaper --help)"
@@ -59,17 +64,10 @@ pub async fn run(context: Context, args: Options) -> anyhow::Result<ExitCode> {
         to_ui.clone(),
         reload_tx.clone(),
     ));
-    let enforcer = if args.read_only {
-        None // a read-only console never removes anything, not even through its enforcer
-    } else {
-        Some(tokio::spawn(tasks::enforcer::run(
-            task_context(),
-            to_ui.clone(),
-            reload_tx,
-            stop_rx,
-        )))
-    };
-    drop(to_ui);
+    // The enforcer starts once the first data is on screen: taking the lease and reconciling
+    // must not delay what the operator came to see. A read-only console never runs one.
+    let mut enforcer_to_start = (!args.read_only).then(|| (to_ui.clone(), reload_tx.clone()));
+    let mut enforcer = None;
 
     let mut terminate = signal(SignalKind::terminate())?;
     let mut interrupt = signal(SignalKind::interrupt())?;
@@ -77,6 +75,8 @@ pub async fn run(context: Context, args: Options) -> anyhow::Result<ExitCode> {
     let (guard, mut terminal) = terminal::TerminalGuard::enter()?;
     let size = terminal.size()?;
     let mut app = App::new(args.read_only, theme, (size.width, size.height));
+    app.ascii = capabilities.ascii;
+    app.cwd = std::env::current_dir().ok();
     if !args.read_only {
         app.header.own_holder = Some(tasks::enforcer::holder_name());
     }
@@ -93,6 +93,16 @@ pub async fn run(context: Context, args: Options) -> anyhow::Result<ExitCode> {
             if panic_for_test {
                 panic!("IMGREAPER_TEST_PANIC is set: panicking after the first frame");
             }
+        }
+        if (app.snapshot.is_some() || app.outage.is_some())
+            && let Some((to_ui, reload)) = enforcer_to_start.take()
+        {
+            enforcer = Some(tokio::spawn(tasks::enforcer::run(
+                task_context(),
+                to_ui,
+                reload,
+                stop_rx.clone(),
+            )));
         }
         let counting_down = app.countdown_visible();
         let msg = tokio::select! {
@@ -113,10 +123,10 @@ pub async fn run(context: Context, args: Options) -> anyhow::Result<ExitCode> {
         let effects = app.update(msg);
         dirty |= effects.redraw;
         for command in effects.commands {
-            let refused = match command_tx.try_send(command) {
+            let refused = match command_tx.try_send(command.clone()) {
                 Ok(()) => continue,
                 Err(mpsc::error::TrySendError::Full(_)) => {
-                    "busy: the previous actions are still running; try again"
+                    "busy: the previous actions are still running; nothing was done, try again"
                 }
                 // Never "busy": the task that carries actions out has stopped, and waiting will
                 // not help.
@@ -125,7 +135,20 @@ pub async fn run(context: Context, args: Options) -> anyhow::Result<ExitCode> {
                      the console again (the enforcer is not affected)"
                 }
             };
-            app.set_status(refused, true);
+            app.not_sent(&command, refused);
+            dirty = true;
+        }
+        if effects.reload {
+            let _ = reload_tx.try_send(());
+        }
+        if let Some(text) = &effects.clipboard {
+            terminal::copy_to_clipboard(text);
+        }
+        if effects.suspend {
+            // The event reader must not hold the terminal while the shell has it.
+            drop(events);
+            terminal::suspend(&mut terminal)?;
+            events = EventStream::new();
             dirty = true;
         }
         if effects.quit {

@@ -59,7 +59,7 @@ pub enum Command {
         targets: Vec<Target>,
         pin: bool,
     },
-    /// Set (adopt) or clear (disown) the agent-downloaded flag by hand.
+    /// Sets (adopt) or clears (disown) the agent-downloaded flag of the targets' images.
     Adopt {
         targets: Vec<Target>,
         adopt: bool,
@@ -71,10 +71,13 @@ pub enum Command {
     Import {
         path: PathBuf,
     },
+    /// Writes the policy as NMP JSON to `path`, a new file unless `overwrite` (which the
+    /// operator confirmed, and which a read-only console never sends).
     Export {
         path: PathBuf,
         name: String,
         document: PolicyDocument,
+        overwrite: bool,
     },
 }
 
@@ -91,6 +94,8 @@ pub struct ActionResult {
     pub imported: Option<(String, PolicyDocument)>,
     /// The name of a policy just saved: its draft is clean again.
     pub saved: Option<String>,
+    /// An export's file that exists already and was left as it is.
+    pub exists: Option<PathBuf>,
 }
 
 /// What `App::update` asks of the loop around it.
@@ -100,6 +105,12 @@ pub struct Effects {
     pub redraw: bool,
     pub quit: bool,
     pub commands: Vec<Command>,
+    /// Reconnect to the engine and load now, without waiting for the backoff.
+    pub reload: bool,
+    /// Ctrl-Z: give the terminal back and stop until the shell resumes the console.
+    pub suspend: bool,
+    /// Text to put on the terminal's clipboard (OSC 52, where the terminal allows it).
+    pub clipboard: Option<String>,
 }
 
 impl Effects {

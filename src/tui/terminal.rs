@@ -32,6 +32,28 @@ impl Drop for TerminalGuard {
     }
 }
 
+/// Ctrl-Z: gives the terminal back to the shell and stops, as the terminal's own suspend key
+/// would (raw mode turns that off); once the shell resumes the console, takes the terminal again
+/// and has the next draw repaint everything.
+pub fn suspend(terminal: &mut Term) -> std::io::Result<()> {
+    restore();
+    // SAFETY: kill only sends a signal; SIGTSTP's default action stops the process group (this
+    // process and whatever started it, such as sudo) until SIGCONT.
+    unsafe {
+        libc::kill(0, libc::SIGTSTP);
+    }
+    enable_raw_mode()?;
+    execute!(stdout(), EnterAlternateScreen, EnableMouseCapture)?;
+    terminal.clear()
+}
+
+/// Puts text on the terminal's clipboard (OSC 52). Terminals that do not allow it ignore it; the
+/// text is in the message log either way.
+pub fn copy_to_clipboard(text: &str) {
+    use crossterm::clipboard::CopyToClipboard;
+    let _ = execute!(stdout(), CopyToClipboard::to_clipboard_from(text));
+}
+
 /// Puts the terminal back as the shell expects it. Safe to call more than once.
 pub fn restore() {
     let _ = disable_raw_mode();

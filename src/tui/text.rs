@@ -1,26 +1,186 @@
-//! Short texts shared by the views and the tick logic.
+//! Short texts shared by the views and the tick logic: countdowns, counts, and fitting text into
+//! a width (by display columns) without losing the part that tells things apart.
 
 pub use crate::format::clock_time;
 use crate::format::span;
 use crate::model::Timestamp;
 use crate::plan::{RefPlan, RefState};
+use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 
-/// The "removal in" cell: `in 4m 10s`, `due`, or `-`.
+/// The "removal in" cell: `in 4m 10s` while counting down; `now` when the enforcer removes it
+/// on its next pass; `on approval` when it waits for an operator; `-` when nothing is planned.
+/// Never the state word again (an approved row read "due due").
 pub fn countdown(row: &RefPlan, now: Timestamp) -> String {
     match (row.state, row.deadline) {
-        (RefState::Due | RefState::AwaitingApproval, _) => "due".to_string(),
+        (RefState::AwaitingApproval, _) => "on approval".to_string(),
+        (RefState::Due, _) => "now".to_string(),
         (_, Some(deadline)) if deadline > now => format!("in {}", span(deadline - now)),
-        (_, Some(_)) => "due".to_string(),
+        (_, Some(_)) => "now".to_string(),
         (_, None) => "-".to_string(),
     }
 }
 
-/// Cuts a text to `width` characters, marking the cut with `…`.
-pub fn fit(text: &str, width: usize) -> String {
-    if text.chars().count() <= width {
+/// How the console names a rule: `edge-default rule 1: nginx:* after 30m`. Rules are numbered
+/// from 1 here, as everywhere in the console.
+pub fn rule_label(rule: &crate::plan::SourcedRule) -> String {
+    format!(
+        "{} rule {}: {} after {}",
+        crate::format::escape_controls(&rule.policy),
+        rule.index + 1,
+        crate::format::escape_controls(&rule.rule.image_name),
+        crate::format::minutes(rule.rule.delete_after_minutes)
+    )
+}
+
+/// A count and its noun, singular or plural: `1 reference`, `3 references`, `2 policies`.
+pub fn count(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
+/// Display columns of a text.
+pub fn width(text: &str) -> usize {
+    text.width()
+}
+
+/// The longest start of `text` that fits `columns`.
+fn head(text: &str, columns: usize) -> &str {
+    let mut used = 0;
+    for (at, c) in text.char_indices() {
+        used += c.width().unwrap_or(0);
+        if used > columns {
+            return &text[..at];
+        }
+    }
+    text
+}
+
+/// The longest end of `text` that fits `columns`.
+fn tail(text: &str, columns: usize) -> &str {
+    let mut used = 0;
+    for (at, c) in text.char_indices().rev() {
+        used += c.width().unwrap_or(0);
+        if used > columns {
+            return &text[at + c.len_utf8()..];
+        }
+    }
+    text
+}
+
+/// Cuts a text to `columns`, marking the cut at the end with `…`.
+pub fn fit(text: &str, columns: usize) -> String {
+    if width(text) <= columns {
         return text.to_string();
     }
-    let mut out: String = text.chars().take(width.saturating_sub(1)).collect();
-    out.push('…');
-    out
+    if columns == 0 {
+        return String::new();
+    }
+    format!("{}…", head(text, columns - 1))
+}
+
+/// Cuts a text to `columns` keeping its end (a filter being typed, where the cursor is).
+pub fn fit_end(text: &str, columns: usize) -> String {
+    if width(text) <= columns {
+        return text.to_string();
+    }
+    if columns == 0 {
+        return String::new();
+    }
+    format!("…{}", tail(text, columns - 1))
+}
+
+/// Cuts a text to `columns` in the middle, keeping its start and its end.
+pub fn fit_middle(text: &str, columns: usize) -> String {
+    if width(text) <= columns {
+        return text.to_string();
+    }
+    if columns < 3 {
+        return fit(text, columns);
+    }
+    let room = columns - 1;
+    let end = tail(text, room / 2);
+    let start = head(text, room - width(end));
+    format!("{start}…{end}")
+}
+
+/// Fits a reference to `columns` without ever cutting its tag or digest: the repository is cut
+/// in its middle (`localhost:5000/edge/ml-…-optimized:1.2.3`), so two versions of one long name
+/// never look alike. Only a tag that alone does not fit is cut, again in its middle.
+pub fn fit_reference(reference: &str, columns: usize) -> String {
+    if width(reference) <= columns {
+        return reference.to_string();
+    }
+    let split = reference.find('@').or_else(|| {
+        let after_slash = reference.rfind('/').map_or(0, |i| i + 1);
+        reference[after_slash..].rfind(':').map(|i| after_slash + i)
+    });
+    let Some(split) = split else {
+        return fit_middle(reference, columns);
+    };
+    let (repository, tag) = reference.split_at(split);
+    // Keep at least a few characters of the repository on each side of the cut.
+    const REPOSITORY_MIN: usize = 5;
+    if width(tag) + REPOSITORY_MIN > columns {
+        return fit_middle(reference, columns);
+    }
+    format!("{}{tag}", fit_middle(repository, columns - width(tag)))
+}
+
+/// Breaks a text into lines of at most `columns` (long words, such as image IDs, are broken too).
+pub fn wrap(text: &str, columns: usize) -> Vec<String> {
+    let options = textwrap::Options::new(columns.max(1)).break_words(true);
+    textwrap::wrap(text, options)
+        .into_iter()
+        .map(|line| line.into_owned())
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn references_keep_their_tags() {
+        let a = "localhost:5000/edge/ml-inference-cpu-optimized:1.2.3";
+        let b = "localhost:5000/edge/ml-inference-cpu-optimized:1.2.4";
+        let (fa, fb) = (fit_reference(a, 30), fit_reference(b, 30));
+        assert_eq!(width(&fa), 30);
+        assert!(
+            fa.ends_with(":1.2.3") && fb.ends_with(":1.2.4"),
+            "{fa} {fb}"
+        );
+        assert!(fa.starts_with("localhost"), "{fa}");
+        assert_ne!(fa, fb);
+        assert_eq!(fit_reference("nginx:1.25", 30), "nginx:1.25");
+        let digest = "app@sha256:0123456789abcdef0123456789abcdef";
+        assert!(fit_reference(digest, 20).contains('…'));
+        assert_eq!(width(&fit_reference(digest, 20)), 20);
+        // A registry port is not a tag.
+        assert_eq!(
+            fit_reference("localhost:5000/averyveryverylongname", 20),
+            fit_middle("localhost:5000/averyveryverylongname", 20)
+        );
+    }
+
+    #[test]
+    fn fitting_never_exceeds_the_width() {
+        for text in ["", "a", "héllo wörld", "日本語のテキスト", "x:y"] {
+            for columns in 0..12 {
+                for fitted in [
+                    fit(text, columns),
+                    fit_end(text, columns),
+                    fit_middle(text, columns),
+                    fit_reference(text, columns),
+                ] {
+                    assert!(width(&fitted) <= columns, "{fitted:?} > {columns}");
+                }
+            }
+        }
+        assert_eq!(fit_end("/a-long-filter", 6), "…ilter");
+    }
+
+    #[test]
+    fn counts_read_as_words() {
+        assert_eq!(count(1, "reference", "references"), "1 reference");
+        assert_eq!(count(2, "policy", "policies"), "2 policies");
+    }
 }

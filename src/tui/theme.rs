@@ -1,5 +1,6 @@
 //! Themes: TOML files compiled in, a user's own file overriding only the keys it names.
 
+use crate::tui::palette::{ColorDepth, at_depth};
 use anyhow::{Context, Result, anyhow, bail};
 use ratatui::style::{Color, Modifier, Style};
 use std::path::{Path, PathBuf};
@@ -26,6 +27,16 @@ macro_rules! theme_keys {
                     $(stringify!($key) => Some(&mut self.$key),)*
                     _ => None,
                 }
+            }
+
+            /// Every key's style, named.
+            pub fn styles(&self) -> Vec<(&'static str, Style)> {
+                vec![$((stringify!($key), self.$key),)*]
+            }
+
+            /// Applies `change` to every key's style, with the same key's style of `other`.
+            fn each_with(&mut self, other: &Theme, mut change: impl FnMut(&mut Style, Style)) {
+                $(change(&mut self.$key, other.$key);)*
             }
         }
     };
@@ -74,6 +85,11 @@ const BUILT_IN: &[(&str, &str)] = &[
 ];
 
 impl Theme {
+    /// The names of the themes compiled in.
+    pub fn built_in_names() -> impl Iterator<Item = &'static str> {
+        BUILT_IN.iter().map(|(name, _)| *name)
+    }
+
     pub fn dark() -> Theme {
         Theme::built_in("dark").expect("the dark theme is compiled in and valid")
     }
@@ -111,12 +127,43 @@ impl Theme {
     }
 }
 
-/// Picks the theme: `--theme NAME`, else mono under NO_COLOR, else dark. A file
+impl Theme {
+    /// The theme as a terminal of this depth can show it. Colours go to the nearest the terminal
+    /// has; without colour, every key keeps its attributes and gains mono's, so the cursor row,
+    /// the focused button and the state words still stand out (reverse, bold, underline).
+    pub fn for_depth(mut self, depth: ColorDepth) -> Theme {
+        let mono = Theme::mono();
+        self.each_with(&mono, |style, mono| {
+            if depth == ColorDepth::None {
+                style.fg = None;
+                style.bg = None;
+                style.underline_color = None;
+                style.add_modifier |= mono.add_modifier;
+                style.sub_modifier -= mono.add_modifier;
+            } else {
+                style.fg = style.fg.and_then(|c| at_depth(c, depth));
+                style.bg = style.bg.and_then(|c| at_depth(c, depth));
+                style.underline_color = style.underline_color.and_then(|c| at_depth(c, depth));
+            }
+        });
+        self
+    }
+}
+
+/// Picks the theme: `--theme NAME`, else mono without colour, else dark. A file
 /// `<config>/themes/NAME.toml` overrides the built-in theme of that name key by key, or stands
-/// alone (on top of dark) when no built-in has that name.
-pub fn load(requested: Option<&str>) -> Result<Theme> {
-    let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
-    let name = requested.unwrap_or(if no_color { "mono" } else { "dark" });
+/// alone (on top of dark) when no built-in has that name. The result is fitted to the
+/// terminal's colour depth.
+pub fn load(requested: Option<&str>, depth: ColorDepth) -> Result<Theme> {
+    Ok(load_named(requested, depth)?.for_depth(depth))
+}
+
+fn load_named(requested: Option<&str>, depth: ColorDepth) -> Result<Theme> {
+    let name = requested.unwrap_or(if depth == ColorDepth::None {
+        "mono"
+    } else {
+        "dark"
+    });
     let user_file = user_theme_path(name);
     let base = BUILT_IN.iter().any(|(n, _)| *n == name);
     let mut theme = if base {

@@ -1,4 +1,6 @@
-//! The Activity view: the audit log, newest first, with a substring filter.
+//! The Activity view: the audit log, newest first, with a substring filter. At the top it follows
+//! the newest entries; scrolled down, it stays on what the operator reads and counts what arrived
+//! above.
 
 use super::scroll::Scroll;
 use crate::store::AuditEntry;
@@ -11,20 +13,28 @@ pub struct ActivityList {
     pub editing_filter: bool,
     pub index: Vec<usize>,
     pub scroll: Scroll,
+    /// The newest entry the operator has had at the top of the list.
+    seen: Option<i64>,
 }
 
 impl ActivityList {
     pub fn replace(&mut self, entries: Vec<AuditEntry>) {
+        let at_top = self.scroll.cursor == 0;
         let keep = self
             .index
             .get(self.scroll.cursor)
             .map(|&i| self.entries[i].id);
         self.entries = entries;
         self.rebuild();
-        if let Some(id) = keep
+        if at_top {
+            self.scroll = Scroll::default(); // follow the newest
+        } else if let Some(id) = keep
             && let Some(position) = self.index.iter().position(|&i| self.entries[i].id == id)
         {
+            // Stay on the same entry, and keep it where it was on screen.
+            let moved = position as isize - self.scroll.cursor as isize;
             self.scroll.cursor = position;
+            self.scroll.offset = (self.scroll.offset as isize + moved).max(0) as usize;
         }
     }
 
@@ -44,5 +54,23 @@ impl ActivityList {
             .map(|(i, _)| i)
             .collect();
         self.scroll.clamp(self.index.len());
+    }
+
+    /// The entries at the top have been seen.
+    pub fn mark_seen(&mut self) {
+        if let Some(newest) = self.entries.first() {
+            self.seen = Some(newest.id);
+        }
+    }
+
+    /// Entries shown that arrived above the top since the operator scrolled away.
+    pub fn unseen(&self) -> usize {
+        let Some(seen) = self.seen else {
+            return 0;
+        };
+        self.index
+            .iter()
+            .take_while(|&&i| self.entries[i].id > seen)
+            .count()
     }
 }

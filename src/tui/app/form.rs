@@ -127,10 +127,11 @@ pub fn check_document(base: &PolicyDocument, rules: Vec<Rule>) -> (Vec<String>, 
     let text =
         serde_json::to_string_pretty(&document.to_json(document.spelling)).unwrap_or_default();
     let describe = |d: &crate::policy::Diagnostic| {
+        let message = numbered_from_one(&d.message);
         if d.path.is_empty() {
-            d.message.clone()
+            message
         } else {
-            format!("{}: {}", d.path, d.message)
+            format!("{}: {message}", numbered_from_one(&d.path))
         }
     };
     match parse(&text) {
@@ -144,5 +145,50 @@ pub fn check_document(base: &PolicyDocument, rules: Vec<Rule>) -> (Vec<String>, 
                 warnings.into_iter().map(describe).collect(),
             )
         }
+    }
+}
+
+/// The console numbers rules from 1, where `policy check` speaks in JSON indices:
+/// `image_policy.removal[1].image_name` becomes `rule 2, image_name` and `rule [0]` `rule 1`.
+pub fn numbered_from_one(text: &str) -> String {
+    use std::sync::LazyLock;
+    static PATH: LazyLock<regex::Regex> = LazyLock::new(|| {
+        regex::Regex::new(
+            r"(?:image_policy\.removal|agentImagePolicy\.imageRemovalPolicies)\[(\d+)\]\.?",
+        )
+        .expect("a valid pattern")
+    });
+    static RULE: LazyLock<regex::Regex> =
+        LazyLock::new(|| regex::Regex::new(r"rule \[(\d+)\]").expect("a valid pattern"));
+    let plus_one = |digits: &str| {
+        digits
+            .parse::<u64>()
+            .map_or_else(|_| digits.to_string(), |n| (n + 1).to_string())
+    };
+    let text = PATH.replace_all(text, |c: &regex::Captures| {
+        let rest = if c[0].ends_with('.') { ", " } else { "" };
+        format!("rule {}{rest}", plus_one(&c[1]))
+    });
+    RULE.replace_all(&text, |c: &regex::Captures| {
+        format!("rule {}", plus_one(&c[1]))
+    })
+    .into_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rules_are_numbered_from_one() {
+        assert_eq!(
+            numbered_from_one("image_policy.removal[1].image_name"),
+            "rule 2, image_name"
+        );
+        assert_eq!(
+            numbered_from_one("shadowed by rule [0] (`*`, 5 min)"),
+            "shadowed by rule 1 (`*`, 5 min)"
+        );
+        assert_eq!(numbered_from_one("image_policy"), "image_policy");
     }
 }

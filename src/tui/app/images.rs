@@ -95,9 +95,7 @@ impl ImageList {
                 .rows
                 .iter()
                 .enumerate()
-                .filter(|(_, row)| {
-                    needle.is_empty() || contains_folded(row_name(snapshot, row), &needle)
-                })
+                .filter(|(_, row)| needle.is_empty() || matches(snapshot, row, &needle))
                 .map(|(i, _)| i),
         );
         let (sort, reverse) = (self.sort, self.reverse);
@@ -139,6 +137,20 @@ impl ImageList {
             .collect();
         self.marks.retain(|k| present.contains(k.as_str()));
     }
+}
+
+/// A row passes the filter when its name, its state (`/awaiting`, `/spared`) or the pattern of
+/// its winning rule (`/nginx:*`) contains the text.
+fn matches(snapshot: &Snapshot, row: &RefPlan, needle: &str) -> bool {
+    contains_folded(row_name(snapshot, row), needle)
+        || contains_folded(row.state.label(), needle)
+        || row.winner.is_some_and(|i| {
+            snapshot
+                .rules
+                .rules
+                .get(i)
+                .is_some_and(|rule| contains_folded(&rule.rule.image_name, needle))
+        })
 }
 
 /// ASCII case-insensitive substring test; `needle` is already lower case.

@@ -1,27 +1,19 @@
 //! Keys and mouse: modal layers first (dialog, prompt, form, filter), then the key table.
 
 use super::form::Field;
-use super::modal::{Destructive, Modal, Prompt, PromptKind};
-use super::targets;
+use super::modal::{Modal, Prompt, PromptKind};
 use super::{App, View};
-use crate::plan::RefState;
-use crate::tui::keys::{Action, lookup};
+use crate::tui::keys::{self, Action, lookup};
 use crate::tui::msg::{Command, Effects};
 use crossterm::event::{
     KeyCode, KeyEvent, KeyEventKind, KeyModifiers, MouseButton, MouseEvent, MouseEventKind,
 };
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 impl App {
     pub(super) fn on_key(&mut self, key: KeyEvent) -> Effects {
         if key.kind == KeyEventKind::Release {
             return Effects::none();
-        }
-        if key.modifiers.contains(KeyModifiers::CONTROL) && key.code == KeyCode::Char('c') {
-            return Effects {
-                quit: true,
-                ..Effects::none()
-            };
         }
         // A status message stays until the operator does something else.
         let had_status = self.status.take().is_some();
@@ -34,6 +26,11 @@ impl App {
         if let Some(modal) = self.modal.take() {
             return self.on_modal_key(modal, key);
         }
+        let ctrl_c =
+            key.modifiers.contains(KeyModifiers::CONTROL) && key.code == KeyCode::Char('c');
+        if ctrl_c {
+            return self.request_quit();
+        }
         if self.view == View::Rules && self.rules.form.is_some() {
             return self.on_form_key(key);
         }
@@ -41,7 +38,33 @@ impl App {
             return self.on_filter_key(key);
         }
         match lookup(self.view, self.read_only, key) {
+            Some(Action::JumpToView) => match key.code {
+                KeyCode::Char(c @ '1'..='3') => {
+                    self.show_view(View::ALL[c as usize - '1' as usize])
+                }
+                _ => Effects::none(),
+            },
             Some(action) => self.on_action(action),
+            None => self.not_offered(key),
+        }
+    }
+
+    /// A key that does something only without `--read-only` says so instead of nothing.
+    fn not_offered(&mut self, key: KeyEvent) -> Effects {
+        if !self.read_only {
+            return Effects::none();
+        }
+        match keys::binding(self.view, false, key) {
+            Some(binding) => {
+                self.set_status(
+                    format!(
+                        "read-only: {} ({}) is off; the console was started with --read-only",
+                        binding.description, binding.label
+                    ),
+                    true,
+                );
+                Effects::redraw()
+            }
             None => Effects::none(),
         }
     }
@@ -68,7 +91,7 @@ impl App {
             KeyCode::Backspace => {
                 filter.pop();
             }
-            KeyCode::Char(c) => filter.push(c),
+            KeyCode::Char(c) if !key.modifiers.contains(KeyModifiers::CONTROL) => filter.push(c),
             _ => return Effects::none(),
         }
         self.refilter();
@@ -86,21 +109,47 @@ impl App {
         }
     }
 
+    fn show_view(&mut self, view: View) -> Effects {
+        if self.view == view {
+            return Effects::none();
+        }
+        self.view = view;
+        Effects::redraw()
+    }
+
     fn on_action(&mut self, action: Action) -> Effects {
+        let position = View::ALL.iter().position(|v| *v == self.view).unwrap_or(0);
         match action {
-            Action::Quit => Effects {
-                quit: true,
-                ..Effects::none()
-            },
-            Action::NextView => {
-                let position = View::ALL.iter().position(|v| *v == self.view).unwrap_or(0);
-                self.view = View::ALL[(position + 1) % View::ALL.len()];
-                Effects::redraw()
+            Action::Quit => self.request_quit(),
+            Action::NextView => self.show_view(View::ALL[(position + 1) % View::ALL.len()]),
+            Action::PreviousView => {
+                self.show_view(View::ALL[(position + View::ALL.len() - 1) % View::ALL.len()])
             }
+            Action::JumpToView => Effects::none(), // needs the key: see dispatch_key
             Action::Help => {
-                self.modal = Some(Modal::Help);
+                self.modal = Some(Modal::Help { scroll: 0 });
                 Effects::redraw()
             }
+            Action::Messages => {
+                self.modal = Some(Modal::Messages { scroll: 0 });
+                Effects::redraw()
+            }
+            Action::Reconnect => {
+                let text = if self.outage.is_some() || self.snapshot.is_none() {
+                    "reconnecting to the engine now…"
+                } else {
+                    "reloading…"
+                };
+                self.set_status(text, false);
+                Effects {
+                    reload: true,
+                    ..Effects::redraw()
+                }
+            }
+            Action::Suspend => Effects {
+                suspend: true,
+                ..Effects::redraw()
+            },
             Action::Up => self.step(-1),
             Action::Down => self.step(1),
             Action::PageUp => self.step(-(self.page() as isize)),
@@ -123,15 +172,17 @@ impl App {
                 self.refilter();
                 Effects::redraw()
             }
-            Action::Mark => self.toggle_mark(),
             Action::Details => {
                 self.images.details = !self.images.details;
                 Effects::redraw()
             }
-            Action::Remove => self.open_confirm(Destructive::Remove),
-            Action::Approve => self.open_confirm(Destructive::Approve),
-            Action::Postpone => self.open_postpone(),
-            Action::Pin => self.toggle_pin(),
+            Action::Mark
+            | Action::MarkAll
+            | Action::Remove
+            | Action::Approve
+            | Action::Postpone
+            | Action::Pin
+            | Action::Adopt => self.on_images_action(action),
             Action::Close => self.close(),
             Action::RuleNew
             | Action::RuleEdit
@@ -145,7 +196,7 @@ impl App {
         }
     }
 
-    fn step(&mut self, delta: isize) -> Effects {
+    pub(super) fn step(&mut self, delta: isize) -> Effects {
         let (scroll, len) = match self.view {
             View::Images => (&mut self.images.scroll, self.images.index.len()),
             View::Activity => (&mut self.activity.scroll, self.activity.index.len()),
@@ -161,21 +212,6 @@ impl App {
         {
             self.rules.refresh_preview(snapshot);
         }
-        Effects::redraw()
-    }
-
-    fn toggle_mark(&mut self) -> Effects {
-        let Some(snapshot) = &self.snapshot else {
-            return Effects::none();
-        };
-        let Some(row) = self.images.current(snapshot) else {
-            return Effects::none();
-        };
-        let key = super::images::row_name(snapshot, row).to_string();
-        if !self.images.marks.remove(&key) {
-            self.images.marks.insert(key);
-        }
-        self.images.scroll.step(1, self.images.index.len());
         Effects::redraw()
     }
 
@@ -196,100 +232,14 @@ impl App {
         Effects::redraw()
     }
 
-    fn open_confirm(&mut self, action: Destructive) -> Effects {
-        let Some(snapshot) = &self.snapshot else {
-            return Effects::none();
-        };
-        match targets::confirm(action, &self.images, snapshot) {
-            Ok(confirm) => self.modal = Some(Modal::Confirm(confirm)),
-            Err(reason) => self.set_status(reason, true),
-        }
-        Effects::redraw()
-    }
-
-    fn open_postpone(&mut self) -> Effects {
-        let Some(snapshot) = &self.snapshot else {
-            return Effects::none();
-        };
-        let chosen: Vec<_> = targets::selected(&self.images, snapshot)
-            .into_iter()
-            .map(|row| targets::target(snapshot, row))
-            .collect();
-        if chosen.is_empty() {
-            return Effects::none();
-        }
-        self.modal = Some(Modal::Prompt(Prompt {
-            kind: PromptKind::Postpone(chosen),
-            input: "1h".into(),
-            error: None,
-        }));
-        Effects::redraw()
-    }
-
-    /// `P`: pins the selection, or unpins it when every selected reference is pinned already.
-    fn toggle_pin(&mut self) -> Effects {
-        let Some(snapshot) = &self.snapshot else {
-            return Effects::none();
-        };
-        let rows = targets::selected(&self.images, snapshot);
-        if rows.is_empty() {
-            return Effects::none();
-        }
-        let pin = !rows.iter().all(|r| r.state == RefState::Pinned);
-        let chosen = rows
-            .iter()
-            .map(|row| targets::target(snapshot, row))
-            .collect();
-        Effects::command(Command::Pin {
-            targets: chosen,
-            pin,
-        })
-    }
-
-    fn on_modal_key(&mut self, modal: Modal, key: KeyEvent) -> Effects {
-        match modal {
-            Modal::Help => Effects::redraw(), // any key closes the help
-            Modal::Confirm(mut confirm) => match key.code {
-                KeyCode::Tab
-                | KeyCode::BackTab
-                | KeyCode::Left
-                | KeyCode::Right
-                | KeyCode::Char('h' | 'l')
-                    if confirm.can_confirm() =>
-                {
-                    confirm.confirm_focused = !confirm.confirm_focused;
-                    self.modal = Some(Modal::Confirm(confirm));
-                    Effects::redraw()
-                }
-                KeyCode::Enter if confirm.confirm_focused && confirm.can_confirm() => {
-                    let targets = confirm.plain_targets();
-                    self.images.marks.clear();
-                    let command = match confirm.action {
-                        Destructive::Remove => {
-                            self.removing
-                                .extend(targets.iter().map(|t| t.reference.clone()));
-                            Command::Remove(targets)
-                        }
-                        Destructive::Approve => Command::Approve(targets),
-                    };
-                    Effects::command(command)
-                }
-                KeyCode::Enter | KeyCode::Esc | KeyCode::Char('q' | 'n') => Effects::redraw(),
-                _ => {
-                    self.modal = Some(Modal::Confirm(confirm));
-                    Effects::none()
-                }
-            },
-            Modal::Prompt(prompt) => self.on_prompt_key(prompt, key),
-        }
-    }
-
-    fn on_prompt_key(&mut self, mut prompt: Prompt, key: KeyEvent) -> Effects {
+    pub(super) fn on_prompt_key(&mut self, mut prompt: Prompt, key: KeyEvent) -> Effects {
         match key.code {
             KeyCode::Esc => return Effects::redraw(),
-            KeyCode::Enter => match submit_prompt(&prompt) {
+            KeyCode::Enter => match submit_prompt(&prompt, self.cwd.as_deref()) {
                 Ok(command) => {
-                    self.images.marks.clear();
+                    if !matches!(command, Command::Export { .. } | Command::Import { .. }) {
+                        self.images.marks.clear();
+                    }
                     return Effects::command(command);
                 }
                 Err(error) => prompt.error = Some(error),
@@ -298,7 +248,7 @@ impl App {
                 prompt.input.pop();
                 prompt.error = None;
             }
-            KeyCode::Char(c) => {
+            KeyCode::Char(c) if !key.modifiers.contains(KeyModifiers::CONTROL) => {
                 prompt.input.push(c);
                 prompt.error = None;
             }
@@ -337,7 +287,7 @@ impl App {
                     text.pop();
                 }
             }
-            KeyCode::Char(c) => {
+            KeyCode::Char(c) if !key.modifiers.contains(KeyModifiers::CONTROL) => {
                 if let Some(text) = form.text_mut() {
                     text.push(c);
                 }
@@ -347,73 +297,6 @@ impl App {
         self.rules.validate_form();
         self.rules.refresh_preview(snapshot);
         Effects::redraw()
-    }
-
-    fn on_rules_action(&mut self, action: Action) -> Effects {
-        let Some(snapshot) = &self.snapshot else {
-            return Effects::none();
-        };
-        let changed = match action {
-            Action::RuleNew => {
-                self.rules.new_rule(snapshot);
-                true
-            }
-            Action::RuleEdit => self.rules.edit_rule(snapshot),
-            Action::RuleDelete => self.rules.delete_rule(snapshot),
-            Action::RuleUp => self.rules.move_rule(-1, snapshot),
-            Action::RuleDown => self.rules.move_rule(1, snapshot),
-            Action::Discard => self.rules.discard(snapshot),
-            Action::Save => return self.save_policy(),
-            Action::Import => {
-                self.modal = Some(Modal::Prompt(Prompt {
-                    kind: PromptKind::Import,
-                    input: String::new(),
-                    error: None,
-                }));
-                true
-            }
-            Action::Export => {
-                let Some(p) = self.rules.current_policy() else {
-                    return Effects::none();
-                };
-                let draft = &self.rules.drafts[p];
-                self.modal = Some(Modal::Prompt(Prompt {
-                    kind: PromptKind::Export {
-                        name: draft.name.clone(),
-                        document: draft.document(),
-                    },
-                    input: format!("{}.json", draft.name),
-                    error: None,
-                }));
-                true
-            }
-            _ => false,
-        };
-        if changed {
-            Effects::redraw()
-        } else {
-            Effects::none()
-        }
-    }
-
-    fn save_policy(&mut self) -> Effects {
-        let Some(p) = self.rules.current_policy() else {
-            return Effects::none();
-        };
-        let draft = &self.rules.drafts[p];
-        if !draft.dirty() {
-            self.set_status(format!("policy {} has no unsaved edits", draft.name), false);
-            return Effects::redraw();
-        }
-        if let Some(error) = self.rules.problems.0.first() {
-            let text = format!("policy {} not saved: {error}", draft.name);
-            self.set_status(text, true);
-            return Effects::redraw();
-        }
-        Effects::command(Command::SavePolicy {
-            name: draft.name.clone(),
-            document: draft.document(),
-        })
     }
 
     pub(super) fn on_mouse(&mut self, mouse: MouseEvent) -> Effects {
@@ -429,17 +312,12 @@ impl App {
                 else {
                     return Effects::none();
                 };
-                let offset = match self.view {
-                    View::Images => self.images.scroll.offset,
-                    View::Activity => self.activity.scroll.offset,
-                    View::Rules => self.rules.scroll.offset,
+                let scroll = match self.view {
+                    View::Images => self.images.scroll,
+                    View::Activity => self.activity.scroll,
+                    View::Rules => self.rules.scroll,
                 };
-                let cursor = match self.view {
-                    View::Images => self.images.scroll.cursor,
-                    View::Activity => self.activity.scroll.cursor,
-                    View::Rules => self.rules.scroll.cursor,
-                };
-                self.step((offset + row) as isize - cursor as isize)
+                self.step((scroll.offset + row) as isize - scroll.cursor as isize)
             }
             _ => Effects::none(),
         }
@@ -447,7 +325,7 @@ impl App {
 }
 
 /// Reads a prompt's answer into a command, or says what is wrong with it.
-fn submit_prompt(prompt: &Prompt) -> Result<Command, String> {
+fn submit_prompt(prompt: &Prompt, cwd: Option<&Path>) -> Result<Command, String> {
     let input = prompt.input.trim();
     match &prompt.kind {
         PromptKind::Postpone(targets) => {
@@ -462,13 +340,24 @@ fn submit_prompt(prompt: &Prompt) -> Result<Command, String> {
         }
         PromptKind::Import if input.is_empty() => Err("give the path of a policy file".into()),
         PromptKind::Import => Ok(Command::Import {
-            path: PathBuf::from(input),
+            path: full_path(input, cwd),
         }),
         PromptKind::Export { .. } if input.is_empty() => Err("give a path to write to".into()),
         PromptKind::Export { name, document } => Ok(Command::Export {
-            path: PathBuf::from(input),
+            path: full_path(input, cwd),
             name: name.clone(),
             document: document.clone(),
+            overwrite: false,
         }),
+    }
+}
+
+/// A typed path made absolute against the console's working directory (`~` is the task's to
+/// expand, as it needs the environment).
+pub fn full_path(input: &str, cwd: Option<&Path>) -> PathBuf {
+    let path = PathBuf::from(input);
+    match cwd {
+        Some(cwd) if path.is_relative() && !input.starts_with('~') => cwd.join(path),
+        _ => path,
     }
 }

@@ -3,25 +3,34 @@
 
 pub mod activity;
 pub mod form;
+mod image_actions;
 pub mod images;
+mod incoming;
 mod input;
+pub mod messages;
 pub mod modal;
+mod modal_keys;
+pub mod needs;
 pub mod preview;
+mod rule_actions;
 pub mod rules;
 pub mod scroll;
 pub mod targets;
 
 use crate::engine::EngineInfo;
+use crate::model::Timestamp;
 use crate::snapshot::Snapshot;
 use crate::store::Lease;
 use crate::tui::keys::View;
-use crate::tui::msg::{Effects, EnforcerStatus, Loaded, Msg};
+use crate::tui::msg::{Command, Effects, EnforcerStatus, Msg};
 use crate::tui::theme::Theme;
 use activity::ActivityList;
-use images::{ImageList, row_name};
+use images::ImageList;
+use messages::MessageLog;
 use modal::Modal;
 use rules::RulesEditor;
-use std::collections::{HashMap, HashSet};
+use std::collections::{HashMap, HashSet, VecDeque};
+use std::path::PathBuf;
 
 /// What the header shows besides the snapshot.
 #[derive(Debug, Clone, Default)]
@@ -39,11 +48,18 @@ pub struct Header {
 pub struct Status {
     pub text: String,
     pub error: bool,
+    /// The message is about these references and goes once none of them is still waiting
+    /// (an approval's "…removes them on its next cycle").
+    pub until_gone: Vec<String>,
 }
 
 pub struct App {
     pub read_only: bool,
     pub theme: Theme,
+    /// The terminal shows ASCII only (a vt100): the frame is drawn without box drawing.
+    pub ascii: bool,
+    /// Where relative paths typed in prompts lead (shown in full before anything is written).
+    pub cwd: Option<PathBuf>,
     pub view: View,
     pub snapshot: Option<Snapshot>,
     pub header: Header,
@@ -54,12 +70,19 @@ pub struct App {
     pub activity: ActivityList,
     pub modal: Option<Modal>,
     pub status: Option<Status>,
+    pub messages: MessageLog,
     /// Terminal size (columns, rows).
     pub size: (u16, u16),
     /// References whose removal was sent and has not come back yet.
     pub removing: HashSet<String>,
     /// reference -> why its last removal failed.
     pub failed: HashMap<String, String>,
+    /// Commands sent to the action task, oldest first: results come back in the same order.
+    in_flight: VecDeque<Command>,
+    /// Policies still being saved before the console quits ("save and quit").
+    quit_after_saving: Option<Vec<String>>,
+    /// The newest audit entry already seen, to tell what the enforcer did since.
+    newest_audit: Option<i64>,
     seq: u64,
 }
 
@@ -68,6 +91,8 @@ impl App {
         App {
             read_only,
             theme,
+            ascii: false,
+            cwd: None,
             view: View::Images,
             snapshot: None,
             header: Header::default(),
@@ -77,9 +102,13 @@ impl App {
             activity: ActivityList::default(),
             modal: None,
             status: None,
+            messages: MessageLog::default(),
             size,
             removing: HashSet::new(),
             failed: HashMap::new(),
+            in_flight: VecDeque::new(),
+            quit_after_saving: None,
+            newest_audit: None,
             seq: 0,
         }
     }
@@ -94,13 +123,7 @@ impl App {
             }
             Msg::Tick(now) => self.on_tick(now),
             Msg::Loaded(loaded) => self.on_loaded(*loaded),
-            Msg::Outage { seq, error } => {
-                if seq < self.seq || self.outage.as_ref() == Some(&error) {
-                    return Effects::none();
-                }
-                self.outage = Some(error);
-                Effects::redraw()
-            }
+            Msg::Outage { seq, error } => self.on_outage(seq, error),
             Msg::Enforcer(status) => {
                 if self.header.enforcer.as_ref() == Some(&status) {
                     return Effects::none();
@@ -114,117 +137,24 @@ impl App {
                 ..Effects::none()
             },
         };
+        self.in_flight.extend(effects.commands.iter().cloned());
         self.follow_cursors();
         effects
     }
 
-    fn on_loaded(&mut self, loaded: Loaded) -> Effects {
-        if loaded.seq <= self.seq && self.snapshot.is_some() {
-            return Effects::none(); // a stale result that arrived late
+    /// The loop could not hand a command to the action task (busy, or stopped): it will never
+    /// come back, so it is no longer waited for, and `reason` says why nothing was done.
+    pub fn not_sent(&mut self, command: &Command, reason: &str) {
+        if let Some(position) = self.in_flight.iter().rposition(|c| c == command) {
+            self.in_flight.remove(position);
         }
-        self.seq = loaded.seq;
-        self.outage = None;
-        self.header.engine = loaded.engine;
-        self.header.lease = loaded.lease;
-        let snapshot = loaded.snapshot;
-        let present: HashSet<&str> = snapshot
-            .rows
-            .iter()
-            .map(|r| row_name(&snapshot, r))
-            .collect();
-        self.removing.retain(|r| present.contains(r.as_str()));
-        self.failed.retain(|r, _| present.contains(r.as_str()));
-        match &self.snapshot {
-            Some(old) => self.images.replace(old, &snapshot),
-            None => self.images.rebuild(&snapshot),
+        if let Command::Remove(targets) = command {
+            for target in targets {
+                self.removing.remove(&target.reference);
+            }
         }
-        self.images.prune_marks(&snapshot);
-        self.rules.sync(&snapshot);
-        self.rules.refresh_preview(&snapshot);
-        if self.rules.form.is_some() {
-            self.rules.validate_form();
-        }
-        self.activity.replace(loaded.audit);
-        self.snapshot = Some(snapshot);
-        Effects::redraw()
-    }
-
-    fn on_done(&mut self, result: crate::tui::msg::ActionResult) -> Effects {
-        for reference in &result.finished {
-            self.removing.remove(reference);
-        }
-        for (reference, reason) in &result.failed {
-            self.failed.insert(reference.clone(), reason.clone());
-        }
-        if let Some(name) = &result.saved {
-            self.rules.mark_saved(name);
-        }
-        if let Some((name, document)) = result.imported
-            && let Some(snapshot) = &self.snapshot
-        {
-            self.rules.import(name, document, snapshot);
-        }
-        self.status = Some(Status {
-            text: result.message,
-            error: !result.ok,
-        });
-        Effects::redraw()
-    }
-
-    /// Replans for the new second only while a countdown is on screen, and asks for a redraw only
-    /// when what is shown actually changed.
-    fn on_tick(&mut self, now: crate::model::Timestamp) -> Effects {
-        if !self.countdown_visible() {
-            return Effects::none();
-        }
-        let before = self.visible_countdowns();
-        if let Some(snapshot) = &mut self.snapshot {
-            snapshot.replan(now);
-        }
-        if self.visible_countdowns() == before {
-            Effects::none()
-        } else {
-            Effects::redraw()
-        }
-    }
-
-    /// Indices (into the plan's rows) of the image rows on screen.
-    fn visible_rows(&self) -> &[usize] {
-        let window = self
-            .images
-            .scroll
-            .window(self.page(), self.images.index.len());
-        &self.images.index[window]
-    }
-
-    /// Whether any row on screen (or the details pane) shows a live countdown.
-    pub fn countdown_visible(&self) -> bool {
-        let Some(snapshot) = &self.snapshot else {
-            return false;
-        };
-        if self.view != View::Images || matches!(self.modal, Some(Modal::Help)) {
-            return false;
-        }
-        self.visible_rows()
-            .iter()
-            .any(|&i| snapshot.rows[i].deadline.is_some())
-    }
-
-    /// The countdown texts and states on screen: what a tick could change.
-    fn visible_countdowns(&self) -> Vec<(&'static str, String)> {
-        let Some(snapshot) = &self.snapshot else {
-            return Vec::new();
-        };
-        self.visible_rows()
-            .iter()
-            .map(|&i| {
-                let row = &snapshot.rows[i];
-                (
-                    row.state.label(),
-                    crate::tui::text::countdown(row, snapshot.now),
-                )
-            })
-            .collect()
+        self.quit_after_saving = None;
+        self.set_status(reason, true);
     }
 
     /// Rows the current list shows at once.
@@ -237,12 +167,24 @@ impl App {
         self.images.scroll.follow(page);
         self.rules.scroll.follow(page);
         self.activity.scroll.follow(page);
+        if self.activity.scroll.cursor == 0 {
+            self.activity.mark_seen();
+        }
     }
 
+    /// The time as far as the console knows it: the last load or tick.
+    pub fn now(&self) -> Option<Timestamp> {
+        self.snapshot.as_ref().map(|s| s.now)
+    }
+
+    /// Shows a message in the status line (until the next key) and keeps it in the log.
     pub fn set_status(&mut self, text: impl Into<String>, error: bool) {
+        let text = text.into();
+        self.messages.push(&text, error, self.now());
         self.status = Some(Status {
-            text: text.into(),
+            text,
             error,
+            until_gone: Vec::new(),
         });
     }
 }

@@ -1,8 +1,11 @@
-//! What can sit on top of a view: the one confirmation dialog, a one-line prompt, the help.
+//! What can sit on top of a view: the one confirmation dialog, a one-line prompt, the help, the
+//! message log, and the questions before quitting with unsaved edits or overwriting a file.
 
 use crate::model::Container;
 use crate::policy::PolicyDocument;
 use crate::removal::Target;
+use crate::tui::text::count;
+use std::path::PathBuf;
 
 /// Every action that removes images, or lets them be removed, is one of these.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -45,25 +48,29 @@ pub struct Blocked {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Confirm {
     pub action: Destructive,
+    /// What the action goes ahead with (blocked names are left out).
     pub targets: Vec<ConfirmTarget>,
     /// How many of the targets are marked rows the filter hides.
     pub hidden_by_filter: usize,
+    /// Names the action cannot take (in use, pinned): listed, and skipped when there are others.
     pub blocked: Vec<Blocked>,
     /// Cancel is focused unless the operator moves to the confirm button.
     pub confirm_focused: bool,
+    /// The first target listed, when they do not all fit.
+    pub scroll: usize,
 }
 
 impl Confirm {
-    /// An image in use (or a pinned name) blocks the whole action: no confirm button.
+    /// Something can be done: the blocked names, if any, are skipped.
     pub fn can_confirm(&self) -> bool {
-        self.blocked.is_empty() && !self.targets.is_empty()
+        !self.targets.is_empty()
     }
 
     pub fn bytes(&self) -> u64 {
         self.targets.iter().filter_map(|t| t.frees).sum()
     }
 
-    /// What the same removal is at the Docker command line.
+    /// What the same removal is at the Docker command line: every name, never cut.
     pub fn docker_command(&self) -> String {
         let names: Vec<&str> = self
             .targets
@@ -71,6 +78,39 @@ impl Confirm {
             .map(|t| t.target.reference.as_str())
             .collect();
         format!("docker rmi {}", names.join(" "))
+    }
+
+    /// What frees the blocked names: `docker stop` for running containers, then `docker rm`.
+    pub fn containers_command(&self) -> Option<String> {
+        let containers: Vec<&Container> = self.blocked.iter().flat_map(|b| &b.containers).collect();
+        if containers.is_empty() {
+            return None;
+        }
+        let names = |running: bool| -> Vec<&str> {
+            let mut names: Vec<&str> = containers
+                .iter()
+                .filter(|c| !running || c.state == "running")
+                .map(|c| c.name.as_str())
+                .collect();
+            names.dedup();
+            names
+        };
+        let remove = format!("docker rm {}", names(false).join(" "));
+        let running = names(true);
+        Some(if running.is_empty() {
+            remove
+        } else {
+            format!("docker stop {} && {remove}", running.join(" "))
+        })
+    }
+
+    /// The confirm button: what happens, and to how many when some are skipped.
+    pub fn button_label(&self) -> String {
+        if self.blocked.is_empty() {
+            self.action.button().to_string()
+        } else {
+            format!("{} the other {}", self.action.button(), self.targets.len())
+        }
     }
 
     pub fn plain_targets(&self) -> Vec<Target> {
@@ -99,12 +139,14 @@ impl PromptKind {
             }
             PromptKind::Postpone(targets) => {
                 format!(
-                    "Postpone {} references for (e.g. 30m, 2h, 1day):",
-                    targets.len()
+                    "Postpone {} for (e.g. 30m, 2h, 1day):",
+                    count(targets.len(), "reference", "references")
                 )
             }
             PromptKind::Import => "Import policy file (path):".to_string(),
-            PromptKind::Export { name, .. } => format!("Export policy {name} to (path):"),
+            PromptKind::Export { name, .. } => {
+                format!("Export policy {name} as NMP JSON to (a new file's path):")
+            }
         }
     }
 }
@@ -116,9 +158,56 @@ pub struct Prompt {
     pub error: Option<String>,
 }
 
+/// The three ways out of quitting with unsaved rule edits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum QuitChoice {
+    Stay,
+    Discard,
+    Save,
+}
+
+impl QuitChoice {
+    pub const ALL: [QuitChoice; 3] = [QuitChoice::Stay, QuitChoice::Discard, QuitChoice::Save];
+
+    pub fn label(self) -> &'static str {
+        match self {
+            QuitChoice::Stay => "Stay",
+            QuitChoice::Discard => "Discard and quit",
+            QuitChoice::Save => "Save and quit",
+        }
+    }
+}
+
+/// `q` with rule edits not saved yet.
+#[derive(Debug, Clone, PartialEq)]
+pub struct QuitConfirm {
+    /// Policies with unsaved edits.
+    pub dirty: Vec<String>,
+    /// Of those, the ones that cannot be saved as they are, with the first error.
+    pub invalid: Vec<(String, String)>,
+    pub focus: QuitChoice,
+}
+
+/// An export whose file exists already: overwrite it only when the operator says so.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Overwrite {
+    pub path: PathBuf,
+    pub name: String,
+    pub document: PolicyDocument,
+    pub confirm_focused: bool,
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub enum Modal {
     Confirm(Confirm),
     Prompt(Prompt),
-    Help,
+    Help {
+        scroll: usize,
+    },
+    /// The message log: every status message in full, newest first.
+    Messages {
+        scroll: usize,
+    },
+    Quit(QuitConfirm),
+    Overwrite(Overwrite),
 }

@@ -79,6 +79,7 @@ pub fn confirm(
         hidden_by_filter,
         blocked,
         confirm_focused: false,
+        scroll: 0,
     })
 }
 

@@ -10,8 +10,9 @@ use crate::removal::{self, Outcome, Target};
 use crate::session::{Context, actor};
 use crate::snapshot::{EngineReading, Snapshot};
 use crate::store::{NewAudit, Owner, Store};
+use crate::tui::export::ExportError;
 use crate::tui::msg::{ActionResult, Command, Msg};
-use anyhow::{Context as _, Result};
+use anyhow::Result;
 use tokio::sync::mpsc;
 
 pub async fn run(
@@ -220,20 +221,26 @@ async fn execute(store: &mut Store, engine: Option<&Engine>, command: Command) -
             path,
             name,
             document,
+            overwrite,
         } => {
-            let json = document.to_json(document.spelling);
-            serde_json::to_string_pretty(&json)
-                .context("cannot write the policy as JSON")
-                .and_then(|text| {
-                    std::fs::write(&path, text + "\n")
-                        .with_context(|| format!("cannot write {}", path.display()))
-                })
-                .map(|()| {
-                    (
-                        format!("exported policy {name} to {}", path.display()),
-                        true,
-                    )
-                })
+            // A new file unless the operator confirmed the overwrite; the full path is reported.
+            let result = match crate::tui::export::write_policy(&path, &document, overwrite) {
+                Ok(written) => ActionResult {
+                    ok: true,
+                    message: format!("exported policy {name} to {}", written.display()),
+                    ..ActionResult::default()
+                },
+                Err(ExportError::Exists(at)) => ActionResult {
+                    message: format!("{} exists; nothing exported", at.display()),
+                    exists: Some(at),
+                    ..ActionResult::default()
+                },
+                Err(ExportError::Failed(error)) => ActionResult {
+                    message: format!("{error:#}"),
+                    ..ActionResult::default()
+                },
+            };
+            return Reported(result, false);
         }
     };
     Reported(

@@ -1,7 +1,8 @@
 //! The Activity view: the audit log, newest first.
 
-use crate::format::{bytes, rfc3339};
+use crate::format::{bytes, escape_controls};
 use crate::tui::app::App;
+use crate::tui::text::clock_time;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Rect};
 use ratatui::style::Style;
@@ -20,7 +21,7 @@ pub fn draw(app: &App, frame: &mut Frame, area: Rect) {
     let wide = area.width >= 120;
     let mut titles = vec!["TIME", "ACTION", "REFERENCE", "RESULT"];
     let mut widths = vec![
-        Constraint::Length(20),
+        Constraint::Length(16),
         Constraint::Length(12),
         Constraint::Fill(2),
         Constraint::Fill(3),
@@ -38,14 +39,15 @@ pub fn draw(app: &App, frame: &mut Frame, area: Rect) {
         .zip(window)
         .map(|(&i, position)| {
             let e = &list.entries[i].entry;
+            let now = app.now().unwrap_or(e.time);
             let mut cells = vec![
-                rfc3339(e.time),
-                e.action.clone(),
-                e.reference.clone(),
-                e.result.clone(),
+                clock_time(Some(e.time), now),
+                escape_controls(&e.action).into_owned(),
+                escape_controls(&e.reference).into_owned(),
+                escape_controls(&e.result).into_owned(),
             ];
             if wide {
-                cells.insert(1, e.actor.clone());
+                cells.insert(1, escape_controls(&e.actor).into_owned());
                 cells.insert(
                     4,
                     if e.bytes_freed > 0 {

@@ -1,10 +1,11 @@
 //! The details pane: every matching rule (marking the winner and why), containers, digests,
-//! and what removing the reference would do.
+//! what removing the reference would do, and what was last done to it.
 
-use crate::format::{bytes, rfc3339};
+use crate::format::{bytes, escape_controls, minutes};
 use crate::plan::RefState;
+use crate::removal::container_names;
 use crate::tui::app::App;
-use crate::tui::text::{clock_time, countdown};
+use crate::tui::text::{clock_time, countdown, rule_label};
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
@@ -28,41 +29,56 @@ pub fn draw(app: &App, frame: &mut Frame, area: Rect) {
     let name = row.key(&snapshot.inventory);
     let (state, state_style) = super::images::state(app, row, image.containers.len());
     let mut lines = vec![Line::from(vec![
-        Span::styled(name.clone(), theme.title),
+        Span::styled(escape_controls(&name).into_owned(), theme.title),
         Span::raw(format!("  {}  {}  ", image.short_id(), bytes(image.size))),
         Span::styled(state, state_style),
     ])];
+    let now = snapshot.now;
     let when = match (row.state, row.deadline) {
-        (RefState::Postponed { until }, Some(_)) => {
-            format!(
-                "postponed until {} (removal {})",
-                rfc3339(until),
-                countdown(row, snapshot.now)
-            )
-        }
+        (RefState::InUse, _) => "no removal while in use".to_string(),
+        (RefState::Postponed { until }, Some(_)) => format!(
+            "postponed until {} (removal {})",
+            clock_time(Some(until), now),
+            countdown(row, now)
+        ),
+        (RefState::AwaitingApproval, deadline) => format!(
+            "due since {}, awaiting approval (a approves it)",
+            clock_time(deadline, now)
+        ),
+        (RefState::Due, deadline) => format!(
+            "due since {}: the enforcer removes it now",
+            clock_time(deadline, now)
+        ),
         (_, Some(deadline)) => format!(
-            "removal {} (at {})",
-            countdown(row, snapshot.now),
-            rfc3339(deadline)
+            "removal {}, at {}",
+            countdown(row, now),
+            clock_time(Some(deadline), now)
         ),
         (_, None) => "no removal planned".to_string(),
     };
+    let adopted = snapshot.agent_downloaded(&image.id);
+    let adopt_hint = match (adopted, app.read_only) {
+        (_, true) => "",
+        (true, false) => " (A disowns it)",
+        (false, false) => " (A adopts it)",
+    };
     lines.push(Line::from(format!(
-        "{when} · last used at {} · agent-downloaded: {}",
-        clock_time(record.and_then(|r| r.idle_since()), snapshot.now),
-        if snapshot.agent_downloaded(&image.id) {
-            "yes"
-        } else {
-            "no"
-        }
+        "{when} · last used {} · agent-downloaded: {}{adopt_hint}",
+        clock_time(record.and_then(|r| r.idle_since()), now),
+        if adopted { "yes" } else { "no" }
     )));
-    let others: Vec<&str> = image
+    let others: Vec<String> = image
         .references
         .iter()
-        .map(String::as_str)
-        .filter(|r| *r != name)
+        .filter(|r| **r != name)
+        .map(|r| escape_controls(r).into_owned())
         .collect();
-    lines.push(Line::from(if others.is_empty() {
+    lines.push(Line::from(if image.in_use() {
+        format!(
+            "It cannot be removed while a container uses it: {}.",
+            escape_controls(&container_names(&image.containers))
+        )
+    } else if others.is_empty() {
         format!(
             "Removing it deletes the image and frees {}.",
             bytes(image.size)
@@ -75,7 +91,7 @@ pub fn draw(app: &App, frame: &mut Frame, area: Rect) {
     }));
     if let Some(reason) = app.failed.get(&name) {
         lines.push(Line::styled(
-            format!("Last removal failed: {reason}"),
+            format!("Last removal failed: {}", escape_controls(reason)),
             theme.status_error,
         ));
     }
@@ -83,40 +99,54 @@ pub fn draw(app: &App, frame: &mut Frame, area: Rect) {
     if row.matching.is_empty() {
         lines.push(Line::from("  none: no rule's pattern matches this name"));
     }
-    let agent_downloaded = snapshot.agent_downloaded(&image.id);
     for &i in &row.matching {
-        let rule = &snapshot.rules.rules[i];
+        let Some(rule) = snapshot.rules.rules.get(i) else {
+            continue;
+        };
         let why = if Some(i) == row.winner {
             "wins: the most aggressive applicable rule".to_string()
-        } else if rule.rule.agent_downloaded_only && !agent_downloaded {
+        } else if rule.rule.agent_downloaded_only && !adopted {
             "not applicable: agent_downloaded_only and this image was not agent-downloaded"
                 .to_string()
         } else {
-            match row.winner.map(|w| &snapshot.rules.rules[w]) {
+            match row.winner.and_then(|w| snapshot.rules.rules.get(w)) {
                 Some(w) if w.rule.delete_after_minutes == rule.rule.delete_after_minutes => {
                     "ties with the winner, which comes first".to_string()
                 }
                 Some(w) => format!(
-                    "less aggressive ({}m > {}m)",
-                    rule.rule.delete_after_minutes, w.rule.delete_after_minutes
+                    "less aggressive ({} > {})",
+                    minutes(rule.rule.delete_after_minutes),
+                    minutes(w.rule.delete_after_minutes)
                 ),
                 None => "not deciding".to_string(),
             }
         };
         let marker = if Some(i) == row.winner { "▶ " } else { "  " };
-        lines.push(Line::from(format!("{marker}{} — {why}", rule.label())));
-    }
-    if !image.containers.is_empty() {
-        let containers: Vec<String> = image
-            .containers
-            .iter()
-            .map(|c| format!("{} ({})", c.name, c.state))
-            .collect();
-        lines.push(Line::from(format!("Containers: {}", containers.join(", "))));
+        lines.push(Line::from(format!("{marker}{} — {why}", rule_label(rule))));
     }
     lines.push(Line::from(format!("Image ID: {}", image.id)));
     for digest in &image.repo_digests {
-        lines.push(Line::from(format!("Digest: {digest}")));
+        lines.push(Line::from(format!("Digest: {}", escape_controls(digest))));
+    }
+    // What was last done to this name (approvals and postponements, and their lapse).
+    let recent: Vec<_> = app
+        .activity
+        .entries
+        .iter()
+        .filter(|e| e.entry.reference == name)
+        .take(3)
+        .collect();
+    if !recent.is_empty() {
+        lines.push(Line::styled("Recent activity:", theme.column_header));
+        for e in recent {
+            lines.push(Line::from(format!(
+                "  {} {} by {}: {}",
+                clock_time(Some(e.entry.time), now),
+                escape_controls(&e.entry.action),
+                escape_controls(&e.entry.actor),
+                escape_controls(&e.entry.result)
+            )));
+        }
     }
     frame.render_widget(
         Paragraph::new(lines)

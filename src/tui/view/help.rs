@@ -1,16 +1,20 @@
-//! The help screen, generated from the same key table as the footer.
+//! The help screen, generated from the same key table as the footer. As many columns as fit; the
+//! rest scrolls.
 
 use crate::tui::app::App;
-use crate::tui::keys::{BINDINGS, View, offered};
+use crate::tui::keys::{BINDINGS, Binding, View, offered};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph};
 
-pub fn draw(app: &App, frame: &mut Frame) {
+/// Columns of one help column: the key label and its description (two fit in 80 columns).
+const COLUMN: u16 = 39;
+
+pub fn draw(app: &App, scroll: usize, frame: &mut Frame) {
     let theme = &app.theme;
     let mut lines = Vec::new();
-    let mut sections: Vec<(&str, Vec<&'static crate::tui::keys::Binding>)> = Vec::new();
+    let mut sections: Vec<(&str, Vec<&'static Binding>)> = Vec::new();
     for binding in BINDINGS.iter().filter(|b| offered(b, app.read_only)) {
         let section = if binding.views.len() == View::ALL.len() {
             "Everywhere"
@@ -33,6 +37,8 @@ pub fn draw(app: &App, frame: &mut Frame) {
             ]));
         }
     }
+    lines.push(Line::styled("/ matches name, state, rule", theme.hint));
+    lines.push(Line::styled("Dialog: y confirms, c copies", theme.hint));
     if app.read_only {
         lines.push(Line::styled(
             "Read-only: changes are disabled.",
@@ -40,17 +46,25 @@ pub fn draw(app: &App, frame: &mut Frame) {
         ));
     }
     let screen = frame.area();
-    // Two columns when one does not fit the height (80×24 over SSH).
     let room = usize::from(screen.height.saturating_sub(2)).max(1);
-    let columns = if lines.len() > room { 2 } else { 1 };
+    let fit = usize::from((screen.width.saturating_sub(2) / COLUMN).max(1));
+    let columns = lines.len().div_ceil(room).clamp(1, fit);
     let per_column = lines.len().div_ceil(columns);
-    let height = (per_column as u16 + 2).min(screen.height);
-    let width = screen.width.saturating_sub(2).min(40 * columns as u16 + 2);
+    let rows = per_column.min(room);
+    // Scrolling moves every column by the same rows; the last page still fills the box.
+    let scroll = scroll.min(per_column.saturating_sub(rows));
+    let height = (rows as u16 + 2).min(screen.height);
+    let width = screen.width.min(COLUMN * columns as u16 + 2);
     let area = super::dialog::centered(screen, width, height);
+    let more = if per_column > rows {
+        " Keys (j/k scroll, any other key closes) "
+    } else {
+        " Keys (any key closes) "
+    };
     let block = Block::new()
         .borders(Borders::ALL)
         .border_style(theme.border)
-        .title(Span::styled(" Keys (any key closes) ", theme.title))
+        .title(Span::styled(more, theme.title))
         .style(theme.dialog);
     frame.render_widget(Clear, area);
     let inner = block.inner(area);
@@ -58,6 +72,7 @@ pub fn draw(app: &App, frame: &mut Frame) {
     let parts =
         Layout::horizontal(vec![Constraint::Ratio(1, columns as u32); columns]).split(inner);
     for (part, chunk) in parts.iter().zip(lines.chunks(per_column)) {
-        frame.render_widget(Paragraph::new(chunk.to_vec()), *part);
+        let shown: Vec<Line> = chunk.iter().skip(scroll).take(rows).cloned().collect();
+        frame.render_widget(Paragraph::new(shown), *part);
     }
 }

@@ -1,12 +1,14 @@
 //! Pure view functions: `draw(&App, &mut Frame)` reads the state and cannot change it.
 
 mod activity;
+pub mod ascii;
 mod chrome;
 mod details;
 mod dialog;
 mod help;
 mod images;
 pub mod layout;
+mod messages;
 mod rules;
 
 use crate::tui::app::App;
@@ -38,7 +40,13 @@ pub fn draw(app: &App, frame: &mut Frame) {
     match &app.modal {
         Some(Modal::Confirm(confirm)) => dialog::confirm(app, confirm, frame),
         Some(Modal::Prompt(prompt)) => dialog::prompt(app, prompt, frame),
-        Some(Modal::Help) => help::draw(app, frame),
+        Some(Modal::Quit(quit)) => dialog::quit(app, quit, frame),
+        Some(Modal::Overwrite(overwrite)) => dialog::overwrite(app, overwrite, frame),
+        Some(Modal::Help { scroll }) => help::draw(app, *scroll, frame),
+        Some(Modal::Messages { scroll }) => messages::draw(app, *scroll, frame),
         None => {}
+    }
+    if app.ascii {
+        ascii::downgrade(frame.buffer_mut());
     }
 }

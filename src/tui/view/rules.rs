@@ -1,9 +1,10 @@
 //! The Rules view: saved policies and their rules, the rule form, and the live preview.
 
-use crate::format::bytes;
+use crate::format::{bytes, escape_controls, minutes};
 use crate::tui::app::App;
 use crate::tui::app::form::{Field, RuleForm};
 use crate::tui::app::rules::Entry;
+use crate::tui::text::count;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Rect};
 use ratatui::style::Style;
@@ -45,7 +46,11 @@ fn draw_list(app: &App, frame: &mut Frame, area: Rect) {
                         _ => "saved",
                     };
                     Row::new(vec![
-                        format!("{} ({} rules)", draft.name, draft.rules.len()),
+                        format!(
+                            "{} ({})",
+                            escape_controls(&draft.name),
+                            count(draft.rules.len(), "rule", "rules")
+                        ),
                         String::new(),
                         String::new(),
                         status.to_string(),
@@ -55,8 +60,8 @@ fn draw_list(app: &App, frame: &mut Frame, area: Rect) {
                 Entry::Rule(p, r) => {
                     let rule = &editor.drafts[p].rules[r];
                     Row::new(vec![
-                        format!("  {r}. {}", rule.image_name),
-                        format!("{}m", rule.delete_after_minutes),
+                        format!("  {}. {}", r + 1, escape_controls(&rule.image_name)),
+                        minutes(rule.delete_after_minutes),
                         if rule.agent_downloaded_only {
                             "agent-only"
                         } else {
@@ -98,13 +103,14 @@ fn draw_side(app: &App, frame: &mut Frame, area: Rect) {
         if let Some(matches) = &preview.pattern {
             lines.push(Line::styled(
                 format!(
-                    "Pattern {} matches {} local reference(s)",
-                    matches.pattern, matches.count
+                    "Pattern {} matches {}",
+                    escape_controls(&matches.pattern),
+                    count(matches.count, "local reference", "local references")
                 ),
                 theme.column_header,
             ));
             for name in &matches.sample {
-                lines.push(Line::from(format!("  {name}")));
+                lines.push(Line::from(format!("  {}", escape_controls(name))));
             }
             if matches.count > matches.sample.len() {
                 lines.push(Line::from(format!(
@@ -113,9 +119,10 @@ fn draw_side(app: &App, frame: &mut Frame, area: Rect) {
                 )));
             }
         }
-        if let Some(summary) = &preview.summary {
+        // What saving would change means nothing where nothing can be saved.
+        if let Some(summary) = preview.summary.as_ref().filter(|_| !app.read_only) {
             lines.push(Line::styled(
-                format!("On save of {}:", preview.policy),
+                format!("On save of {}:", escape_controls(&preview.policy)),
                 theme.column_header,
             ));
             lines.push(Line::from(format!(
@@ -128,7 +135,9 @@ fn draw_side(app: &App, frame: &mut Frame, area: Rect) {
             for change in summary.changes.iter().take(5) {
                 lines.push(Line::from(format!(
                     "  {}: {} → {}",
-                    change.reference, change.before, change.after
+                    escape_controls(&change.reference),
+                    change.before,
+                    change.after
                 )));
             }
             if summary.changes.len() > 5 {
@@ -146,10 +155,16 @@ fn draw_side(app: &App, frame: &mut Frame, area: Rect) {
         (&errors[..], &warnings[..])
     };
     for error in errors {
-        lines.push(Line::styled(format!("error: {error}"), theme.status_error));
+        lines.push(Line::styled(
+            format!("error: {}", escape_controls(error)),
+            theme.status_error,
+        ));
     }
     for warning in warnings {
-        lines.push(Line::styled(format!("warning: {warning}"), theme.warning));
+        lines.push(Line::styled(
+            format!("warning: {}", escape_controls(warning)),
+            theme.warning,
+        ));
     }
     let title = if editor.form.is_some() {
         " Rule "
@@ -187,7 +202,7 @@ fn form_lines<'a>(app: &App, form: &'a RuleForm, lines: &mut Vec<Line<'a>>) {
                 },
             ),
             Span::styled(
-                format!("{value}{cursor}"),
+                format!("{}{cursor}", escape_controls(&value)),
                 if focused {
                     theme.button_focused
                 } else {
@@ -208,10 +223,16 @@ fn form_lines<'a>(app: &App, form: &'a RuleForm, lines: &mut Vec<Line<'a>>) {
         Field::AgentOnly,
     ));
     for error in &form.errors {
-        lines.push(Line::styled(format!("error: {error}"), theme.status_error));
+        lines.push(Line::styled(
+            format!("error: {}", escape_controls(error)),
+            theme.status_error,
+        ));
     }
     for warning in &form.warnings {
-        lines.push(Line::styled(format!("warning: {warning}"), theme.warning));
+        lines.push(Line::styled(
+            format!("warning: {}", escape_controls(warning)),
+            theme.warning,
+        ));
     }
     if form.errors.is_empty() {
         lines.push(Line::styled(

@@ -1,0 +1,142 @@
+//! What the Images view's keys do to the marked rows (else the row under the cursor): marks,
+//! the confirmation dialog, postpone, pin and adopt.
+
+use super::modal::{Destructive, Modal, Prompt, PromptKind};
+use super::{App, images::row_name, targets};
+use crate::plan::RefState;
+use crate::tui::keys::Action;
+use crate::tui::msg::{Command, Effects};
+
+impl App {
+    pub(super) fn on_images_action(&mut self, action: Action) -> Effects {
+        if self.snapshot.is_none() {
+            self.set_status("nothing to act on yet: no data from the engine", true);
+            return Effects::redraw();
+        }
+        match action {
+            Action::Mark => self.toggle_mark(),
+            Action::MarkAll => self.mark_all_shown(),
+            Action::Remove => self.open_confirm(Destructive::Remove),
+            Action::Approve => self.open_confirm(Destructive::Approve),
+            Action::Postpone => self.open_postpone(),
+            Action::Pin => self.toggle_pin(),
+            Action::Adopt => self.toggle_adopt(),
+            _ => Effects::none(),
+        }
+    }
+
+    fn toggle_mark(&mut self) -> Effects {
+        let Some(snapshot) = &self.snapshot else {
+            return Effects::none();
+        };
+        let Some(row) = self.images.current(snapshot) else {
+            return Effects::none();
+        };
+        let key = row_name(snapshot, row).to_string();
+        if !self.images.marks.remove(&key) {
+            self.images.marks.insert(key);
+        }
+        self.images.scroll.step(1, self.images.index.len());
+        Effects::redraw()
+    }
+
+    /// `*`: marks every row the filter shows, or unmarks them when all are marked already.
+    fn mark_all_shown(&mut self) -> Effects {
+        let Some(snapshot) = &self.snapshot else {
+            return Effects::none();
+        };
+        let shown: Vec<String> = self
+            .images
+            .index
+            .iter()
+            .filter_map(|&i| snapshot.rows.get(i))
+            .map(|row| row_name(snapshot, row).to_string())
+            .collect();
+        if shown.is_empty() {
+            return Effects::none();
+        }
+        if shown.iter().all(|name| self.images.marks.contains(name)) {
+            for name in &shown {
+                self.images.marks.remove(name);
+            }
+        } else {
+            self.images.marks.extend(shown);
+        }
+        Effects::redraw()
+    }
+
+    fn open_confirm(&mut self, action: Destructive) -> Effects {
+        let Some(snapshot) = &self.snapshot else {
+            return Effects::none();
+        };
+        match targets::confirm(action, &self.images, snapshot) {
+            Ok(confirm) => self.modal = Some(Modal::Confirm(confirm)),
+            Err(reason) => self.set_status(reason, true),
+        }
+        Effects::redraw()
+    }
+
+    fn open_postpone(&mut self) -> Effects {
+        let Some(snapshot) = &self.snapshot else {
+            return Effects::none();
+        };
+        let chosen: Vec<_> = targets::selected(&self.images, snapshot)
+            .into_iter()
+            .map(|row| targets::target(snapshot, row))
+            .collect();
+        if chosen.is_empty() {
+            return Effects::none();
+        }
+        self.modal = Some(Modal::Prompt(Prompt {
+            kind: PromptKind::Postpone(chosen),
+            input: "1h".into(),
+            error: None,
+        }));
+        Effects::redraw()
+    }
+
+    /// `P`: pins the selection, or unpins it when every selected reference is pinned already.
+    fn toggle_pin(&mut self) -> Effects {
+        let Some(snapshot) = &self.snapshot else {
+            return Effects::none();
+        };
+        let rows = targets::selected(&self.images, snapshot);
+        if rows.is_empty() {
+            return Effects::none();
+        }
+        let pin = !rows.iter().all(|r| r.state == RefState::Pinned);
+        let chosen = rows
+            .iter()
+            .map(|row| targets::target(snapshot, row))
+            .collect();
+        Effects::command(Command::Pin {
+            targets: chosen,
+            pin,
+        })
+    }
+
+    /// `A`: marks the selection's images as agent-downloaded (so `agent_downloaded_only` rules
+    /// apply to them), or clears the flag when every one has it already.
+    fn toggle_adopt(&mut self) -> Effects {
+        let Some(snapshot) = &self.snapshot else {
+            return Effects::none();
+        };
+        let rows = targets::selected(&self.images, snapshot);
+        if rows.is_empty() {
+            return Effects::none();
+        }
+        let adopted = |row: &&crate::plan::RefPlan| {
+            let id = &snapshot.inventory.images[row.image].id;
+            snapshot.records.get(id).is_some_and(|r| r.agent_downloaded)
+        };
+        let adopt = !rows.iter().all(adopted);
+        let chosen = rows
+            .iter()
+            .map(|row| targets::target(snapshot, row))
+            .collect();
+        Effects::command(Command::Adopt {
+            targets: chosen,
+            adopt,
+        })
+    }
+}
