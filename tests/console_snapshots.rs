@@ -164,6 +164,22 @@ fn activity_view_wide() {
 }
 
 #[test]
+fn header_counts() {
+    let mut app = app(120, 8, false);
+    app.update(loaded_with(
+        2,
+        snapshot_of(
+            images(),
+            policies(),
+            overrides(),
+            imgreaper::model::Mode::Approve,
+        ),
+        audit(),
+    ));
+    insta::assert_snapshot!(render(&app));
+}
+
+#[test]
 fn mono_theme_renders() {
     let mut app = App::new(false, Theme::mono(), (80, 24));
     app.update(loaded(1));

@@ -32,6 +32,27 @@ pub fn rule_label(rule: &crate::plan::SourcedRule) -> String {
     )
 }
 
+/// Writes the RFC 3339 times inside a text (an audit result, a message) as the console's one
+/// time format, the local clock time: `until 2023-11-15T22:13:20Z` reads `until Nov 15 23:13`.
+pub fn local_times(text: &str, now: Timestamp) -> std::borrow::Cow<'_, str> {
+    use std::sync::LazyLock;
+    static RFC3339: LazyLock<regex::Regex> = LazyLock::new(|| {
+        regex::Regex::new(r"\b\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?Z\b")
+            .expect("a valid pattern")
+    });
+    RFC3339.replace_all(text, |c: &regex::Captures| {
+        match humantime::parse_rfc3339(&c[0]) {
+            Ok(time) => {
+                let seconds = time
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX));
+                clock_time(Some(seconds), now)
+            }
+            Err(_) => c[0].to_string(),
+        }
+    })
+}
+
 /// A count and its noun, singular or plural: `1 reference`, `3 references`, `2 policies`.
 pub fn count(n: usize, one: &str, many: &str) -> String {
     format!("{n} {}", if n == 1 { one } else { many })
@@ -125,9 +146,13 @@ pub fn fit_reference(reference: &str, columns: usize) -> String {
     format!("{}{tag}", fit_middle(repository, columns - width(tag)))
 }
 
-/// Breaks a text into lines of at most `columns` (long words, such as image IDs, are broken too).
+/// Breaks a text into lines of at most `columns`, at spaces only (never at a name's hyphen, so
+/// a command copied from the screen keeps its names whole); a word longer than a line, such as
+/// an image ID, is broken where it must be.
 pub fn wrap(text: &str, columns: usize) -> Vec<String> {
-    let options = textwrap::Options::new(columns.max(1)).break_words(true);
+    let options = textwrap::Options::new(columns.max(1))
+        .break_words(true)
+        .word_splitter(textwrap::WordSplitter::NoHyphenation);
     textwrap::wrap(text, options)
         .into_iter()
         .map(|line| line.into_owned())
@@ -176,6 +201,17 @@ mod tests {
             }
         }
         assert_eq!(fit_end("/a-long-filter", 6), "…ilter");
+    }
+
+    #[test]
+    fn rfc3339_times_read_as_local_clock_times() {
+        let now = 1_700_000_000; // 2023-11-14T22:13:20Z
+        let text = local_times("until 2023-11-14T22:43:20Z; ok", now);
+        assert_eq!(
+            text,
+            format!("until {}; ok", clock_time(Some(now + 1_800), now))
+        );
+        assert_eq!(local_times("no time here", now), "no time here");
     }
 
     #[test]

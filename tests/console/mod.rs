@@ -268,3 +268,48 @@ pub fn render(app: &App) -> String {
     terminal.draw(|frame| view::draw(app, frame)).unwrap();
     terminal.backend().to_string()
 }
+
+/// The screen as lines of text.
+pub fn screen_lines(app: &App) -> Vec<String> {
+    render(app)
+        .lines()
+        .map(|l| l.trim_matches('"').to_string())
+        .collect()
+}
+
+/// The text inside the dialog box (between its side borders), line by line.
+pub fn dialog_text(app: &App) -> Vec<String> {
+    screen_lines(app)
+        .into_iter()
+        .filter_map(|line| {
+            let start = line.find('│')?;
+            let end = line.rfind('│')?;
+            (end > start).then(|| line[start + '│'.len_utf8()..end].trim().to_string())
+        })
+        .collect()
+}
+
+/// Images with long names of one repository, versions `1.2.0`… (no containers).
+pub fn long_named(count: usize) -> Vec<Image> {
+    (0..count)
+        .map(|i| {
+            image(
+                &format!("e{i}"),
+                &[&format!(
+                    "localhost:5000/edge/ml-inference-cpu-optimized-build:1.2.{i}"
+                )],
+                (10 + i as u64) * MB,
+                &[],
+            )
+        })
+        .collect()
+}
+
+/// A policy that makes every image due at once.
+pub fn everything_due() -> Vec<StoredPolicy> {
+    vec![StoredPolicy {
+        name: "all".into(),
+        document: PolicyDocument::rules_only(vec![rule("*", 1, false)]),
+        saved_at: NOW - 3_600,
+    }]
+}

@@ -149,7 +149,8 @@ pub fn check_document(base: &PolicyDocument, rules: Vec<Rule>) -> (Vec<String>, 
 }
 
 /// The console numbers rules from 1, where `policy check` speaks in JSON indices:
-/// `image_policy.removal[1].image_name` becomes `rule 2, image_name` and `rule [0]` `rule 1`.
+/// `image_policy.removal[1].image_name` becomes `rule 2, image_name` and `rule [0]` `rule 1`;
+/// and it reads minutes as durations (`90 min` is `1h 30m`).
 pub fn numbered_from_one(text: &str) -> String {
     use std::sync::LazyLock;
     static PATH: LazyLock<regex::Regex> = LazyLock::new(|| {
@@ -169,10 +170,18 @@ pub fn numbered_from_one(text: &str) -> String {
         let rest = if c[0].ends_with('.') { ", " } else { "" };
         format!("rule {}{rest}", plus_one(&c[1]))
     });
-    RULE.replace_all(&text, |c: &regex::Captures| {
+    let text = RULE.replace_all(&text, |c: &regex::Captures| {
         format!("rule {}", plus_one(&c[1]))
-    })
-    .into_owned()
+    });
+    // Minutes read as durations: `1440 min` is `1d`.
+    static MINUTES: LazyLock<regex::Regex> =
+        LazyLock::new(|| regex::Regex::new(r"\b(\d+) min\b").expect("a valid pattern"));
+    MINUTES
+        .replace_all(&text, |c: &regex::Captures| match c[1].parse::<u64>() {
+            Ok(n) => crate::format::minutes(n),
+            Err(_) => c[0].to_string(),
+        })
+        .into_owned()
 }
 
 #[cfg(test)]
@@ -187,8 +196,9 @@ mod tests {
         );
         assert_eq!(
             numbered_from_one("shadowed by rule [0] (`*`, 5 min)"),
-            "shadowed by rule 1 (`*`, 5 min)"
+            "shadowed by rule 1 (`*`, 5m)"
         );
         assert_eq!(numbered_from_one("image_policy"), "image_policy");
+        assert_eq!(numbered_from_one("(`*`, 1440 min)"), "(`*`, 1d)");
     }
 }

@@ -2,7 +2,7 @@
 
 use crate::format::{bytes, escape_controls};
 use crate::tui::app::App;
-use crate::tui::text::clock_time;
+use crate::tui::text::{clock_time, local_times};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Rect};
 use ratatui::style::Style;
@@ -44,7 +44,7 @@ pub fn draw(app: &App, frame: &mut Frame, area: Rect) {
                 clock_time(Some(e.time), now),
                 escape_controls(&e.action).into_owned(),
                 escape_controls(&e.reference).into_owned(),
-                escape_controls(&e.result).into_owned(),
+                local_times(&escape_controls(&e.result), now).into_owned(),
             ];
             if wide {
                 cells.insert(1, escape_controls(&e.actor).into_owned());

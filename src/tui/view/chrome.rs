@@ -28,6 +28,14 @@ pub fn fit_message(text: &str, columns: usize) -> String {
     }
 }
 
+/// Times in a message as the console writes every time.
+pub fn in_local_time(app: &App, text: &str) -> String {
+    match app.now() {
+        Some(now) => crate::tui::text::local_times(text, now).into_owned(),
+        None => text.to_string(),
+    }
+}
+
 pub fn header(app: &App, frame: &mut Frame, area: Rect) {
     let info = &app.header.engine;
     let known = |text: &str| {
@@ -199,7 +207,7 @@ pub fn status(app: &App, frame: &mut Frame, area: Rect) {
     let columns = usize::from(area.width);
     let (text, style) = match &app.status {
         Some(status) => (
-            format!(" {}", escape_controls(&status.text)),
+            format!(" {}", in_local_time(app, &escape_controls(&status.text))),
             if status.error {
                 app.theme.status_error
             } else {

@@ -5,7 +5,7 @@ use crate::format::{bytes, escape_controls, minutes};
 use crate::plan::RefState;
 use crate::removal::container_names;
 use crate::tui::app::App;
-use crate::tui::text::{clock_time, countdown, rule_label};
+use crate::tui::text::{clock_time, countdown, local_times, rule_label};
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
@@ -144,7 +144,7 @@ pub fn draw(app: &App, frame: &mut Frame, area: Rect) {
                 clock_time(Some(e.entry.time), now),
                 escape_controls(&e.entry.action),
                 escape_controls(&e.entry.actor),
-                escape_controls(&e.entry.result)
+                local_times(&escape_controls(&e.entry.result), now)
             )));
         }
     }

@@ -175,7 +175,13 @@ fn draw_box(frame: &mut Frame, content: Content, max_width: u16) {
         return;
     }
     let (title, border, body) = (content.title.clone(), content.border, content.body);
-    let lines = fitted(content, columns, usize::from(screen.height - 2));
+    // Leave the header in sight where the screen has room for it.
+    let height = if screen.height >= 12 {
+        screen.height - 2
+    } else {
+        screen.height
+    };
+    let lines = fitted(content, columns, usize::from(height - 2));
     let height = lines.len() as u16 + 2;
     let area = centered(screen, width, height);
     let block = Block::new()

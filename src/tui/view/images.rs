@@ -28,6 +28,8 @@ const RULE_MIN: u16 = 12;
 const RULE_MAX: u16 = 40;
 /// REFERENCE never shrinks below this (or its longest name, when that is shorter) to make room.
 const REFERENCE_MIN: u16 = 24;
+/// `<none> 0123456789ab`: how a dangling image is shown.
+const DANGLING_WIDTH: usize = 19;
 
 /// Which columns are shown and how wide, in display order.
 pub fn columns(area_width: u16, reference_ideal: u16, rule_ideal: u16) -> Vec<(SortColumn, u16)> {
@@ -116,7 +118,10 @@ pub fn draw(app: &App, frame: &mut Frame, area: Rect) {
     // Widths come from every row, not only those the filter shows: columns stay put as one types.
     let widest =
         |text: &dyn Fn(&RefPlan) -> usize| snapshot.rows.iter().map(text).max().unwrap_or(0);
-    let reference_ideal = 2 + widest(&|row| width(&escape_controls(row_name(snapshot, row))));
+    let reference_ideal = 2 + widest(&|row| match &row.reference {
+        Some(name) => width(&escape_controls(name)),
+        None => DANGLING_WIDTH,
+    });
     let rule_ideal = widest(&|row| width(&rule_text(snapshot, row)));
     let columns = columns(
         area.width,

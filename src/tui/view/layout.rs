@@ -24,7 +24,7 @@ pub fn areas(app: &App) -> Areas {
         Constraint::Length(1),
         Constraint::Length(1),
         Constraint::Length(banner_height),
-        Constraint::Min(3),
+        Constraint::Min(1),
         Constraint::Length(1),
         Constraint::Length(1),
     ])

@@ -30,7 +30,10 @@ pub fn draw(app: &App, scroll: usize, frame: &mut Frame) {
             (Some(at), Some(now)) => format!("{} ", clock_time(Some(at), now)),
             _ => String::new(),
         };
-        let text = format!("{stamp}{}", escape_controls(&message.text));
+        let text = format!(
+            "{stamp}{}",
+            super::chrome::in_local_time(app, &escape_controls(&message.text))
+        );
         // Messages joined with "; " read better one part to a line.
         for part in text.split("; ") {
             for line in wrap(part, columns) {
