@@ -4,7 +4,7 @@
 use crossterm::event::{DisableMouseCapture, EnableMouseCapture};
 use crossterm::execute;
 use crossterm::terminal::{
-    EnterAlternateScreen, LeaveAlternateScreen, disable_raw_mode, enable_raw_mode,
+    Clear, ClearType, EnterAlternateScreen, LeaveAlternateScreen, disable_raw_mode, enable_raw_mode,
 };
 use ratatui::Terminal;
 use ratatui::backend::CrosstermBackend;
@@ -43,8 +43,16 @@ pub fn suspend(terminal: &mut Term) -> std::io::Result<()> {
         libc::kill(0, libc::SIGTSTP);
     }
     enable_raw_mode()?;
-    execute!(stdout(), EnterAlternateScreen, EnableMouseCapture)?;
-    terminal.clear()
+    execute!(
+        stdout(),
+        EnterAlternateScreen,
+        EnableMouseCapture,
+        Clear(ClearType::All)
+    )?;
+    // The last drawn buffer is blanked, so the next draw repaints every cell. (Terminal::clear
+    // would ask the terminal for the cursor position, an answer the event reader may be holding.)
+    terminal.swap_buffers();
+    Ok(())
 }
 
 /// Puts text on the terminal's clipboard (OSC 52). Terminals that do not allow it ignore it; the
