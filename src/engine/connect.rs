@@ -86,10 +86,11 @@ impl Engine {
     }
 
     pub async fn info(&self) -> Result<EngineInfo> {
-        let version = self
-            .call("the version request", self.docker.version())
-            .await?;
-        let info = self.call("the info request", self.docker.info()).await?;
+        // Both at once: the console's first frame waits for this beside the inventory.
+        let (version, info) = tokio::try_join!(
+            self.call("the version request", self.docker.version()),
+            self.call("the info request", self.docker.info())
+        )?;
         let root_dir = info.docker_root_dir.unwrap_or_default();
         Ok(EngineInfo {
             version: version.version.unwrap_or_default(),

@@ -156,7 +156,7 @@ pub static BINDINGS: &[Binding] = &[
     bind(&[ch(' ')], "space", "mark", A::Mark, Marks, IMAGES, true),
     bind(&[key(K::Enter), ch('d')], "enter/d", "details", A::Details, Look, IMAGES, true),
     bind(&[ch('/')], "/", "filter", A::Filter, Look, LISTS, true),
-    bind(&[ch('A')], "A", "adopt / disown", A::Adopt, Writes, IMAGES, false),
+    bind(&[ch('A')], "A", "adopt / disown", A::Adopt, Writes, IMAGES, true),
     bind(&[ch('*')], "*", "mark all shown / none", A::MarkAll, Marks, IMAGES, false),
     bind(&[ch('s')], "s", "sort column", A::Sort, Look, IMAGES, false),
     bind(&[ch('S')], "S", "reverse sort", A::SortReverse, Look, IMAGES, false),

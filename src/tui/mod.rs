@@ -46,8 +46,9 @@ pub async fn run(context: Context, args: Options) -> anyhow::Result<ExitCode> {
             "the console needs a terminal; for scripts use the subcommands (imgreaper --help)"
         );
     }
-    // Open the database once up front so a bad --db fails before the screen is taken over.
-    drop(context.store()?);
+    // Open the database up front so a bad --db fails before the screen is taken over; the loader
+    // then reads through this connection.
+    let store = context.store()?;
 
     let (to_ui, mut from_tasks) = mpsc::channel::<Msg>(64);
     let (reload_tx, reload_rx) = mpsc::channel::<()>(4);
@@ -57,7 +58,12 @@ pub async fn run(context: Context, args: Options) -> anyhow::Result<ExitCode> {
         db: context.db.clone(),
         host: context.host.clone(),
     };
-    tokio::spawn(tasks::loader::run(task_context(), to_ui.clone(), reload_rx));
+    tokio::spawn(tasks::loader::run(
+        task_context(),
+        store,
+        to_ui.clone(),
+        reload_rx,
+    ));
     tokio::spawn(tasks::actions::run(
         task_context(),
         command_rx,

@@ -23,19 +23,14 @@ const MAX_BACKOFF: Duration = Duration::from_secs(5);
 /// How many audit entries the Activity view holds.
 const AUDIT_ENTRIES: usize = 500;
 
-pub async fn run(context: Context, to_ui: mpsc::Sender<Msg>, mut reload: mpsc::Receiver<()>) {
-    let mut store = match context.store() {
-        Ok(store) => store,
-        Err(error) => {
-            let _ = to_ui
-                .send(Msg::Outage {
-                    seq: 0,
-                    error: format!("{error:#}"),
-                })
-                .await;
-            return;
-        }
-    };
+/// `store` is the connection the console opened to check `--db` before taking the screen: one
+/// open fewer before the first frame.
+pub async fn run(
+    context: Context,
+    mut store: Store,
+    to_ui: mpsc::Sender<Msg>,
+    mut reload: mpsc::Receiver<()>,
+) {
     let mut seq = 0u64;
     let mut backoff = Backoff::new(Duration::from_secs(1), MAX_BACKOFF);
     let mut shown: Option<Content> = None;
