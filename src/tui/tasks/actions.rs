@@ -12,6 +12,7 @@ use crate::snapshot::{EngineReading, Snapshot};
 use crate::store::{NewAudit, Owner, Store};
 use crate::tui::export::ExportError;
 use crate::tui::msg::{ActionResult, Command, Msg};
+use crate::tui::text::count as words;
 use anyhow::Result;
 use tokio::sync::mpsc;
 
@@ -194,7 +195,10 @@ async fn execute(store: &mut Store, engine: Option<&Engine>, command: Command) -
                 .and_then(|()| {
                     store.audit(&policy_note(
                         &name,
-                        &format!("{} rule(s) saved from the console", document.rules.len()),
+                        &format!(
+                            "{} saved from the console",
+                            words(document.rules.len(), "rule", "rules")
+                        ),
                     ))
                 });
             return Reported(
@@ -202,8 +206,8 @@ async fn execute(store: &mut Store, engine: Option<&Engine>, command: Command) -
                     Ok(_) => ActionResult {
                         ok: true,
                         message: format!(
-                            "saved policy {name} with {} rule(s)",
-                            document.rules.len()
+                            "saved policy {name} with {}",
+                            words(document.rules.len(), "rule", "rules")
                         ),
                         saved: Some(name),
                         ..ActionResult::default()
@@ -405,13 +409,13 @@ fn import(path: &std::path::Path) -> ActionResult {
         Ok(parsed) => ActionResult {
             ok: true,
             message: format!(
-                "imported {} rule(s) from {} as policy {name} (not saved yet: w saves, u discards){}",
-                parsed.document.rules.len(),
+                "imported {} from {} as policy {name} (not saved yet: w saves, u discards){}",
+                words(parsed.document.rules.len(), "rule", "rules"),
                 path.display(),
                 if parsed.warnings.is_empty() {
                     String::new()
                 } else {
-                    format!("; {} warning(s)", parsed.warnings.len())
+                    format!("; {}", words(parsed.warnings.len(), "warning", "warnings"))
                 }
             ),
             imported: Some((name, parsed.document)),
