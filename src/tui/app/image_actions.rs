@@ -126,8 +126,7 @@ impl App {
             return Effects::none();
         }
         let adopted = |row: &&crate::plan::RefPlan| {
-            let id = &snapshot.inventory.images[row.image].id;
-            snapshot.records.get(id).is_some_and(|r| r.agent_downloaded)
+            snapshot.agent_downloaded(&snapshot.inventory.images[row.image].id)
         };
         let adopt = !rows.iter().all(adopted);
         let chosen = rows
