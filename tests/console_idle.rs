@@ -6,7 +6,8 @@ mod support;
 
 use std::process::Command;
 use support::Sandbox;
-use support::images::import;
+use support::engine::OwnEngine;
+use support::images::import_on;
 
 #[test]
 fn with_nothing_changing_and_no_countdown_the_console_writes_nothing() {
@@ -15,11 +16,26 @@ fn with_nothing_changing_and_no_countdown_the_console_writes_nothing() {
         return;
     }
     let sandbox = Sandbox::new("idle");
+    // An engine of its own where one can be started: on the shared one, other tests' images
+    // come and go, and the console rightly shows them.
+    let mut own = OwnEngine::possible().then(OwnEngine::new);
+    let host = match own.as_mut() {
+        Some(engine) => {
+            engine.start();
+            engine.host()
+        }
+        None => support::host().to_string(),
+    };
     let reference = sandbox.repo("quiet:1");
-    import(&reference);
+    import_on(&host, &reference);
     // No policy: nothing is scheduled, so no countdown is visible. The records exist, as they
     // would on any device where imgreaper has run before.
-    sandbox.ok(&["images"]);
+    let listed = sandbox
+        .command(&["images"])
+        .env("DOCKER_HOST", &host)
+        .output()
+        .expect("imgreaper runs");
+    assert!(listed.status.success(), "{listed:?}");
     let harness = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/bench/pty_harness.py");
     let output = Command::new("python3")
         .args([
@@ -30,7 +46,7 @@ fn with_nothing_changing_and_no_countdown_the_console_writes_nothing() {
             "--",
             env!("CARGO_BIN_EXE_imgreaper"),
         ])
-        .env("DOCKER_HOST", support::host())
+        .env("DOCKER_HOST", &host)
         .env("IMGREAPER_DB", sandbox.db())
         .env_remove("NO_COLOR")
         .output()
