@@ -231,3 +231,20 @@ fn without_colour_nothing_is_coloured() {
         }
     }
 }
+
+#[test]
+fn a_vt100_gets_ascii_only() {
+    let theme = Theme::built_in("mono").unwrap().for_depth(ColorDepth::None);
+    let mut app = app_for(&theme, Mode::Auto);
+    app.ascii = true;
+    let screen = console::render(&app);
+    assert!(screen.is_ascii(), "{screen}");
+    select(&mut app, "nginx:1.25");
+    press(&mut app, KeyCode::Char('r'));
+    let dialog = console::render(&app);
+    assert!(dialog.is_ascii(), "{dialog}");
+    assert!(
+        dialog.contains("+-") && dialog.contains("[ Cancel ]"),
+        "{dialog}"
+    );
+}
