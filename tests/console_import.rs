@@ -35,8 +35,10 @@ fn importing_a_missing_file_offers_the_starting_policy() {
     assert!(screen.contains("myorg/app:*"), "{screen}");
     assert!(screen.contains("not saved yet"), "{screen}");
     assert!(!missing.exists(), "the import wrote a file");
-    // It is a draft: quitting without w saves nothing.
+    // It is a draft: q asks about it, and quitting without saving (d) saves nothing.
     tmux.send(&["q"]);
+    tmux.wait_for("Quit with unsaved edits", Duration::from_secs(5));
+    tmux.send(&["d"]);
     tmux.wait_until("the shell prompt", Duration::from_secs(10), |s| {
         s.trim_end().ends_with("E2E$")
     });
