@@ -358,3 +358,32 @@ fn keys_with_ctrl_do_not_type_into_the_filter() {
     )));
     assert_eq!(app.images.filter, "");
 }
+
+#[test]
+fn a_lapsed_approval_shows_in_the_details() {
+    let mut app = app(100, 30, false);
+    let mut log = audit();
+    log.insert(
+        0,
+        AuditEntry {
+            id: 20,
+            entry: NewAudit::new(
+                NOW - 30,
+                "service pid 42 on edge-7",
+                "lapse",
+                "nginx:1.25",
+                "",
+            )
+            .result("approval lapsed: nginx:1.25 now names another image"),
+        },
+    );
+    app.update(loaded_with(2, snapshot(), log));
+    select(&mut app, "nginx:1.25");
+    press(&mut app, KeyCode::Char('d'));
+    let screen = render(&app);
+    assert!(screen.contains("Recent activity:"), "{screen}");
+    assert!(
+        screen.contains("lapse by service pid 42 on edge-7: approval lapsed"),
+        "{screen}"
+    );
+}

@@ -477,3 +477,27 @@ fn read_only_rules_show_no_save_preview() {
     assert!(!screen.contains("On save of"), "{screen}");
     assert!(screen.contains("Pattern nginx:* matches 2"), "{screen}");
 }
+
+// ------------------------------------------------- bug 9: names cut into ambiguity
+
+#[test]
+fn two_long_versions_keep_their_tags_at_80_columns() {
+    let mut app = App::new(false, imgreaper::tui::theme::Theme::dark(), (80, 24));
+    app.update(loaded_with(
+        1,
+        snapshot_of(
+            long_named(2),
+            everything_due(),
+            imgreaper::model::Overrides::default(),
+            Mode::Auto,
+        ),
+        audit(),
+    ));
+    let lines = screen_lines(&app);
+    let rows: Vec<&String> = lines.iter().filter(|l| l.contains("localhost")).collect();
+    assert!(
+        rows[0].contains("build:1.2.0") && rows[1].contains("build:1.2.1"),
+        "{rows:#?}"
+    );
+    assert!(rows[0].starts_with("  localhost:5000/"), "{rows:#?}");
+}
