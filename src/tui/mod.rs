@@ -47,8 +47,13 @@ pub async fn run(context: Context, args: Options) -> anyhow::Result<ExitCode> {
         );
     }
     // Open the database up front so a bad --db fails before the screen is taken over; the loader
-    // then reads through this connection.
-    let store = context.store()?;
+    // then reads through this connection. A read-only console only reads, so it works for a user
+    // who may only read the database; on a full disk the console opens all the same.
+    let store = if args.read_only {
+        context.reader()?
+    } else {
+        context.store_even_when_full()?
+    };
 
     let (to_ui, mut from_tasks) = mpsc::channel::<Msg>(64);
     let (reload_tx, reload_rx) = mpsc::channel::<()>(4);
