@@ -12,6 +12,25 @@ pub struct Rule {
     pub agent_downloaded_only: bool,
 }
 
+/// One entry of an image policy's keep list (§11): references it matches are never removed.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct KeepRule {
+    /// Wildcard pattern over image references, as in a removal rule.
+    pub image_name: String,
+    /// Keep only the `last` most recently used references per repository among the matches;
+    /// `None` keeps every match.
+    pub last: Option<u64>,
+}
+
+/// Disk-pressure watermarks (§11), in percent of the data root's filesystem; `low < high`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct DiskMarks {
+    /// At or above this, the enforcer frees space by removing idle references early.
+    pub high_percent: u8,
+    /// ... until usage is at or below this.
+    pub low_percent: u8,
+}
+
 /// The two ways the same image policy is spelled in the wild.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub enum Spelling {
@@ -34,6 +53,10 @@ pub enum Start {
 #[derive(Clone, Debug, PartialEq)]
 pub struct PolicyDocument {
     pub rules: Vec<Rule>,
+    /// `image_policy.keep`: references that are never removed.
+    pub keep: Vec<KeepRule>,
+    /// `image_policy.disk`: free space above a watermark.
+    pub disk: Option<DiskMarks>,
     /// NMP `enabled`; a disabled policy is kept but not applied.
     pub enabled: bool,
     /// NMP `start`; `None` means "as soon as it is saved".
@@ -50,6 +73,8 @@ impl PolicyDocument {
     pub fn rules_only(rules: Vec<Rule>) -> PolicyDocument {
         PolicyDocument {
             rules,
+            keep: Vec::new(),
+            disk: None,
             enabled: true,
             start: None,
             spelling: Spelling::Seed,

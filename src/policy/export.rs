@@ -29,7 +29,31 @@ impl PolicyDocument {
                 Value::Object(object)
             })
             .collect();
-        map.insert(k.policy.into(), json!({ k.list: rules }));
+        let mut policy = Map::new();
+        policy.insert(k.list.into(), Value::Array(rules));
+        // Written only when present, so a document without them exports as it was read.
+        if !self.keep.is_empty() {
+            let keep = self
+                .keep
+                .iter()
+                .map(|keep| {
+                    let mut object = Map::new();
+                    object.insert(k.name.into(), json!(keep.image_name));
+                    if let Some(last) = keep.last {
+                        object.insert(k.last.into(), json!(last));
+                    }
+                    Value::Object(object)
+                })
+                .collect();
+            policy.insert(k.keep_list.into(), Value::Array(keep));
+        }
+        if let Some(disk) = self.disk {
+            policy.insert(
+                k.disk.into(),
+                json!({ k.high: disk.high_percent, k.low: disk.low_percent }),
+            );
+        }
+        map.insert(k.policy.into(), Value::Object(policy));
         Value::Object(map)
     }
 }
@@ -64,7 +88,7 @@ fn sync_start(document: &PolicyDocument, map: &mut Map<String, Value>) {
 
 #[cfg(test)]
 mod tests {
-    use super::super::document::{Rule, Start};
+    use super::super::document::{DiskMarks, KeepRule, Rule, Start};
     use super::*;
 
     fn rule() -> Rule {
@@ -85,6 +109,37 @@ mod tests {
         assert_eq!(
             doc.to_json(Spelling::Anax),
             json!({"agentImagePolicy": {"imageRemovalPolicies": [{"imageId": "nginx:*", "deleteAfterMinutes": 5, "agentDownloadedOnly": false}]}})
+        );
+    }
+
+    #[test]
+    fn keep_rules_and_disk_marks_in_each_spelling() {
+        let mut doc = PolicyDocument::rules_only(vec![]);
+        doc.keep = vec![
+            KeepRule {
+                image_name: "myorg/*".into(),
+                last: Some(2),
+            },
+            KeepRule {
+                image_name: "base:*".into(),
+                last: None,
+            },
+        ];
+        doc.disk = Some(DiskMarks {
+            high_percent: 85,
+            low_percent: 75,
+        });
+        assert_eq!(
+            doc.to_json(Spelling::Seed),
+            json!({"image_policy": {"removal": [],
+                "keep": [{"image_name": "myorg/*", "last": 2}, {"image_name": "base:*"}],
+                "disk": {"high_percent": 85, "low_percent": 75}}})
+        );
+        assert_eq!(
+            doc.to_json(Spelling::Anax),
+            json!({"agentImagePolicy": {"imageRemovalPolicies": [],
+                "imageKeepPolicies": [{"imageId": "myorg/*", "last": 2}, {"imageId": "base:*"}],
+                "diskPressure": {"highPercent": 85, "lowPercent": 75}}})
         );
     }
 

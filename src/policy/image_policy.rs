@@ -1,10 +1,13 @@
-//! The image policy object (`image_policy` / `agentImagePolicy`) and its rule list.
+//! The image policy object (`image_policy` / `agentImagePolicy`): its removal rules, keep rules
+//! and disk marks.
 
 use jsonc_parser::ast::Value;
 use jsonc_parser::common::Ranged;
 
-use super::document::{Rule, Spelling};
+use super::disk::read_disk;
+use super::document::{DiskMarks, KeepRule, Rule, Spelling};
 use super::json_path::{child, element};
+use super::keep::{KeepSite, read_keep_rule};
 use super::keys::{keys, other};
 use super::props::unique_props;
 use super::report::Report;
@@ -12,13 +15,20 @@ use super::rule::{RuleSite, read_rule};
 use super::suggest::{hint, nearest};
 use super::value_kind::describe;
 
-/// Reads the rules under the image policy value, reporting every problem.
-/// Returns the rules that were read without error, with their sites.
+/// What was read without error, with the sites the warnings need.
+#[derive(Default)]
+pub(crate) struct ImagePolicy {
+    pub rules: Vec<(Rule, RuleSite)>,
+    pub keep: Vec<(KeepRule, KeepSite)>,
+    pub disk: Option<DiskMarks>,
+}
+
+/// Reads the image policy value, reporting every problem.
 pub(crate) fn read_image_policy(
     report: &mut Report,
     value: &Value,
     spelling: Spelling,
-) -> Vec<(Rule, RuleSite)> {
+) -> ImagePolicy {
     let own = keys(spelling);
     let foreign = keys(other(spelling));
     let path = own.policy;
@@ -26,6 +36,7 @@ pub(crate) fn read_image_policy(
         "{{\"{}\": [{{\"{}\": \"myorg/app:*\", \"{}\": 60}}]}}",
         own.list, own.name, own.minutes
     );
+    let mut read = ImagePolicy::default();
     let Value::Object(object) = value else {
         report.error(
             path,
@@ -35,65 +46,96 @@ pub(crate) fn read_image_policy(
                 describe(value)
             ),
         );
-        return Vec::new();
+        return read;
     };
 
-    let mut list = None;
-    let mut misspelt_list = false;
+    let (mut list, mut keep, mut disk) = (None, None, None);
+    let mut misspelt_section = false;
     for prop in unique_props(report, object, path) {
         let key = prop.name.as_str();
         if key == own.list {
             list = Some(&prop.value);
-        } else if key == foreign.list {
+        } else if key == own.keep_list {
+            keep = Some(&prop.value);
+        } else if key == own.disk {
+            disk = Some(&prop.value);
+        } else if let Some(ours) = own.translate_section(foreign, key) {
             report.error(
                 &child(path, key),
                 prop.name.start(),
                 format!(
-                    "`{key}` is the {} spelling; inside `{path}` write `{}`",
-                    foreign.policy, own.list
+                    "`{key}` is the {} spelling; inside `{path}` write `{ours}`",
+                    foreign.policy
                 ),
             );
-            return Vec::new();
+            return read;
         } else {
             report.error(
                 &child(path, key),
                 prop.name.start(),
                 format!(
                     "unknown key `{key}` in `{path}`; {}",
-                    hint(key, &[own.list])
+                    hint(key, &own.section_keys())
                 ),
             );
-            misspelt_list |= nearest(key, &[own.list]).is_some();
+            misspelt_section |= nearest(key, &own.section_keys()).is_some();
         }
     }
 
-    let list_path = child(path, own.list);
-    match list {
-        None if misspelt_list => Vec::new(),
-        None => {
-            report.error(
-                path,
-                object.start(),
-                format!(
-                    "`{path}` has no `{}` list: add one, e.g. {example}",
-                    own.list
-                ),
-            );
-            Vec::new()
-        }
-        Some(Value::Array(array)) => array
+    if list.is_none() && keep.is_none() && disk.is_none() && !misspelt_section {
+        report.error(
+            path,
+            object.start(),
+            format!(
+                "`{path}` has no `{}` list: add one, e.g. {example}",
+                own.list
+            ),
+        );
+    }
+    if let Some(list) = list {
+        let list_path = child(path, own.list);
+        read.rules = read_list(report, list, &list_path, "rules", |report, rule, i, at| {
+            read_rule(report, rule, i, at, spelling)
+        });
+    }
+    if let Some(list) = keep {
+        let list_path = child(path, own.keep_list);
+        read.keep = read_list(
+            report,
+            list,
+            &list_path,
+            "keep rules",
+            |report, rule, i, at| read_keep_rule(report, rule, i, at, spelling),
+        );
+    }
+    if let Some(disk) = disk {
+        read.disk = read_disk(report, disk, &child(path, own.disk), spelling);
+    }
+    read
+}
+
+/// Reads each element of a list with `read_one`, keeping those read without error.
+fn read_list<T>(
+    report: &mut Report,
+    value: &Value,
+    path: &str,
+    what: &str,
+    mut read_one: impl FnMut(&mut Report, &Value, usize, &str) -> Option<T>,
+) -> Vec<T> {
+    match value {
+        Value::Array(array) => array
             .elements
             .iter()
             .enumerate()
-            .filter_map(|(i, rule)| read_rule(report, rule, i, &element(&list_path, i), spelling))
+            .filter_map(|(i, element_value)| read_one(report, element_value, i, &element(path, i)))
             .collect(),
-        Some(other) => {
+        other => {
+            let key = path.rsplit('.').next().unwrap_or(path);
             report.error(
-                &list_path,
+                path,
                 other.start(),
                 format!(
-                    "`{}` is a list of rules `[{{…}}, …]`, not {}",
-                    own.list,
+                    "`{key}` is a list of {what} `[{{…}}, …]`, not {}",
                     describe(other)
                 ),
             );

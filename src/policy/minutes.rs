@@ -1,6 +1,7 @@
 //! `delete_after_minutes`: a whole number ≥ 0 that fits in 64 bits. JSON
 //! numbers are read from their exact text (not through f64), so `1.0000000001`
-//! is fractional and `18446744073709551616` is one too many.
+//! is fractional and `18446744073709551616` is one too many. The same reading
+//! serves the other whole numbers of a policy (`last`, the disk marks).
 
 use jsonc_parser::ast::Value;
 
@@ -87,41 +88,88 @@ pub(crate) fn read_minutes(key: &str, value: &Value) -> Result<u64, String> {
 }
 
 fn read_number(key: &str, text: &str) -> Result<u64, String> {
+    read_decimal(key, text, &Unit::MINUTES)
+}
+
+/// How the messages name what a number counts.
+struct Unit {
+    /// ` of minutes`, or empty.
+    of: &'static str,
+    /// Why it cannot be negative.
+    negative: &'static str,
+    /// The largest value accepted, if any below `u64::MAX`.
+    max: Option<u64>,
+}
+
+impl Unit {
+    const MINUTES: Unit = Unit {
+        of: " of minutes",
+        negative: "counts minutes after last use, so it is 0 or more",
+        max: Some(super::limits::MAX_MINUTES),
+    };
+    const PLAIN: Unit = Unit {
+        of: "",
+        negative: "is a whole number, 0 or more",
+        max: None,
+    };
+}
+
+fn read_decimal(key: &str, text: &str, unit: &Unit) -> Result<u64, String> {
     let decimal = Decimal::parse(text);
     if decimal.negative && !decimal.is_zero() {
-        return Err(format!(
-            "`{text}` is negative: `{key}` counts minutes after last use, so it is 0 or more"
-        ));
+        return Err(format!("`{text}` is negative: `{key}` {}", unit.negative));
     }
+    let of = unit.of;
     if !decimal.is_whole() {
         return Err(match decimal.floor() {
             Some(floor) if floor < u64::MAX => format!(
-                "`{text}` is not a whole number of minutes: write `{floor}` or `{}`",
+                "`{text}` is not a whole number{of}: write `{floor}` or `{}`",
                 floor + 1
             ),
-            _ => format!("`{text}` is not a whole number of minutes"),
+            _ => format!("`{text}` is not a whole number{of}"),
         });
     }
-    let Some(minutes) = decimal.to_u64() else {
+    let Some(number) = decimal.to_u64() else {
         return Err(format!(
-            "`{text}` is too large: `{key}` is at most {} minutes",
-            u64::MAX
+            "`{text}` is too large: `{key}` is at most {}{}",
+            u64::MAX,
+            if of.is_empty() { "" } else { " minutes" }
         ));
     };
-    if minutes > super::limits::MAX_MINUTES {
+    if let Some(max) = unit.max
+        && number > max
+    {
         return Err(format!(
-            "`{text}` minutes is more than 100 years: `{key}` is at most {} (100 years); to keep \
-             an image for good, pin it or leave it out of the rule",
-            super::limits::MAX_MINUTES
+            "`{text}` minutes is more than 100 years: `{key}` is at most {max} (100 years); to \
+             keep an image for good, pin it or leave it out of the rule"
         ));
     }
-    if minutes.to_string() != text {
+    if number.to_string() != text {
         // `1e3`, `60.0`, `-0`: whole, but other readers (Go's int) reject them.
         return Err(format!(
-            "`{text}` must be written as a plain whole number: `{minutes}`"
+            "`{text}` must be written as a plain whole number: `{number}`"
         ));
     }
-    Ok(minutes)
+    Ok(number)
+}
+
+/// Reads a whole number that is not a duration (`last`, `high_percent`); `example` shows a
+/// typical value in the messages. Ranges are the caller's to check.
+pub(crate) fn read_whole(key: &str, value: &Value, example: u64) -> Result<u64, String> {
+    match value {
+        Value::NumberLit(number) => read_decimal(key, number.value, &Unit::PLAIN),
+        Value::StringLit(text) => Err(match text.value.trim().parse::<u64>() {
+            Ok(n) => format!("`{key}` is a number, not a string: write `{n}` without quotes"),
+            Err(_) => format!(
+                "`{key}` is a whole number such as `{example}`, not the string \"{}\"",
+                text.value
+            ),
+        }),
+        other => Err(format!(
+            "`{key}` is a whole number such as `{example}`, not {}",
+            describe(other)
+        )),
+    }
 }
 
 fn string_minutes(key: &str, text: &str) -> String {

@@ -158,7 +158,8 @@ fn read_document(
     let enabled = read_enabled(report, find("enabled"));
     let start = read_start(report, find("start"));
     let read = read_image_policy(report, &policy.value, spelling);
-    match too_many_rules_in_file(read.len()) {
+    // Keep rules are matched against every reference too: they count.
+    match too_many_rules_in_file(read.rules.len() + read.keep.len()) {
         // Over the limit the lints are not run: they are what would take long.
         Some(message) => report.error(
             &child(keys(spelling).policy, keys(spelling).list),
@@ -176,7 +177,9 @@ fn read_document(
     extra.remove(SEED.policy);
     extra.remove(ANAX.policy);
     Some(PolicyDocument {
-        rules: read.into_iter().map(|(rule, _)| rule).collect(),
+        rules: read.rules.into_iter().map(|(rule, _)| rule).collect(),
+        keep: read.keep.into_iter().map(|(rule, _)| rule).collect(),
+        disk: read.disk,
         enabled: enabled?,
         start: start?,
         spelling,

@@ -1,0 +1,119 @@
+//! The disk-pressure object (§11): two watermarks in percent, `1 ≤ low < high ≤ 99`.
+
+use jsonc_parser::ast::Value;
+use jsonc_parser::common::Ranged;
+
+use super::document::{DiskMarks, Spelling};
+use super::json_path::child;
+use super::keys::{keys, other};
+use super::minutes::read_whole;
+use super::props::unique_props;
+use super::report::Report;
+use super::suggest::{hint, nearest};
+use super::value_kind::describe;
+
+/// Reads the disk object, reporting every problem; `None` if anything is wrong.
+pub(crate) fn read_disk(
+    report: &mut Report,
+    value: &Value,
+    path: &str,
+    spelling: Spelling,
+) -> Option<DiskMarks> {
+    let own = keys(spelling);
+    let foreign = keys(other(spelling));
+    let example = format!("{{\"{}\": 85, \"{}\": 75}}", own.high, own.low);
+    let Value::Object(object) = value else {
+        report.error(
+            path,
+            value.start(),
+            format!(
+                "`{}` is an object such as {example}, not {}",
+                own.disk,
+                describe(value)
+            ),
+        );
+        return None;
+    };
+    let mut high = None;
+    let mut low = None;
+    let mut complete = true;
+    let mut spelt_otherwise: Vec<&str> = Vec::new();
+    for prop in unique_props(report, object, path) {
+        let key = prop.name.as_str();
+        let key_path = child(path, key);
+        let at = prop.value.start();
+        if key == own.high || key == own.low {
+            let read = read_percent(key, &prop.value)
+                .map_err(|message| report.error(&key_path, at, message))
+                .ok()
+                .map(|percent| (percent, key_path, at));
+            if key == own.high {
+                high = read;
+            } else {
+                low = read;
+            }
+        } else if let Some(ours) = own.translate_disk(foreign, key) {
+            report.error(
+                &key_path,
+                prop.name.start(),
+                format!(
+                    "`{key}` is the {} spelling, but this is `{}.{}`: write `{ours}`",
+                    foreign.policy, own.policy, own.disk
+                ),
+            );
+            spelt_otherwise.push(ours);
+            complete = false;
+        } else {
+            report.error(
+                &key_path,
+                prop.name.start(),
+                format!(
+                    "unknown key `{key}` in `{}`; {}",
+                    own.disk,
+                    hint(key, &own.disk_keys())
+                ),
+            );
+            spelt_otherwise.extend(nearest(key, &own.disk_keys()));
+            complete = false;
+        }
+    }
+    let present = |key: &str| {
+        spelt_otherwise.contains(&key) || object.properties.iter().any(|p| p.name.as_str() == key)
+    };
+    for (key, what) in [
+        (
+            own.high,
+            "the usage in percent at which space is freed, e.g. 85",
+        ),
+        (own.low, "the usage in percent it is freed down to, e.g. 75"),
+    ] {
+        if !present(key) {
+            report.error(path, object.start(), format!("missing `{key}`: {what}"));
+        }
+    }
+    let ((high, _, _), (low, low_path, low_at)) = (high?, low?);
+    if low >= high {
+        report.error(
+            &low_path,
+            low_at,
+            format!(
+                "`{}` ({low}) must be below `{}` ({high}): space is freed from the high mark down to the low one, e.g. {example}",
+                own.low, own.high
+            ),
+        );
+        return None;
+    }
+    complete.then_some(DiskMarks {
+        high_percent: high,
+        low_percent: low,
+    })
+}
+
+fn read_percent(key: &str, value: &Value) -> Result<u8, String> {
+    match read_whole(key, value, 85)? {
+        n @ 1..=99 => Ok(n as u8),
+        n => Err(format!(
+            "`{n}` is out of range: `{key}` is a percentage of the disk from 1 to 99"
+        )),
+    }
+}
