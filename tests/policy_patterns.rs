@@ -80,11 +80,48 @@ fn digests() {
         "repo@sha256:*",
         &format!("docker.io/library/repo@{b}")
     ));
-    assert!(
-        !matches("repo:*", &format!("repo@{a}")),
-        "`:*` is a tag, not a digest"
-    );
     assert!(validate_pattern(&format!("repo@{a}")).is_ok());
+}
+
+#[test]
+fn every_tag_of_a_repository_includes_its_digest_names() {
+    // A digest-only name is a version of the repository that lost its tag (§11).
+    let a = digest('a');
+    assert!(matches("repo:*", &format!("repo@{a}")));
+    assert!(matches("repo:.*", &format!("repo@{a}")));
+    assert!(matches("nginx:*", &format!("docker.io/library/nginx@{a}")));
+    assert!(matches(
+        "127.0.0.1:5000/app:*",
+        &format!("127.0.0.1:5000/app@{a}")
+    ));
+    assert!(!matches("repo:1.*", &format!("repo@{a}")), "a tag pattern");
+    assert!(!matches("repo:*", &format!("repo2@{a}")));
+    assert!(!matches("repo:*", &format!("other/repo@{a}")));
+}
+
+#[test]
+fn each_spelling_of_docker_hub_names_matches_the_local_name() {
+    for pattern in [
+        "docker.io/nginx:*",
+        "index.docker.io/library/nginx:*",
+        "index.docker.io/nginx:*",
+        "library/nginx:*",
+        "docker.io/library/nginx:*",
+        "nginx:*",
+        "docker.io/nginx:1.25",
+        "library/nginx:1.25",
+        "index.docker.io/library/nginx:1.25",
+    ] {
+        assert!(matches(pattern, "nginx:1.25"), "{pattern}");
+        assert!(
+            matches(pattern, "docker.io/library/nginx:1.25"),
+            "{pattern} against the qualified name"
+        );
+    }
+    assert!(matches("docker.io/myorg/app:*", "myorg/app:1"));
+    assert!(matches("index.docker.io/myorg/app:*", "myorg/app:1"));
+    assert!(!matches("library/nginx:*", "myorg/nginx:1"));
+    assert!(!matches("docker.io/nginx:*", "127.0.0.1:5000/nginx:1"));
 }
 
 #[test]

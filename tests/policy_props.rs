@@ -3,8 +3,8 @@
 //! agrees with an independent wildcard matcher.
 
 use imgreaper::policy::{
-    Matcher, PolicyDocument, Rule, Spelling, Start, parse, qualified_form, short_form,
-    validate_pattern,
+    DiskMarks, KeepRule, Matcher, PolicyDocument, Rule, Spelling, Start, parse, qualified_form,
+    repository_of, short_form, validate_pattern,
 };
 use proptest::prelude::*;
 use serde_json::{Map, Value, json};
@@ -17,7 +17,8 @@ fn key() -> impl Strategy<Value = String> {
             "image_policy", "agentImagePolicy", "removal", "imageRemovalPolicies",
             "image_name", "imageId", "delete_after_minutes", "deleteAfterMinutes",
             "agent_downloaded_only", "agentDownloadedOnly", "enabled", "start",
-            "upgrade", "agentUpgradePolicy", "label",
+            "upgrade", "agentUpgradePolicy", "label", "keep", "imageKeepPolicies", "last",
+            "disk", "diskPressure", "high_percent", "highPercent", "low_percent", "lowPercent",
         ])
         .prop_map(String::from),
         1 => "[a-zA-Z_ .é]{0,10}",
@@ -189,6 +190,20 @@ fn rule() -> impl Strategy<Value = Rule> {
         )
 }
 
+fn keep_rule() -> impl Strategy<Value = KeepRule> {
+    (valid_pattern(), prop::option::of(1u64..=u64::MAX))
+        .prop_map(|(image_name, last)| KeepRule { image_name, last })
+}
+
+fn disk_marks() -> impl Strategy<Value = Option<DiskMarks>> {
+    prop::option::of((1u8..99).prop_flat_map(|low| {
+        (low + 1..=99).prop_map(move |high| DiskMarks {
+            high_percent: high,
+            low_percent: low,
+        })
+    }))
+}
+
 fn extra() -> impl Strategy<Value = Map<String, Value>> {
     let field = "[a-zA-Z][a-zA-Z_]{0,8}".prop_filter("reserved", |k| {
         !matches!(
@@ -202,7 +217,11 @@ fn extra() -> impl Strategy<Value = Map<String, Value>> {
 
 fn document() -> impl Strategy<Value = PolicyDocument> {
     (
-        prop::collection::vec(rule(), 0..6),
+        (
+            prop::collection::vec(rule(), 0..6),
+            prop::collection::vec(keep_rule(), 0..3),
+            disk_marks(),
+        ),
         any::<bool>(),
         prop_oneof![
             Just(None),
@@ -212,13 +231,17 @@ fn document() -> impl Strategy<Value = PolicyDocument> {
         prop::sample::select(vec![Spelling::Seed, Spelling::Anax]),
         extra(),
     )
-        .prop_map(|(rules, enabled, start, spelling, extra)| PolicyDocument {
-            rules,
-            enabled,
-            start,
-            spelling,
-            extra,
-        })
+        .prop_map(
+            |((rules, keep, disk), enabled, start, spelling, extra)| PolicyDocument {
+                rules,
+                keep,
+                disk,
+                enabled,
+                start,
+                spelling,
+                extra,
+            },
+        )
 }
 
 proptest! {
@@ -229,6 +252,8 @@ proptest! {
         let exported = doc.to_json(spelling);
         let back = parse(&exported.to_string()).map_err(|e| TestCaseError::fail(format!("{e:#?}\n{exported}")))?.document;
         prop_assert_eq!(&back.rules, &doc.rules);
+        prop_assert_eq!(&back.keep, &doc.keep);
+        prop_assert_eq!(back.disk, doc.disk);
         prop_assert_eq!(back.enabled, doc.enabled);
         prop_assert_eq!(back.start, doc.start);
         prop_assert_eq!(back.spelling, spelling);
@@ -263,6 +288,44 @@ fn glob_str(pattern: &str, name: &str) -> bool {
     glob(&p, &n)
 }
 
+/// §3 and §11 on top of the glob: a name without wildcards means the reference Docker resolves
+/// it to; a pattern whose repository has no wildcard means its Docker
+/// normal form (the qualified form of that repository, the rest as written), and a pattern for
+/// every tag (`REPO:*`, the star run possibly spelt `.*`) also stands for `REPO@*` when the
+/// repository ends in a literal character.
+fn pattern_matches(pattern: &str, name: &str) -> bool {
+    if !pattern.contains(['*', '?']) {
+        // A name without wildcards means the reference Docker resolves it to.
+        return qualified_form(pattern) == qualified_form(name);
+    }
+    let forms = [short_form(name), qualified_form(name)];
+    let repository = repository_of(pattern);
+    let meaning = if !repository.is_empty() && !repository.contains(['*', '?']) {
+        format!(
+            "{}{}",
+            qualified_form(repository),
+            &pattern[repository.len()..]
+        )
+    } else {
+        pattern.to_string()
+    };
+    let mut meanings = vec![meaning.clone()];
+    // Strip the trailing run of stars, reading `.*` as one.
+    let mut stem = meaning.as_str();
+    while let Some(shorter) = stem.strip_suffix('*') {
+        stem = shorter.strip_suffix('.').unwrap_or(shorter);
+    }
+    if stem.len() < meaning.len()
+        && let Some(repository) = stem.strip_suffix(':')
+        && repository.ends_with(|c: char| c != '*' && c != '?')
+    {
+        meanings.push(format!("{repository}@*"));
+    }
+    meanings
+        .iter()
+        .any(|m| forms.iter().any(|f| glob_str(m, f)))
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(1024))]
 
@@ -274,12 +337,10 @@ proptest! {
         let matcher = Matcher::new(&patterns);
         let mut got = Vec::new();
         matcher.matches_into(&name, &mut got);
-        let short = short_form(&name);
-        let qualified = qualified_form(&name);
         let want: Vec<usize> = patterns
             .iter()
             .enumerate()
-            .filter(|(_, p)| glob_str(p, &short) || glob_str(p, &qualified))
+            .filter(|(_, p)| pattern_matches(p, &name))
             .map(|(i, _)| i)
             .collect();
         prop_assert_eq!(got, want);

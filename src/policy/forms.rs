@@ -3,6 +3,8 @@
 
 use std::borrow::Cow;
 
+use super::wildcard::has_wildcard;
+
 const DEFAULT_DOMAIN: &str = "docker.io";
 /// The legacy name Docker still normalises to `docker.io`.
 const LEGACY_DOMAIN: &str = "index.docker.io";
@@ -11,11 +13,15 @@ const OFFICIAL_PREFIX: &str = "library/";
 /// Splits off a registry domain, which Docker recognises by a `.` or `:` or
 /// by being `localhost`, and only when a `/` follows it.
 fn split_domain(reference: &str) -> (Option<&str>, &str) {
-    match reference.split_once('/') {
-        Some((first, rest)) if first.contains(['.', ':']) || first == "localhost" => {
-            (Some(first), rest)
-        }
-        _ => (None, reference),
+    // Bytes, not chars: this runs on every name the planner matches.
+    let Some(slash) = reference.bytes().position(|b| b == b'/') else {
+        return (None, reference);
+    };
+    let first = &reference[..slash];
+    if first.bytes().any(|b| b == b'.' || b == b':') || first == "localhost" {
+        (Some(first), &reference[slash + 1..])
+    } else {
+        (None, reference)
     }
 }
 
@@ -29,8 +35,8 @@ pub fn short_form(reference: &str) -> String {
     short_slice(reference).to_string()
 }
 
-/// The short form is always a tail of the reference, so matching borrows it.
-pub(crate) fn short_slice(reference: &str) -> &str {
+/// The short form is always a tail of the reference, so it is borrowed.
+fn short_slice(reference: &str) -> &str {
     let (domain, path) = split_domain(reference);
     if !is_docker_hub(domain) {
         return reference;
@@ -46,6 +52,29 @@ pub(crate) fn short_slice(reference: &str) -> &str {
 /// references on other registries are returned unchanged.
 pub fn qualified_form(reference: &str) -> String {
     qualified_cow(reference).into_owned()
+}
+
+/// Writes the qualified form into `out` (cleared first), reusing its allocation, and returns the
+/// short form: the matcher needs both for every name, from one look at the domain.
+pub(crate) fn forms_into<'r>(reference: &'r str, out: &mut String) -> &'r str {
+    out.clear();
+    let (domain, path) = split_domain(reference);
+    if reference.is_empty() || !is_docker_hub(domain) {
+        out.push_str(reference);
+        return reference;
+    }
+    out.push_str(DEFAULT_DOMAIN);
+    out.push('/');
+    let official = !path.contains('/');
+    if official {
+        out.push_str(OFFICIAL_PREFIX);
+    }
+    out.push_str(path);
+    match path.strip_prefix(OFFICIAL_PREFIX) {
+        // Tags and digests never hold `/`, so this tests the repository alone.
+        Some(rest) if !rest.contains('/') => rest,
+        _ => path,
+    }
 }
 
 /// The qualified form, borrowed when the reference already is one (matching runs on every name).
@@ -69,6 +98,35 @@ pub(crate) fn qualified_cow(reference: &str) -> Cow<'_, str> {
     qualified.push_str(official);
     qualified.push_str(path);
     Cow::Owned(qualified)
+}
+
+/// A pattern as Docker normalises names (§3), wherever its registry and repository are literal:
+/// `docker.io/nginx:*`, `index.docker.io/library/nginx:*` and `library/nginx:*` all become
+/// `docker.io/library/nginx:*`, which the qualified form of `nginx:1.25` matches. A wildcard in
+/// the repository leaves the pattern as written (it may stand for a registry or a path).
+pub(crate) fn normalise_pattern(pattern: &str) -> Cow<'_, str> {
+    let repository = repository_of(pattern);
+    if repository.is_empty() || has_wildcard(repository) {
+        return Cow::Borrowed(pattern);
+    }
+    match qualified_cow(repository) {
+        Cow::Owned(mut qualified) if qualified != repository => {
+            qualified.push_str(&pattern[repository.len()..]);
+            Cow::Owned(qualified)
+        }
+        _ => Cow::Borrowed(pattern),
+    }
+}
+
+/// The registry and repository part of a name: everything before its tag (`:` after the last
+/// `/`) or digest (`@`).
+pub fn repository_of(name: &str) -> &str {
+    let before_digest = name.split_once('@').map_or(name, |(before, _)| before);
+    let last_component = before_digest.rfind('/').map_or(0, |i| i + 1);
+    match before_digest[last_component..].rfind(':') {
+        Some(i) => &name[..last_component + i],
+        None => before_digest,
+    }
 }
 
 #[cfg(test)]
@@ -109,6 +167,24 @@ mod tests {
     }
 
     #[test]
+    fn forms_into_agrees_with_both_forms() {
+        let mut out = String::from("leftover");
+        for r in [
+            "",
+            "nginx:1",
+            "index.docker.io/x/y:1",
+            "docker.io/library/nginx:1",
+            "library/a/b:1",
+            "localhost/x:1",
+            "a@sha256:ab",
+        ] {
+            let short = forms_into(r, &mut out);
+            assert_eq!(out, qualified_form(r), "{r}");
+            assert_eq!(short, short_form(r), "{r}");
+        }
+    }
+
+    #[test]
     fn qualified_form_keeps_other_registries() {
         for r in [
             "localhost:5000/x:1",
@@ -131,6 +207,47 @@ mod tests {
             short_form(&format!("docker.io/library/nginx@{digest}")),
             format!("nginx@{digest}")
         );
+    }
+
+    #[test]
+    fn literal_docker_hub_repositories_are_normalised_in_patterns() {
+        for p in [
+            "docker.io/nginx:*",
+            "index.docker.io/library/nginx:*",
+            "library/nginx:*",
+            "nginx:*",
+            "docker.io/library/nginx:*",
+        ] {
+            assert_eq!(normalise_pattern(p), "docker.io/library/nginx:*", "{p}");
+        }
+        assert_eq!(
+            normalise_pattern("library/nginx@sha256:ab"),
+            "docker.io/library/nginx@sha256:ab"
+        );
+        assert_eq!(
+            normalise_pattern("nginx:1@sha256:ab"),
+            "docker.io/library/nginx:1@sha256:ab"
+        );
+        for unchanged in [
+            "*",
+            "docker.io/*",
+            "docker.io/ngin?:1",
+            "image1.*",
+            "127.0.0.1:5000/app:*",
+            "localhost/app:1",
+            "*:latest",
+        ] {
+            assert_eq!(normalise_pattern(unchanged), unchanged);
+        }
+    }
+
+    #[test]
+    fn the_repository_ends_at_the_tag_or_digest() {
+        assert_eq!(repository_of("127.0.0.1:5000/app:1"), "127.0.0.1:5000/app");
+        assert_eq!(repository_of("app@sha256:ab"), "app");
+        assert_eq!(repository_of("app:1@sha256:ab"), "app");
+        assert_eq!(repository_of("myorg/app"), "myorg/app");
+        assert_eq!(repository_of("localhost:5000/a"), "localhost:5000/a");
     }
 
     #[test]

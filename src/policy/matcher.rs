@@ -1,157 +1,158 @@
 //! Matching names against every rule's pattern, fast with thousands of rules.
 //!
-//! A name can only match a wildcard pattern if it contains the pattern's longest literal run, so
-//! one Aho-Corasick pass over the name finds the few candidate patterns, and only those are
+//! A name can only match a wildcard pattern if it starts, ends or contains the pattern's literal
+//! runs, so `Candidates` finds the few patterns worth trying for each name, and only those are
 //! checked in full. Patterns without wildcards are a hash lookup. Identical patterns are kept
-//! once. (A single `RegexSet` over all patterns was the first design; with 1,000 rules its lazy
-//! DFA kept building states for every new name: 38 ms for 10,000 names.)
+//! once, as one *group* of rules: the planner works with the few groups a name matches and
+//! expands them to rule indices once per distinct set of groups, not once per name. (A single
+//! `RegexSet` over all patterns was the first design; with 1,000 rules its lazy DFA kept building
+//! states for every new name: 38 ms for 10,000 names.)
+//!
+//! Patterns are compiled in Docker's normal form (`docker.io/nginx:*` as
+//! `docker.io/library/nginx:*`), so one lookup of a name's qualified form finds every exact
+//! pattern. A pattern for every tag of a repository (`app:*`) also matches the repository's
+//! digest names (`app@sha256:…`): a digest-only name is a version of `app` that lost its tag
+//! (§11). Patterns and names are compared as bytes; `?` takes one whole character.
 
-use aho_corasick::{AhoCorasick, MatchKind};
 use std::collections::HashMap;
 
-use super::forms::{qualified_cow, short_slice};
+use super::candidates::Candidates;
+use super::forms::{forms_into, normalise_pattern, qualified_cow};
+use super::glob::{Globs, bytes_of};
 use super::wildcard::{Token, has_wildcard, matches_everything, tokens};
 
 /// Matches references against a list of patterns (§3).
 #[derive(Clone, Debug)]
 pub struct Matcher {
-    /// Patterns without a wildcard, by their text: a name matches when one of its forms is equal.
-    exact: HashMap<String, Vec<usize>>,
-    /// Distinct wildcard patterns as tokens, and the rule indices that share each.
-    globs: Vec<Vec<Token>>,
-    glob_rules: Vec<Vec<usize>>,
-    /// The longest literal run of each glob that has one; `literal_globs[k]` are the globs whose
-    /// run is literal `k`.
-    literals: Option<AhoCorasick>,
-    literal_globs: Vec<Vec<usize>>,
-    /// Globs made only of wildcards (`*`, `?*`): tried against every name.
-    bare_globs: Vec<usize>,
-    /// Indices of patterns that match everything, the only ones that match a dangling image.
-    match_all: Vec<usize>,
+    /// Rule indices of each group: the rules sharing one pattern (or a digest alias of it).
+    groups: Vec<Vec<usize>>,
+    /// Patterns without a wildcard, in qualified form, by their text (looked up once per name:
+    /// a fast hash).
+    exact: foldhash::HashMap<String, u32>,
+    /// Distinct wildcard patterns and the group each belongs to.
+    globs: Globs,
+    glob_groups: Vec<u32>,
+    /// Finds the globs worth trying for a name.
+    candidates: Candidates,
+    /// Groups of the patterns that match everything, the only ones that match a dangling image.
+    match_all: Vec<u32>,
     len: usize,
+}
+
+/// Buffers reused from one name to the next.
+#[derive(Debug, Default)]
+pub struct Scratch {
+    qualified: String,
+    checked: Vec<u32>,
 }
 
 impl Matcher {
     pub fn new<S: AsRef<str>>(patterns: &[S]) -> Matcher {
-        let mut exact: HashMap<String, Vec<usize>> = HashMap::new();
-        let mut glob_ids: HashMap<Vec<Token>, usize> = HashMap::new();
-        let mut globs = Vec::new();
-        let mut glob_rules: Vec<Vec<usize>> = Vec::new();
+        let mut groups: Vec<Vec<usize>> = Vec::new();
+        let mut exact: foldhash::HashMap<String, u32> = foldhash::HashMap::default();
+        let mut glob_ids: HashMap<Vec<Token>, u32> = HashMap::new();
+        let mut globs = Globs::default();
+        let mut glob_groups: Vec<u32> = Vec::new();
+        let mut match_all = Vec::new();
+        let new_group = |groups: &mut Vec<Vec<usize>>| {
+            groups.push(Vec::new());
+            (groups.len() - 1) as u32
+        };
         for (index, pattern) in patterns.iter().enumerate() {
             let pattern = pattern.as_ref();
             if !has_wildcard(pattern) {
-                exact.entry(pattern.to_string()).or_default().push(index);
+                // A name without wildcards means the reference Docker resolves it to.
+                let group = *exact
+                    .entry(qualified_cow(pattern).into_owned())
+                    .or_insert_with(|| new_group(&mut groups));
+                groups[group as usize].push(index);
                 continue;
             }
-            let glob = tokens(pattern);
-            let id = *glob_ids.entry(glob.clone()).or_insert_with(|| {
-                globs.push(glob);
-                glob_rules.push(Vec::new());
-                globs.len() - 1
-            });
-            glob_rules[id].push(index);
-        }
-        let mut literal_ids: HashMap<String, usize> = HashMap::new();
-        let mut literal_globs: Vec<Vec<usize>> = Vec::new();
-        let mut bare_globs = Vec::new();
-        for (id, glob) in globs.iter().enumerate() {
-            match longest_literal(glob) {
-                Some(literal) => {
-                    let next = literal_ids.len();
-                    let k = *literal_ids.entry(literal).or_insert(next);
-                    if k == literal_globs.len() {
-                        literal_globs.push(Vec::new());
+            let pattern = normalise_pattern(pattern);
+            let glob = tokens(&pattern);
+            let everything = matches_everything(&pattern);
+            for glob in digest_alias(&glob).into_iter().chain([glob]) {
+                let group = *glob_ids.entry(glob.clone()).or_insert_with(|| {
+                    let group = new_group(&mut groups);
+                    globs.push(&bytes_of(&glob));
+                    glob_groups.push(group);
+                    if everything {
+                        match_all.push(group);
                     }
-                    literal_globs[k].push(id);
-                }
-                None => bare_globs.push(id),
+                    group
+                });
+                groups[group as usize].push(index);
             }
         }
-        let mut ordered = vec![String::new(); literal_ids.len()];
-        for (literal, k) in literal_ids {
-            ordered[k] = literal;
-        }
-        let literals = (!ordered.is_empty()).then(|| {
-            AhoCorasick::builder()
-                .match_kind(MatchKind::Standard)
-                .build(&ordered)
-                .expect("plain literal patterns always build")
-        });
-        let match_all = patterns
-            .iter()
-            .enumerate()
-            .filter(|(_, p)| matches_everything(p.as_ref()))
-            .map(|(i, _)| i)
-            .collect();
+        let candidates = Candidates::new(&globs, glob_groups.len() as u32);
         Matcher {
+            groups,
             exact,
             globs,
-            glob_rules,
-            literals,
-            literal_globs,
-            bare_globs,
+            glob_groups,
+            candidates,
             match_all,
             len: patterns.len(),
         }
     }
 
+    /// Appends to `out` the groups whose pattern matches the reference in its short or its fully
+    /// qualified form (unordered; a group may appear twice).
+    pub fn groups_into(&self, reference: &str, scratch: &mut Scratch, out: &mut Vec<u32>) {
+        let short = forms_into(reference, &mut scratch.qualified).as_bytes();
+        let qualified = scratch.qualified.as_bytes();
+        // Exact patterns are kept in qualified form: the form of every name they match.
+        if let Some(&group) = self.exact.get(scratch.qualified.as_str()) {
+            out.push(group);
+        }
+        let checked = &mut scratch.checked;
+        checked.clear();
+        let mut check = |id: u32, out: &mut Vec<u32>| {
+            if checked.contains(&id) {
+                return;
+            }
+            checked.push(id);
+            let hit = self.globs.matches(id, qualified)
+                || (short.len() != qualified.len() && self.globs.matches(id, short));
+            if hit {
+                out.push(self.glob_groups[id as usize]);
+            }
+        };
+        self.candidates.each(qualified, short, |id| check(id, out));
+    }
+
+    /// The groups that match a dangling image: those of `*` (or its spelling `.*`).
+    pub fn dangling_groups(&self) -> &[u32] {
+        &self.match_all
+    }
+
+    /// The rule indices (ascending) of one group.
+    pub fn group(&self, group: u32) -> &[usize] {
+        &self.groups[group as usize]
+    }
+
     /// Replaces `out` with the ascending indices of patterns matching the
     /// reference in its short or its fully qualified form.
     pub fn matches_into(&self, reference: &str, out: &mut Vec<usize>) {
-        out.clear();
-        let short = short_slice(reference);
-        let qualified = qualified_cow(reference);
-        let forms: &[&str] = if *qualified == *short {
-            &[short]
-        } else {
-            &[short, &qualified]
-        };
-        for form in forms {
-            if let Some(rules) = self.exact.get(*form) {
-                out.extend_from_slice(rules);
-            }
-        }
-        // Each form's characters, collected only if some glob needs a full check.
-        let mut chars: Vec<Option<Vec<char>>> = vec![None; forms.len()];
-        let mut check = |id: usize, matched: &mut Vec<usize>| {
-            if matched.contains(&id) {
-                return;
-            }
-            let glob = &self.globs[id];
-            let hit = glob.as_slice() == [Token::Star]
-                || forms.iter().zip(chars.iter_mut()).any(|(form, chars)| {
-                    glob_matches(glob, chars.get_or_insert_with(|| form.chars().collect()))
-                });
-            if hit {
-                matched.push(id);
-            }
-        };
-        // Few globs match one name: a short list beats a flag per glob.
-        let mut matched: Vec<usize> = Vec::new();
-        for &id in &self.bare_globs {
-            check(id, &mut matched);
-        }
-        // The short form is a tail of the qualified one: one pass over the longer finds the
-        // literals of both.
-        if let Some(literals) = &self.literals {
-            for found in literals.find_overlapping_iter(forms[forms.len() - 1]) {
-                for &id in &self.literal_globs[found.pattern().as_usize()] {
-                    check(id, &mut matched);
-                }
-            }
-        }
-        for id in matched {
-            out.extend_from_slice(&self.glob_rules[id]);
-        }
-        out.sort_unstable();
-        out.dedup();
+        let mut groups = Vec::new();
+        self.groups_into(reference, &mut Scratch::default(), &mut groups);
+        self.expand(&groups, out);
     }
 
     /// Replaces `out` with the indices of patterns that match a dangling
     /// image: only `*` (or its spelling `.*`).
     pub fn matches_dangling(&self, out: &mut Vec<usize>) {
+        self.expand(&self.match_all, out);
+    }
+
+    /// Replaces `out` with the ascending rule indices of some groups.
+    pub fn expand(&self, groups: &[u32], out: &mut Vec<usize>) {
         out.clear();
-        out.extend_from_slice(&self.match_all);
+        for &group in groups {
+            out.extend_from_slice(self.group(group));
+        }
+        out.sort_unstable();
+        out.dedup();
     }
 
     pub fn len(&self) -> usize {
@@ -163,51 +164,17 @@ impl Matcher {
     }
 }
 
-/// The longest run of literal characters in a glob, if it has any.
-fn longest_literal(glob: &[Token]) -> Option<String> {
-    glob.split(|t| !matches!(t, Token::Literal(_)))
-        .max_by_key(|run| run.len())
-        .filter(|run| !run.is_empty())
-        .map(|run| {
-            run.iter()
-                .map(|t| match t {
-                    Token::Literal(c) => *c,
-                    _ => unreachable!("split on every non-literal"),
-                })
-                .collect()
-        })
-}
-
-/// Whole-name match: `*` any run, `?` one character. Linear in practice: on a mismatch it only
-/// moves the last star's anchor forward.
-fn glob_matches(glob: &[Token], name: &[char]) -> bool {
-    let (mut g, mut n) = (0, 0);
-    let mut star: Option<(usize, usize)> = None;
-    while n < name.len() {
-        match glob.get(g) {
-            Some(Token::Star) => {
-                star = Some((g, n));
-                g += 1;
-            }
-            Some(Token::One) => {
-                g += 1;
-                n += 1;
-            }
-            Some(Token::Literal(c)) if *c == name[n] => {
-                g += 1;
-                n += 1;
-            }
-            _ => match star {
-                Some((star_g, star_n)) => {
-                    star = Some((star_g, star_n + 1));
-                    g = star_g + 1;
-                    n = star_n + 1;
-                }
-                None => return false,
-            },
-        }
-    }
-    glob[g..].iter().all(|t| *t == Token::Star)
+/// For `REPO:*` (every tag of one repository), the glob `REPO@*` of its digest names.
+fn digest_alias(glob: &[Token]) -> Option<Vec<Token>> {
+    let [repository @ .., Token::Literal(':'), Token::Star] = glob else {
+        return None;
+    };
+    // A repository ending in a wildcard (`*:*`) already reaches the digest names.
+    matches!(repository.last(), Some(Token::Literal(_))).then(|| {
+        let mut alias = repository.to_vec();
+        alias.extend([Token::Literal('@'), Token::Star]);
+        alias
+    })
 }
 
 #[cfg(test)]
@@ -225,6 +192,9 @@ mod tests {
         assert_eq!(matching(&["*"], "a/b:c@d"), [0]);
         assert_eq!(matching(&["nginx:1.2?"], "nginx:1.25"), [0]);
         assert_eq!(matching(&["nginx:1.2?"], "nginx:1.2"), Vec::<usize>::new());
+        assert_eq!(matching(&["x:?"], "x:é"), [0]);
+        assert_eq!(matching(&["x:*é"], "x:aé"), [0]);
+        assert!(matching(&["x:??"], "x:é").is_empty());
     }
 
     #[test]
@@ -242,6 +212,45 @@ mod tests {
         assert!(matching(&["x*y*z"], "xaaayzb").is_empty());
         // Identical patterns are compiled once and reported for every rule.
         assert_eq!(matching(&["app:*", "app:*", "app:1"], "app:1"), [0, 1, 2]);
+    }
+
+    #[test]
+    fn docker_hub_spellings_match_the_short_name() {
+        for pattern in [
+            "docker.io/nginx:*",
+            "index.docker.io/library/nginx:*",
+            "library/nginx:*",
+            "docker.io/library/nginx:1.25",
+            "library/nginx:1.25",
+        ] {
+            assert_eq!(matching(&[pattern], "nginx:1.25"), [0], "{pattern}");
+        }
+        assert!(matching(&["docker.io/nginx:*"], "myorg/nginx:1").is_empty());
+    }
+
+    #[test]
+    fn every_tag_of_a_repository_includes_its_digest_names() {
+        let digest = format!("sha256:{}", "a".repeat(64));
+        assert_eq!(matching(&["app:*"], &format!("app@{digest}")), [0]);
+        assert_eq!(
+            matching(&["nginx:*"], &format!("docker.io/library/nginx@{digest}")),
+            [0]
+        );
+        assert!(matching(&["app:1*"], &format!("app@{digest}")).is_empty());
+        assert!(matching(&["app:*"], &format!("apps@{digest}")).is_empty());
+        assert_eq!(
+            matching(&[&format!("app@{digest}")], &format!("app@{digest}")),
+            [0]
+        );
+    }
+
+    #[test]
+    fn groups_are_shared_by_identical_patterns() {
+        let m = Matcher::new(&["a:*", "b:1", "a:*", "library/b:1"]);
+        let mut groups = Vec::new();
+        m.groups_into("b:1", &mut Scratch::default(), &mut groups);
+        assert_eq!(groups.len(), 1);
+        assert_eq!(m.group(groups[0]), [1, 3]);
     }
 
     #[test]

@@ -4,13 +4,18 @@
 //! NMP, and reports every error with its JSON path and line:column.
 //! `Matcher` compiles the rules' patterns once and matches references.
 
+mod candidates;
 mod comments;
 mod diagnostic;
+mod disk;
 mod document;
 mod export;
 mod forms;
+mod glob;
 mod image_policy;
 mod json_path;
+mod keep;
+mod kept_reach;
 mod keys;
 pub mod limits;
 mod lint;
@@ -33,9 +38,9 @@ mod value_kind;
 mod wildcard;
 
 pub use diagnostic::{Diagnostic, Severity};
-pub use document::{PolicyDocument, Rule, Spelling, Start};
-pub use forms::{qualified_form, short_form};
-pub use matcher::Matcher;
+pub use document::{DiskMarks, KeepRule, PolicyDocument, Rule, Spelling, Start};
+pub use forms::{qualified_form, repository_of, short_form};
+pub use matcher::{Matcher, Scratch};
 pub use parse::{Parsed, parse};
 pub use reference::validate_pattern;
 pub use rule_limit::{MAX_RULES, too_many_rules_in_file, too_many_rules_on_node};
