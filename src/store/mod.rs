@@ -19,7 +19,9 @@ pub use images::TrackingUpdate;
 pub use lease::{HolderView, Lease, LeaseClaim, LeaseKind};
 pub use open::default_path;
 pub use overrides::DecisionKind;
-pub use policies::{StoredPolicy, active_rules_of};
+pub use policies::{
+    StoredPolicy, active_disk_marks_of, active_keeps_of, active_rules_of, rule_book_of,
+};
 pub use settings::{Settings, SettingsOverride};
 
 use anyhow::Result;

@@ -2,8 +2,8 @@
 
 use super::Store;
 use crate::model::Timestamp;
-use crate::plan::{RuleView, SourcedRule};
-use crate::policy::{PolicyDocument, Rule, Spelling, Start};
+use crate::plan::{RuleBook, RuleView, SourcedKeep, SourcedRule};
+use crate::policy::{DiskMarks, KeepRule, PolicyDocument, Rule, Spelling, Start};
 use anyhow::{Context, Result};
 use rusqlite::{OptionalExtension, params};
 
@@ -68,8 +68,9 @@ impl Store {
         };
         tx.execute("DELETE FROM policies WHERE name = ?1", [name])?;
         tx.execute(
-            "INSERT INTO policies (name, position, spelling, extra, enabled, start, saved_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            "INSERT INTO policies (name, position, spelling, extra, enabled, start, saved_at,
+                 disk_high_percent, disk_low_percent)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
             params![
                 name,
                 position,
@@ -77,9 +78,22 @@ impl Store {
                 serde_json::Value::Object(document.extra.clone()).to_string(),
                 document.enabled,
                 start,
-                now
+                now,
+                document.disk.map(|d| d.high_percent),
+                document.disk.map(|d| d.low_percent),
             ],
         )?;
+        for (index, keep) in document.keep.iter().enumerate() {
+            tx.execute(
+                "INSERT INTO keep_rules (policy, idx, image_name, last) VALUES (?1, ?2, ?3, ?4)",
+                params![
+                    name,
+                    index as i64,
+                    keep.image_name,
+                    keep.last.map(|n| n as i64)
+                ],
+            )?;
+        }
         for (index, rule) in document.rules.iter().enumerate() {
             tx.execute(
                 "INSERT INTO rules (policy, idx, image_name, delete_after_minutes, agent_downloaded_only)
@@ -108,7 +122,9 @@ impl Store {
     /// Every saved policy, in the order it was first saved.
     pub fn policies(&self) -> Result<Vec<StoredPolicy>> {
         let mut statement = self.conn.prepare_cached(
-            "SELECT name, spelling, extra, enabled, start, saved_at FROM policies ORDER BY position",
+            "SELECT name, spelling, extra, enabled, start, saved_at, disk_high_percent,
+                 disk_low_percent
+             FROM policies ORDER BY position",
         )?;
         let heads = statement
             .query_map([], |row| {
@@ -119,11 +135,12 @@ impl Store {
                     row.get::<_, bool>(3)?,
                     row.get::<_, Option<i64>>(4)?,
                     row.get::<_, i64>(5)?,
+                    disk_marks(row.get(6)?, row.get(7)?),
                 ))
             })?
             .collect::<rusqlite::Result<Vec<_>>>()?;
         let mut policies = Vec::with_capacity(heads.len());
-        for (name, spelling, extra, enabled, start, saved_at) in heads {
+        for (name, spelling, extra, enabled, start, saved_at, disk) in heads {
             let extra = match serde_json::from_str(&extra)
                 .with_context(|| format!("policy {name} has unreadable extra fields"))?
             {
@@ -132,6 +149,8 @@ impl Store {
             };
             let document = PolicyDocument {
                 rules: self.rules_of(&name)?,
+                keep: self.keep_rules_of(&name)?,
+                disk,
                 enabled,
                 start: start.map(Start::At),
                 spelling: if spelling == "anax" {
@@ -171,10 +190,74 @@ impl Store {
         Ok(rules)
     }
 
+    fn keep_rules_of(&self, policy: &str) -> Result<Vec<KeepRule>> {
+        let mut statement = self.conn.prepare_cached(
+            "SELECT image_name, last FROM keep_rules WHERE policy = ?1 ORDER BY idx",
+        )?;
+        let rules = statement
+            .query_map([policy], |row| {
+                Ok(KeepRule {
+                    image_name: row.get(0)?,
+                    last: row.get::<_, Option<i64>>(1)?.map(|n| n as u64),
+                })
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(rules)
+    }
+
     /// The rules of every policy that applies at `now`, in policy order.
     pub fn active_rules(&self, now: Timestamp) -> Result<Vec<SourcedRule>> {
         Ok(active_rules_of(&self.policies()?, now))
     }
+}
+
+/// Everything the policies that apply at `now` say, compiled for the planner.
+pub fn rule_book_of(policies: &[StoredPolicy], now: Timestamp) -> RuleBook {
+    RuleBook::with_retention(
+        active_rules_of(policies, now),
+        active_keeps_of(policies, now),
+        active_disk_marks_of(policies, now),
+    )
+}
+
+/// Both marks or neither (they are written together).
+fn disk_marks(high: Option<u8>, low: Option<u8>) -> Option<DiskMarks> {
+    Some(DiskMarks {
+        high_percent: high?,
+        low_percent: low?,
+    })
+}
+
+/// Flattens the keep rules of the policies that apply at `now`, in policy order.
+pub fn active_keeps_of(policies: &[StoredPolicy], now: Timestamp) -> Vec<SourcedKeep> {
+    policies
+        .iter()
+        .filter(|p| p.applies_at(now))
+        .flat_map(|p| {
+            p.document
+                .keep
+                .iter()
+                .enumerate()
+                .map(|(index, keep)| SourcedKeep {
+                    policy: p.name.clone(),
+                    index,
+                    image_name: keep.image_name.clone(),
+                    last: keep.last,
+                })
+        })
+        .collect()
+}
+
+/// The disk marks that apply at `now`: the lowest of each among the policies that have them.
+pub fn active_disk_marks_of(policies: &[StoredPolicy], now: Timestamp) -> Option<DiskMarks> {
+    policies
+        .iter()
+        .filter(|p| p.applies_at(now))
+        .filter_map(|p| p.document.disk)
+        .reduce(|a, b| DiskMarks {
+            high_percent: a.high_percent.min(b.high_percent),
+            low_percent: a.low_percent.min(b.low_percent),
+        })
 }
 
 /// Flattens the policies that apply at `now` into one ordered rule list.

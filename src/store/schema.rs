@@ -130,6 +130,19 @@ const MIGRATIONS: &[&str] = &[
             ON CONFLICT(name) DO UPDATE SET value = value + excluded.value;
     END;
     ",
+    // 4: keep rules and disk-pressure marks (§11). Pins hold patterns from now on; the column
+    // keeps its name.
+    "
+    CREATE TABLE keep_rules (
+        policy     TEXT NOT NULL REFERENCES policies(name) ON DELETE CASCADE,
+        idx        INTEGER NOT NULL,
+        image_name TEXT NOT NULL,
+        last       INTEGER,                -- NULL keeps every match; i64 bits of the u64
+        PRIMARY KEY (policy, idx)
+    );
+    ALTER TABLE policies ADD COLUMN disk_high_percent INTEGER;
+    ALTER TABLE policies ADD COLUMN disk_low_percent INTEGER;
+    ",
 ];
 
 /// Brings the schema up to date. A database already current is only read. Otherwise every
