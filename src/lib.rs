@@ -5,6 +5,7 @@
 
 pub mod cli;
 pub mod clock;
+pub mod disk;
 pub mod enforcer;
 pub mod engine;
 pub mod format;

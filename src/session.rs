@@ -8,6 +8,8 @@ use std::path::PathBuf;
 pub struct Context {
     pub db: Option<PathBuf>,
     pub host: String,
+    /// `--data-root`: where disk pressure reads disk use, instead of the engine's data root.
+    pub data_root: Option<PathBuf>,
 }
 
 impl Context {
@@ -16,7 +18,13 @@ impl Context {
         Context {
             db,
             host: default_host(host),
+            data_root: None,
         }
+    }
+
+    pub fn with_data_root(mut self, data_root: Option<PathBuf>) -> Context {
+        self.data_root = data_root;
+        self
     }
 
     /// The database, to change it.
@@ -39,7 +47,9 @@ impl Context {
     }
 
     pub async fn engine(&self) -> Result<Engine> {
-        Engine::connect(&self.host).await
+        Ok(Engine::connect(&self.host)
+            .await?
+            .with_data_root(self.data_root.clone()))
     }
 }
 

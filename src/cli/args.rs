@@ -23,6 +23,10 @@ pub struct Cli {
     #[arg(long, global = true, value_name = "URL")]
     pub host: Option<String>,
 
+    /// Where disk pressure reads disk use (default: the engine's data root, from docker info)
+    #[arg(long, global = true, value_name = "PATH")]
+    pub data_root: Option<PathBuf>,
+
     #[command(flatten)]
     pub console: ConsoleArgs,
 

@@ -63,7 +63,8 @@ pub fn main(cli: Cli) -> ExitCode {
 }
 
 async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
-    let context = Context::new(cli.db.clone(), cli.host.as_deref());
+    let context =
+        Context::new(cli.db.clone(), cli.host.as_deref()).with_data_root(cli.data_root.clone());
     match cli.command {
         None => {
             let options = crate::tui::Options {

@@ -17,6 +17,8 @@ pub fn default_host(flag: Option<&str>) -> String {
 pub struct Engine {
     pub(super) docker: Docker,
     host: String,
+    /// `--data-root`: the path whose filesystem disk pressure watches, instead of `docker info`'s.
+    pub(super) data_root: Option<std::path::PathBuf>,
 }
 
 /// What the header shows about the engine.
@@ -27,6 +29,8 @@ pub struct EngineInfo {
     pub node: String,
     /// (used, total) bytes of the filesystem holding the engine's data root, when it is local.
     pub disk: Option<(u64, u64)>,
+    /// The same, with the path read or why it could not be read.
+    pub disk_reading: crate::disk::DiskReading,
 }
 
 impl Engine {
@@ -54,6 +58,7 @@ impl Engine {
         let engine = Engine {
             docker,
             host: host.to_string(),
+            data_root: None,
         };
         engine.ping().await?;
         Ok(engine)
@@ -92,24 +97,13 @@ impl Engine {
             self.call("the info request", self.docker.info())
         )?;
         let root_dir = info.docker_root_dir.unwrap_or_default();
+        let disk_reading = self.disk_of_root(&root_dir);
         Ok(EngineInfo {
             version: version.version.unwrap_or_default(),
-            disk: disk_use(&root_dir),
+            disk: disk_reading.usage().map(|u| (u.used, u.total)),
+            disk_reading,
             root_dir,
             node: info.name.unwrap_or_default(),
         })
     }
-}
-
-fn disk_use(root: &str) -> Option<(u64, u64)> {
-    let path = std::ffi::CString::new(root).ok()?;
-    let mut stats: libc::statvfs = unsafe { std::mem::zeroed() };
-    // SAFETY: path is a valid NUL-terminated string and stats a writable statvfs.
-    if root.is_empty() || unsafe { libc::statvfs(path.as_ptr(), &mut stats) } != 0 {
-        return None;
-    }
-    let block = stats.f_frsize as u64;
-    let total = stats.f_blocks as u64 * block;
-    let free = stats.f_bavail as u64 * block;
-    Some((total.saturating_sub(free), total))
 }

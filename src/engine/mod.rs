@@ -2,6 +2,7 @@
 //! This layer knows nothing of policies or the console.
 
 mod connect;
+mod disk;
 mod error;
 mod events;
 mod inventory;

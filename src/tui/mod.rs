@@ -62,6 +62,7 @@ pub async fn run(context: Context, args: Options) -> anyhow::Result<ExitCode> {
     let task_context = || Context {
         db: context.db.clone(),
         host: context.host.clone(),
+        data_root: context.data_root.clone(),
     };
     tokio::spawn(tasks::loader::run(
         task_context(),
