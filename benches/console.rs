@@ -71,6 +71,7 @@ fn snapshot(references: usize) -> Snapshot {
         inventory: Inventory { images },
         records,
         former_names: HashMap::new(),
+        disk: Default::default(),
         policies: vec![],
         rules: RuleBook::new(rules),
         overrides: Overrides::default(),

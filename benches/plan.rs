@@ -4,8 +4,8 @@
 //! most 200 repetitions, after one warm-up) and prints median / min / max of one `plan()` call, plus
 //! the one-off cost of compiling the rules (`RuleBook::new`). `QUICK=1` shortens every case;
 //! `PLAN_BENCH_MAX_REFS=10000` skips the larger inventories; `PLAN_BENCH_CASE=10000x1000` runs one case
-//! (for a profiler). Target: 10k refs × 1,000 rules well
-//! under 10 ms.
+//! (for a profiler); `PLAN_BENCH_REPS=50` runs each case exactly that often (for `perf stat`). Targets:
+//! 10k refs × 1,000 rules under 5 ms, 100k × 1,000 under 60 ms, linear in references.
 //!
 //! Names are realistic (`registry.example.com/org3/app17:1.4.2`, `org/app:latest`, `nginx:1.25`);
 //! patterns mix exact names, `org/*`, `*:latest`, `app.*` and `?`.
@@ -161,12 +161,17 @@ struct Stats {
     reps: usize,
 }
 
-/// Runs `f` once to warm up, then repeatedly for about `budget` (5 to 200 times).
-fn measure(budget: Duration, mut f: impl FnMut()) -> Stats {
+/// Runs `f` once to warm up, then repeatedly for about `budget` (5 to 200 times), or exactly
+/// `reps` times when given (for counting instructions with `perf stat`, which other load on the
+/// machine does not change).
+fn measure(budget: Duration, reps: Option<usize>, mut f: impl FnMut()) -> Stats {
     f();
     let started = Instant::now();
     let mut samples = Vec::new();
-    while samples.len() < 5 || (samples.len() < 200 && started.elapsed() < budget) {
+    while match reps {
+        Some(reps) => samples.len() < reps,
+        None => samples.len() < 5 || (samples.len() < 200 && started.elapsed() < budget),
+    } {
         let t = Instant::now();
         f();
         samples.push(t.elapsed());
@@ -191,6 +196,9 @@ fn main() {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(100_000);
+    let reps: Option<usize> = std::env::var("PLAN_BENCH_REPS")
+        .ok()
+        .and_then(|v| v.parse().ok());
     let only: Option<(usize, usize)> = std::env::var("PLAN_BENCH_CASE").ok().and_then(|v| {
         let (refs, rules) = v.split_once('x')?;
         Some((refs.parse().ok()?, rules.parse().ok()?))
@@ -215,6 +223,7 @@ fn main() {
             let book = RuleBook::new(sourced);
             let build = build.elapsed();
             let overrides = Overrides::default();
+            let former_names = HashMap::new();
             let input = PlanInput {
                 inventory: &inventory,
                 rules: &book,
@@ -223,9 +232,11 @@ fn main() {
                 guards: Guards::none(),
                 mode: Mode::Auto,
                 now: NOW,
+                former_names: &former_names,
+                disk: None,
             };
             let mut rows = 0;
-            let stats = measure(budget, || {
+            let stats = measure(budget, reps, || {
                 let planned = plan(black_box(&input));
                 rows = planned.len();
                 black_box(planned);

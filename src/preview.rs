@@ -1,10 +1,10 @@
 //! What saving a policy would change: compare the plan before and after. Pure.
 
 use crate::model::{Inventory, Timestamp};
-use crate::plan::{PlanInput, RefPlan, RefState, RuleBook, plan};
+use crate::plan::{PlanInput, Pressure, RefPlan, RefState, RuleBook, plan};
 use crate::policy::PolicyDocument;
 use crate::snapshot::Snapshot;
-use crate::store::{StoredPolicy, active_rules_of};
+use crate::store::{StoredPolicy, rule_book_of};
 use serde::Serialize;
 
 /// One reference whose fate changes.
@@ -27,7 +27,60 @@ pub struct Summary {
     /// Bytes freed (images whose last reference goes) within the next hour and day.
     pub bytes_within_hour: u64,
     pub bytes_within_day: u64,
+    /// When the disk is at or above the high mark after saving: what disk pressure frees now.
+    pub disk_pressure: Option<PressureSummary>,
     pub changes: Vec<Change>,
+}
+
+/// What disk pressure would do right after saving (§11).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct PressureSummary {
+    #[serde(flatten)]
+    pub marks: Pressure,
+    /// References it makes due now, before their deadline.
+    pub references: usize,
+    /// Bytes of the images that go with them.
+    pub bytes_now: u64,
+}
+
+impl PressureSummary {
+    /// `disk 91% ≥ 85%: saving frees 96 MB now (4 references), toward 75%`.
+    pub fn sentence(&self) -> String {
+        format!(
+            "disk {}% ≥ {}%: saving frees {} now ({} reference{}), toward {}%",
+            self.marks.used_percent,
+            self.marks.high_percent,
+            crate::format::bytes(self.bytes_now),
+            self.references,
+            if self.references == 1 { "" } else { "s" },
+            self.marks.low_percent
+        )
+    }
+}
+
+/// What disk pressure makes due in a plan: the references, and the bytes of the images none of
+/// whose references stays.
+pub fn pressure_summary(inventory: &Inventory, rows: &[RefPlan]) -> Option<PressureSummary> {
+    let marks = rows.iter().find_map(|row| row.pressure)?;
+    let going = |row: &RefPlan| matches!(row.state, RefState::Due | RefState::AwaitingApproval);
+    let mut staying = vec![0usize; inventory.images.len()];
+    for row in rows.iter().filter(|row| !going(row)) {
+        staying[row.image] += 1;
+    }
+    let mut freed = vec![false; inventory.images.len()];
+    let mut summary = PressureSummary {
+        marks,
+        references: 0,
+        bytes_now: 0,
+    };
+    for row in rows.iter().filter(|row| row.pressure.is_some()) {
+        summary.references += 1;
+        if staying[row.image] == 0 && !freed[row.image] {
+            freed[row.image] = true;
+            summary.bytes_now += inventory.images[row.image].size;
+        }
+    }
+    Some(summary)
 }
 
 /// The saved policies as they would be with `document` saved under `name` (replacing a policy
@@ -110,18 +163,21 @@ pub struct SavePreview {
 }
 
 impl SavePreview {
-    /// Whether a row is matched by a rule of the previewed policy.
+    /// Whether a row is matched by a rule of the previewed policy, or kept by one.
     pub fn matched_by_policy(&self, row: &RefPlan, name: &str) -> bool {
-        row.matching
-            .iter()
-            .any(|&i| self.rules.rules[i].policy == name)
+        matched_by(&self.rules, row, name)
     }
+}
+
+fn matched_by(rules: &RuleBook, row: &RefPlan, name: &str) -> bool {
+    row.matching.iter().any(|&i| rules.rules[i].policy == name)
+        || row.kept_by.is_some_and(|k| rules.keeps[k].policy == name)
 }
 
 pub fn preview_save(snapshot: &Snapshot, name: &str, document: &PolicyDocument) -> SavePreview {
     let now = snapshot.now;
     let policies = policies_with(&snapshot.policies, name, document, now);
-    let rules = RuleBook::new(active_rules_of(&policies, now));
+    let rules = rule_book_of(&policies, now);
     let after = plan(&PlanInput {
         inventory: &snapshot.inventory,
         rules: &rules,
@@ -130,14 +186,17 @@ pub fn preview_save(snapshot: &Snapshot, name: &str, document: &PolicyDocument) 
         guards: snapshot.guards,
         mode: snapshot.settings.mode,
         now,
+        former_names: &snapshot.former_names,
+        disk: snapshot.disk.usage(),
     });
-    let summary = compare(
+    let mut summary = compare(
         &snapshot.inventory,
         &snapshot.rows,
         &after,
-        |row| row.matching.iter().any(|&i| rules.rules[i].policy == name),
+        |row| matched_by(&rules, row, name),
         now,
     );
+    summary.disk_pressure = pressure_summary(&snapshot.inventory, &after);
     SavePreview {
         rules,
         after,

@@ -3,7 +3,7 @@
 
 use crate::format::rfc3339;
 use crate::model::{Container, Timestamp};
-use crate::plan::{RefPlan, RefState, SourcedRule};
+use crate::plan::{Pressure, RefPlan, RefState, SourcedKeep, SourcedRule};
 use crate::snapshot::Snapshot;
 use serde::Serialize;
 
@@ -14,8 +14,14 @@ pub struct ReferenceReport {
     pub dangling: bool,
     pub image_id: String,
     pub size: u64,
-    /// in_use, pinned, no_rule, spared, scheduled, postponed, due, awaiting_approval
+    /// in_use, pinned, kept, no_rule, spared, scheduled, postponed, due, awaiting_approval
     pub state: &'static str,
+    /// The keep rule that keeps it (state `kept`).
+    pub kept_by: Option<SourcedKeep>,
+    /// Set when disk pressure made it due before its deadline: usage and the marks.
+    pub disk_pressure: Option<Pressure>,
+    /// Names its image carried before (a moved tag) that still match rules to it.
+    pub former_names: Vec<String>,
     pub containers: Vec<Container>,
     /// RFC 3339, or null while in use.
     pub last_used: Option<String>,
@@ -41,6 +47,9 @@ pub fn report(snapshot: &Snapshot, row: &RefPlan) -> ReferenceReport {
         image_id: image.id.clone(),
         size: image.size,
         state: row.state.name(),
+        kept_by: row.kept_by.map(|k| snapshot.rules.keeps[k].clone()),
+        disk_pressure: row.pressure,
+        former_names: row.formerly.clone(),
         containers: image.containers.clone(),
         last_used: record.and_then(|r| r.idle_since()).map(rfc3339),
         first_seen: record.map(|r| rfc3339(r.first_seen)),

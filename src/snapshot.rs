@@ -6,10 +6,11 @@
 //! never undo what the enforcer recorded in between.
 
 use crate::clock::{Clock, Moment};
+use crate::disk::DiskReading;
 use crate::engine::Engine;
 use crate::model::{Guards, ImageRecord, Inventory, Overrides, Timestamp, TrackedImage};
 use crate::plan::{PlanInput, RefPlan, RuleBook, plan};
-use crate::store::{Settings, Store, StoredPolicy, active_rules_of};
+use crate::store::{Settings, Store, StoredPolicy, rule_book_of};
 use crate::tracking::{Observed, former_names, reconcile};
 use anyhow::Result;
 use std::collections::HashMap;
@@ -19,6 +20,8 @@ pub struct Snapshot {
     pub records: HashMap<String, ImageRecord>,
     /// image ID -> names it carried before and carries no longer.
     pub former_names: HashMap<String, Vec<String>>,
+    /// The data root's filesystem, for disk pressure (§11).
+    pub disk: DiskReading,
     pub policies: Vec<StoredPolicy>,
     pub rules: RuleBook,
     pub overrides: Overrides,
@@ -54,14 +57,21 @@ pub struct EngineReading {
     pub inventory: Inventory,
     /// When the engine's process started, in seconds after boot, when it can be known.
     pub engine_start: Option<i64>,
+    /// The data root's filesystem, for disk pressure.
+    pub disk: DiskReading,
 }
 
 impl EngineReading {
     pub async fn take(engine: &Engine) -> Result<EngineReading> {
-        let (inventory, engine_start) = tokio::join!(engine.inventory(), engine.started_up());
+        let (inventory, engine_start, disk) = tokio::join!(
+            engine.inventory(),
+            engine.started_up(),
+            engine.disk_reading()
+        );
         Ok(EngineReading {
             inventory: inventory?,
             engine_start,
+            disk,
         })
     }
 }
@@ -73,12 +83,13 @@ impl Snapshot {
     pub fn read(reading: EngineReading, store: &Store, clock: &dyn Clock) -> Result<Snapshot> {
         let moment = clock.moment();
         let view = reader_view(store, &moment, reading.engine_start)?;
-        Snapshot::assemble(reading.inventory, store, &moment, &view)
+        Snapshot::assemble(reading.inventory, reading.disk, store, &moment, &view)
     }
 
     /// Plans from the store's records brought up to date in memory with `inventory`.
     pub fn assemble(
         inventory: Inventory,
+        disk: DiskReading,
         store: &Store,
         moment: &Moment,
         view: &EnforcerView,
@@ -91,12 +102,13 @@ impl Snapshot {
             &names,
             moment,
         );
-        Snapshot::from_tracked(inventory, &tracked, &names, store, moment, view)
+        Snapshot::from_tracked(inventory, disk, &tracked, &names, store, moment, view)
     }
 
     /// Plans from records that are already up to date (the enforcer's, just written).
     pub fn from_tracked(
         inventory: Inventory,
+        disk: DiskReading,
         tracked: &HashMap<String, TrackedImage>,
         names: &HashMap<String, Vec<String>>,
         store: &Store,
@@ -110,8 +122,9 @@ impl Snapshot {
                 .map(|(id, t)| (id.clone(), t.effective(moment)))
                 .collect(),
             former_names: former_names(&inventory, names),
+            disk,
             inventory,
-            rules: RuleBook::new(active_rules_of(&policies, moment.wall)),
+            rules: rule_book_of(&policies, moment.wall),
             policies,
             overrides: store.overrides()?,
             settings: view.settings,
@@ -148,6 +161,8 @@ impl Snapshot {
             guards: self.guards,
             mode: self.settings.mode,
             now,
+            former_names: &self.former_names,
+            disk: self.disk.usage(),
         });
     }
 }

@@ -31,6 +31,7 @@ fn console_with(policies: Vec<StoredPolicy>) -> App {
         inventory: Inventory::default(),
         records: HashMap::new(),
         former_names: HashMap::new(),
+        disk: Default::default(),
         policies,
         rules: RuleBook::empty(),
         overrides: Overrides::default(),

@@ -13,7 +13,7 @@ use imgreaper::model::{
     Container, Guards, Image, Inventory, Mode, Overrides, Postponement, TrackedImage,
 };
 use imgreaper::plan::{PlanInput, RefState, RuleBook, RuleView, SourcedRule, plan};
-use imgreaper::tracking::{Observed, reconcile};
+use imgreaper::tracking::{Observed, former_names, reconcile};
 use proptest::prelude::*;
 use std::collections::{BTreeMap, HashMap, HashSet};
 
@@ -279,6 +279,8 @@ impl World {
             guards: self.guards(),
             mode: self.mode,
             now: self.wall,
+            former_names: &former_names(&inventory, &self.known_names),
+            disk: None,
         })
     }
 

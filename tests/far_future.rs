@@ -110,6 +110,7 @@ fn the_console_details_pane_shows_a_deadline_past_year_9999() {
             images: vec![image],
         },
         former_names: HashMap::new(),
+        disk: Default::default(),
         policies: vec![],
         rules: RuleBook::new(vec![SourcedRule {
             policy: "old".into(),

@@ -45,6 +45,7 @@ fn snapshot(store: &Store) -> Snapshot {
             ("busy".to_string(), record(0)),
         ]),
         former_names: HashMap::new(),
+        disk: Default::default(),
         policies: vec![],
         rules: RuleBook::new(vec![SourcedRule {
             policy: "p".into(),

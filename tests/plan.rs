@@ -57,6 +57,7 @@ struct Case {
     overrides: Overrides,
     guards: Guards,
     mode: Mode,
+    former_names: HashMap<String, Vec<String>>,
 }
 
 impl Case {
@@ -82,6 +83,7 @@ impl Case {
             overrides: Overrides::default(),
             guards: Guards::none(),
             mode: Mode::Auto,
+            former_names: HashMap::new(),
         }
     }
 
@@ -94,6 +96,8 @@ impl Case {
             guards: self.guards,
             mode: self.mode,
             now,
+            former_names: &self.former_names,
+            disk: None,
         })
     }
 }

@@ -41,6 +41,8 @@ fn references_matched_by_the_same_rules_share_one_list() {
         },
         mode: Mode::Auto,
         now: 1_800_000_000,
+        former_names: &HashMap::new(),
+        disk: None,
     });
     assert_eq!(rows.len(), 1_000);
     assert_eq!(rows[0].matching.len(), MAX_RULES);

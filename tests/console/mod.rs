@@ -109,6 +109,7 @@ pub fn snapshot_of(
         inventory,
         records,
         former_names: HashMap::new(),
+        disk: Default::default(),
         policies,
         rules,
         overrides,
@@ -204,6 +205,7 @@ pub fn engine_info() -> EngineInfo {
         root_dir: "/var/lib/docker".into(),
         node: "edge-7".into(),
         disk: Some((12_300_000_000, 50_000_000_000)),
+        disk_reading: Default::default(),
     }
 }
 
