@@ -52,6 +52,7 @@ fn every_state_name() -> Vec<&'static str> {
     let all = [
         RefState::InUse,
         RefState::Pinned,
+        RefState::Kept,
         RefState::NoRule,
         RefState::Spared,
         RefState::Scheduled,
@@ -63,6 +64,7 @@ fn every_state_name() -> Vec<&'static str> {
         match state {
             RefState::InUse
             | RefState::Pinned
+            | RefState::Kept
             | RefState::NoRule
             | RefState::Spared
             | RefState::Scheduled
@@ -105,6 +107,7 @@ fn every_state(sandbox: &Sandbox) -> (std::path::PathBuf, Dangling) {
         "due:2",
         "norule:1",
         "gone:1",
+        "keep:1",
     ] {
         images::import(&sandbox.repo(name));
     }
@@ -124,7 +127,8 @@ fn every_state(sandbox: &Sandbox) -> (std::path::PathBuf, Dangling) {
                 {"image_name": format!("{prefix}/spare:*"), "delete_after_minutes": 60},
                 {"image_name": format!("{prefix}/due:*"), "delete_after_minutes": 0, "agent_downloaded_only": false},
                 {"image_name": format!("{prefix}/gone:*"), "delete_after_minutes": 90, "agent_downloaded_only": false}
-            ]}
+            ],
+            "keep": [{"image_name": format!("{prefix}/keep:*")}]}
         })
         .to_string(),
     );
@@ -229,13 +233,13 @@ fn the_schemas_are_strict() {
     let first = images[0].clone();
 
     let mut added = first.clone();
-    added["kept_by"] = json!("keep[0]");
+    added["archived_by"] = json!("archive[0]");
     assert_invalid("images.schema.json", &json!([added]), "an unknown field");
     let mut missing = first.clone();
     missing.as_object_mut().unwrap().remove("removes_image");
     assert_invalid("images.schema.json", &json!([missing]), "a missing field");
     let mut unknown_state = first.clone();
-    unknown_state["state"] = json!("kept");
+    unknown_state["state"] = json!("archived");
     assert_invalid(
         "images.schema.json",
         &json!([unknown_state]),

@@ -3,7 +3,7 @@
 use super::Context;
 use super::table;
 use crate::clock::SystemClock;
-use crate::format::{bytes, json_for_terminal, relative};
+use crate::format::{bytes, escape_controls, json_for_terminal, relative};
 use crate::plan::RefState;
 use crate::report::reports;
 use crate::snapshot::{EngineReading, Snapshot};
@@ -16,12 +16,20 @@ pub async fn run(context: &Context, json: bool) -> Result<ExitCode> {
     let store = context.reader()?;
     let snapshot = Snapshot::read(EngineReading::take(&engine).await?, &store, &SystemClock)?;
     let now = snapshot.now;
+    // With disk-pressure marks: where usage stands, or why it cannot be read (pressure is off).
+    let disk = snapshot.disk.describe(snapshot.rules.disk);
     if json {
+        if let Some(disk) = disk.filter(|_| snapshot.disk.usage().is_none()) {
+            eprintln!("imgreaper: {}", escape_controls(&disk));
+        }
         println!(
             "{}",
             json_for_terminal(serde_json::to_string_pretty(&reports(&snapshot))?)
         );
         return Ok(ExitCode::SUCCESS);
+    }
+    if let Some(disk) = disk {
+        eprintln!("{}", escape_controls(&disk));
     }
     let rows: Vec<Vec<String>> = snapshot
         .rows
@@ -30,23 +38,32 @@ pub async fn run(context: &Context, json: bool) -> Result<ExitCode> {
             let image = &snapshot.inventory.images[row.image];
             let state = match row.state {
                 RefState::InUse => format!("in use ({})", image.containers.len()),
-                other => other.label().to_string(),
+                _ => row.state_text(),
             };
+            let rule = match (row.kept_by, row.winner) {
+                (Some(keep), _) => snapshot.rules.keeps[keep].label(),
+                (None, Some(winner)) => snapshot.rules.rules[winner].label(),
+                (None, None) => "-".to_string(),
+            };
+            let mut reference = row
+                .reference
+                .clone()
+                .unwrap_or_else(|| "<none>".to_string());
+            if !row.formerly.is_empty() {
+                reference = format!("{reference} (formerly {})", row.formerly.join(", "));
+            }
             let last_used = snapshot
                 .records
                 .get(&image.id)
                 .and_then(|r| r.idle_since())
                 .map_or_else(|| "-".to_string(), |t| relative(t, now));
             vec![
-                row.reference
-                    .clone()
-                    .unwrap_or_else(|| "<none>".to_string()),
+                reference,
                 image.short_id().to_string(),
                 bytes(image.size),
                 state,
                 last_used,
-                row.winner
-                    .map_or_else(|| "-".to_string(), |i| snapshot.rules.rules[i].label()),
+                rule,
                 row.deadline
                     .map_or_else(|| "-".to_string(), |d| relative(d, now)),
             ]

@@ -174,6 +174,8 @@ async fn preview(
                 serde_json::json!({
                     "reference": row.key(&snapshot.inventory),
                     "state": row.state.name(),
+                    "kept_by": row.kept_by.map(|k| rules.keeps[k].clone()),
+                    "disk_pressure": row.pressure,
                     "deadline": row.deadline.map(rfc3339),
                     "winning_rule": row.winner.map(|i| rules.rules[i].clone()),
                     "size": snapshot.inventory.images[row.image].size,
@@ -192,9 +194,12 @@ async fn preview(
             vec![
                 row.key(&snapshot.inventory),
                 bytes(snapshot.inventory.images[row.image].size),
-                row.state.label().to_string(),
-                row.winner
-                    .map_or_else(|| "-".into(), |i| rules.rules[i].label()),
+                row.state_text(),
+                match (row.kept_by, row.winner) {
+                    (Some(keep), _) => rules.keeps[keep].label(),
+                    (None, Some(winner)) => rules.rules[winner].label(),
+                    (None, None) => "-".into(),
+                },
                 row.deadline
                     .map_or_else(|| "-".into(), |d| relative(d, now)),
             ]
@@ -209,6 +214,11 @@ async fn preview(
         bytes(summary.bytes_within_hour),
         bytes(summary.bytes_within_day)
     );
+    if let Some(pressure) = &summary.disk_pressure {
+        println!("{}", pressure.sentence());
+    } else if let Some(disk) = snapshot.disk.describe(preview.rules.disk) {
+        println!("{}", escape_controls(&disk));
+    }
     Ok(ExitCode::SUCCESS)
 }
 

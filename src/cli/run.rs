@@ -152,6 +152,10 @@ fn describe_cycle(report: &CycleReport, now: i64) {
             escape_controls(why)
         );
     }
+    // With disk-pressure marks: where usage stands, or that it cannot be read.
+    if let Some(disk) = &report.disk {
+        eprintln!("imgreaper run: {}", escape_controls(disk));
+    }
 }
 
 /// The service may start before the engine: wait for it (unless `--once`), until told to stop.

@@ -30,7 +30,8 @@ impl Enforcer {
         self.flush_unrecorded()?;
         unless_full(self.finish_interrupted(&mut report).await)?;
 
-        let inventory = self.engine.inventory().await?;
+        let (inventory, disk) = tokio::join!(self.engine.inventory(), self.engine.disk_reading());
+        let inventory = inventory?;
         let (observed, cursor) = self.replay_events().await?;
         let names = self.store.image_names()?;
         let moment = self.clock.moment();
@@ -59,8 +60,16 @@ impl Enforcer {
         unless_full(self.store.expire_postponements(moment.wall))?;
         unless_full(self.store.prune_audit(crate::store::AUDIT_KEEP))?;
         let names = self.store.image_names()?;
-        let snapshot =
-            Snapshot::from_tracked(inventory, &tracked, &names, &self.store, &moment, &view)?;
+        let snapshot = Snapshot::from_tracked(
+            inventory,
+            disk,
+            &tracked,
+            &names,
+            &self.store,
+            &moment,
+            &view,
+        )?;
+        report.disk = snapshot.disk.describe(snapshot.rules.disk);
         unless_full(self.lapse_decisions(&snapshot, &mut report.actions))?;
         report.images = snapshot.inventory.images.len();
         report.references = snapshot.rows.len();

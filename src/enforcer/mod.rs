@@ -76,6 +76,8 @@ pub struct CycleReport {
     pub states: std::collections::BTreeMap<&'static str, usize>,
     /// The mode this enforcer acts in.
     pub mode: Option<crate::model::Mode>,
+    /// Disk use against the disk-pressure marks, or why it cannot be read; `None` without marks.
+    pub disk: Option<String>,
 }
 
 impl Enforcer {

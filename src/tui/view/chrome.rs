@@ -45,11 +45,21 @@ pub fn header(app: &App, frame: &mut Frame, area: Rect) {
             escape_controls(text).into_owned()
         }
     };
-    let disk = match info.disk {
-        Some((used, total)) if total > 0 => {
-            // Short enough to fit 80 columns beside the enforcer.
+    let marks = app.snapshot.as_ref().and_then(|s| s.rules.disk);
+    let disk = match (info.disk, marks) {
+        // Short enough to fit 80 columns beside the enforcer; with disk-pressure marks, usage
+        // against them.
+        (Some((used, total)), Some(m)) if total > 0 => format!(
+            "disk {}% of {} (frees at {}% to {}%)",
+            used * 100 / total,
+            bytes(total),
+            m.high_percent,
+            m.low_percent
+        ),
+        (Some((used, total)), None) if total > 0 => {
             format!("disk {}% of {}", used * 100 / total, bytes(total))
         }
+        (_, Some(_)) => "disk ? (pressure off)".to_string(),
         _ => "disk ?".to_string(),
     };
     // The product name goes first when there is room; the enforcer matters more at 80 columns.

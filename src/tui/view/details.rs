@@ -67,6 +67,25 @@ pub fn draw(app: &App, frame: &mut Frame, area: Rect) {
         clock_time(record.and_then(|r| r.idle_since()), now),
         if adopted { "yes" } else { "no" }
     )));
+    // Why it stays or goes beyond its rules (§11): a keep rule, disk pressure, former names.
+    if let Some(keep) = row.kept_by.map(|k| &snapshot.rules.keeps[k]) {
+        lines.push(Line::from(format!(
+            "Kept by {}: never removed, by a deadline or by disk pressure.",
+            escape_controls(&keep.label())
+        )));
+    }
+    if let Some(p) = row.pressure {
+        lines.push(Line::from(format!(
+            "Due now to free disk space: disk {}% ≥ {}%, freeing down to {}%.",
+            p.used_percent, p.high_percent, p.low_percent
+        )));
+    }
+    if !row.formerly.is_empty() {
+        lines.push(Line::from(format!(
+            "Formerly {}: the rules of those names still apply.",
+            escape_controls(&row.formerly.join(", "))
+        )));
+    }
     let others: Vec<String> = image
         .references
         .iter()

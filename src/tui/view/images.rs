@@ -252,11 +252,17 @@ pub fn state(app: &App, row: &RefPlan, containers: usize) -> (String, Style) {
     match row.state {
         RefState::InUse => (format!("in use ({containers})"), theme.in_use),
         RefState::Pinned => ("pinned".into(), theme.pinned),
+        RefState::Kept => ("kept".into(), theme.pinned),
         RefState::NoRule => ("no rule".into(), theme.no_rule),
         RefState::Spared => ("spared".into(), theme.spared),
         RefState::Scheduled => ("scheduled".into(), theme.scheduled),
         RefState::Postponed { .. } => ("postponed".into(), theme.postponed),
-        RefState::Due => ("due".into(), theme.due),
+        // With disk pressure as the reason when it made the row due, short enough for the
+        // column (the details pane gives the usage).
+        RefState::Due => match row.pressure {
+            Some(p) => (format!("due (disk ≥{}%)", p.high_percent), theme.due),
+            None => ("due".into(), theme.due),
+        },
         RefState::AwaitingApproval => ("awaiting approval".into(), theme.due),
     }
 }

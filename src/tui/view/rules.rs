@@ -132,6 +132,9 @@ fn draw_side(app: &App, frame: &mut Frame, area: Rect) {
                 bytes(summary.bytes_within_hour),
                 bytes(summary.bytes_within_day)
             )));
+            if let Some(pressure) = &summary.disk_pressure {
+                lines.push(Line::from(format!("  {}", pressure.sentence())));
+            }
             for change in summary.changes.iter().take(5) {
                 lines.push(Line::from(format!(
                     "  {}: {} → {}",
