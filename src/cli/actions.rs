@@ -7,16 +7,18 @@ use crate::engine::Engine;
 use crate::format::{bytes, escape_controls, rfc3339};
 use crate::manual;
 use crate::model::Image;
-use crate::plan::RefState;
-use crate::policy::{qualified_form, short_form};
+use crate::plan::{RefState, current_names};
+use crate::policy::{Matcher, qualified_form, short_form, validate_pattern};
 use crate::removal::{self, Outcome, Target};
 use crate::snapshot::{EngineReading, Snapshot};
 use crate::store::{Owner, Store};
 use anyhow::Result;
+use std::collections::HashSet;
 use std::process::ExitCode;
 use std::time::Duration;
 
-/// Finds the image a command-line name means: a reference in any of its forms, or an image ID
+/// Finds the image a command-line name means: a reference in any of its forms, a digest name
+/// (`repo@sha256:…`, `repo:tag@sha256:…`) of the one reference that carries it, or an image ID
 /// (full or a unique prefix) of a dangling image or of an image with a single name.
 fn resolve(snapshot: &Snapshot, name: &str) -> Result<Target> {
     let wanted = [name.to_string(), short_form(name), qualified_form(name)];
@@ -28,6 +30,31 @@ fn resolve(snapshot: &Snapshot, name: &str) -> Result<Target> {
     for image in &snapshot.inventory.images {
         if let Some(found) = image.references.iter().find(|r| wanted.contains(r)) {
             return Ok(target(image, found.clone()));
+        }
+    }
+    if name.contains('@') {
+        let carriers: Vec<(&Image, &String)> = snapshot
+            .inventory
+            .images
+            .iter()
+            .flat_map(|image| image.references.iter().map(move |r| (image, r)))
+            .filter(|(image, reference)| {
+                current_names(image, reference)
+                    .iter()
+                    .any(|n| qualified_form(n) == wanted[2])
+            })
+            .collect();
+        match carriers.as_slice() {
+            [] => {}
+            [(image, reference)] => return Ok(target(image, (*reference).clone())),
+            several => {
+                let names: Vec<&str> = several.iter().map(|(_, r)| r.as_str()).collect();
+                return Err(UsageError(format!(
+                    "{name} is carried by {}; name the one you mean",
+                    names.join(", ")
+                ))
+                .into());
+            }
         }
     }
     let hex = name.strip_prefix("sha256:").unwrap_or(name);
@@ -89,16 +116,16 @@ pub async fn remove(context: &Context, names: &[String]) -> Result<ExitCode> {
     let mut targets = resolve_all(&snapshot, names)?;
     let mut failed = 0;
     targets.retain(|target| {
-        let pinned = snapshot.overrides.pins.contains(&target.reference);
-        if pinned {
+        let pin = pinned_by(&snapshot, &snapshot.overrides.pins, &target.reference);
+        if let Some(pin) = &pin {
             eprintln!(
                 "{}: pinned; `imgreaper unpin {}` first",
                 escape_controls(&target.reference),
-                escape_controls(&target.reference)
+                escape_controls(pin)
             );
             failed += 1;
         }
-        !pinned
+        pin.is_none()
     });
     let owner = Owner::this_process("cli");
     let done = manual::remove(&engine, &mut store, targets, &actor(), &owner, &SystemClock).await?;
@@ -183,16 +210,125 @@ pub async fn postpone(context: &Context, name: &str, duration: Duration) -> Resu
     Ok(exit(failed))
 }
 
+/// The names a reference carries now (its own and its digest names).
+fn names_now(snapshot: &Snapshot, reference: &str) -> Vec<String> {
+    snapshot
+        .inventory
+        .images
+        .iter()
+        .find(|image| image.references.iter().any(|r| r == reference))
+        .map_or_else(
+            || vec![reference.to_string()],
+            |image| current_names(image, reference),
+        )
+}
+
+/// The pin among `pins` that covers a reference (its own name, a pattern, a digest name).
+fn pinned_by(snapshot: &Snapshot, pins: &HashSet<String>, reference: &str) -> Option<String> {
+    if pins.contains(reference) {
+        return Some(reference.to_string());
+    }
+    let mut pins: Vec<&String> = pins.iter().collect();
+    pins.sort();
+    let matcher = Matcher::new(&pins);
+    let mut hits = Vec::new();
+    names_now(snapshot, reference).iter().find_map(|name| {
+        matcher.matches_into(name, &mut hits);
+        hits.first().map(|&i| pins[i].clone())
+    })
+}
+
+/// How many local references a pattern (or name) matches now.
+fn matching_now(snapshot: &Snapshot, pattern: &str) -> usize {
+    let matcher = Matcher::new(&[pattern]);
+    let mut hits = Vec::new();
+    snapshot
+        .inventory
+        .images
+        .iter()
+        .flat_map(|image| image.references.iter())
+        .filter(|reference| {
+            names_now(snapshot, reference).iter().any(|name| {
+                matcher.matches_into(name, &mut hits);
+                !hits.is_empty()
+            })
+        })
+        .count()
+}
+
+/// What `pin` and `unpin` store: a pattern as written, a digest name (it follows the content),
+/// the local reference a name resolves to (or the ID of a dangling image), or a valid name not
+/// here yet. A pin follows its name (§12).
+fn pin_key(snapshot: &Snapshot, name: &str) -> Result<(String, Option<Target>)> {
+    let name = name.trim();
+    if name.contains(['*', '?']) {
+        validate_pattern(name).map_err(|e| UsageError(format!("cannot pin {name}: {e}")))?;
+        return Ok((name.to_string(), None));
+    }
+    if name.contains('@') && validate_pattern(name).is_ok() {
+        return Ok((short_form(name), resolve(snapshot, name).ok()));
+    }
+    match resolve(snapshot, name) {
+        Ok(target) => Ok((target.reference.clone(), Some(target))),
+        Err(not_here) => match validate_pattern(name) {
+            Ok(()) => Ok((short_form(name), None)),
+            Err(_) => Err(not_here),
+        },
+    }
+}
+
 pub async fn pin(context: &Context, name: &str, pin: bool) -> Result<ExitCode> {
     let (_engine, mut store, snapshot) = snapshot(context).await?;
-    let target = resolve(&snapshot, name)?;
-    for (target, changed) in manual::pin(&mut store, &[target], pin, &actor(), unix_now())? {
-        let name = escape_controls(&target.reference);
-        match (pin, changed) {
-            (true, true) => println!("pinned {name}"),
-            (true, false) => println!("{name} was already pinned"),
-            (false, true) => println!("unpinned {name}"),
-            (false, false) => println!("{name} was not pinned"),
+    let (key, target) = pin_key(&snapshot, name)?;
+    // `unpin` also finds a pin stored under another spelling of the same name.
+    let stored = if pin {
+        key.clone()
+    } else {
+        snapshot
+            .overrides
+            .pins
+            .iter()
+            .find(|p| {
+                *p == &key || (!p.contains(['*', '?']) && qualified_form(p) == qualified_form(&key))
+            })
+            .cloned()
+            .unwrap_or_else(|| key.clone())
+    };
+    // The pin is stored as `stored`; the audit log names the image when there is one.
+    let as_target = Target {
+        reference: stored.clone(),
+        image_id: target
+            .as_ref()
+            .map_or_else(String::new, |t| t.image_id.clone()),
+        size: 0,
+    };
+    let changed = manual::pin(&mut store, &[as_target], pin, &actor(), unix_now())?
+        .first()
+        .is_some_and(|(_, changed)| *changed);
+    let shown = escape_controls(&stored);
+    let matching = matching_now(&snapshot, &stored);
+    match (pin, changed) {
+        (true, true) if target.is_none() && matching == 0 => println!(
+            "pinned {shown}; no local reference matches it now: it applies to any that appears"
+        ),
+        (true, true) if target.is_none() => {
+            println!("pinned {shown} ({matching} local reference(s) match it now)")
+        }
+        (true, true) => println!("pinned {shown}"),
+        (true, false) => println!("{shown} was already pinned"),
+        (false, true) => println!("unpinned {shown}"),
+        (false, false) => println!("{shown} was not pinned"),
+    }
+    if !pin && let Some(target) = &target {
+        let mut remaining = snapshot.overrides.pins.clone();
+        remaining.remove(&stored);
+        if let Some(other) = pinned_by(&snapshot, &remaining, &target.reference) {
+            println!(
+                "{} is still pinned by {}; `imgreaper unpin '{}'` removes that pin",
+                escape_controls(&target.reference),
+                escape_controls(&other),
+                escape_controls(&other)
+            );
         }
     }
     Ok(ExitCode::SUCCESS)
