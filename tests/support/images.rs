@@ -21,13 +21,33 @@ fn busybox() -> &'static [u8] {
     })
 }
 
-/// A tar archive with `bin/busybox` and `id` (unique content).
-fn rootfs_tar(unique: &str) -> Vec<u8> {
+/// A tar archive with `bin/busybox`, `id` (unique content) and, when `filler` > 0, a file of
+/// that many pseudo-random bytes (so the image takes that much room on disk).
+fn rootfs_tar(unique: &str, filler: usize) -> Vec<u8> {
     let mut archive = Vec::new();
     append(&mut archive, "bin/busybox", busybox(), 0o755);
     append(&mut archive, "id", unique.as_bytes(), 0o644);
+    if filler > 0 {
+        append(&mut archive, "filler", &random_bytes(unique, filler), 0o644);
+    }
     archive.extend_from_slice(&[0u8; 1024]);
     archive
+}
+
+/// Bytes no filesystem or store can compress or share, seeded by `seed`.
+fn random_bytes(seed: &str, len: usize) -> Vec<u8> {
+    let mut state = seed.bytes().fold(0x9e37_79b9_7f4a_7c15u64, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3)
+    }) | 1;
+    let mut out = Vec::with_capacity(len + 8);
+    while out.len() < len {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        out.extend_from_slice(&state.to_le_bytes());
+    }
+    out.truncate(len);
+    out
 }
 
 /// One ustar entry, written by hand: the format is 512-byte blocks and a checksummed header.
@@ -56,11 +76,17 @@ fn append(archive: &mut Vec<u8>, name: &str, data: &[u8], mode: u32) {
 
 /// Imports a new image under `reference` and returns its ID.
 pub fn import(reference: &str) -> String {
-    import_on(host(), reference)
+    import_into(host(), reference, 0)
 }
 
 /// Imports a new image under `reference` into the engine at `engine` and returns its ID.
 pub fn import_on(engine: &str, reference: &str) -> String {
+    import_into(engine, reference, 0)
+}
+
+/// Imports a new image under `reference` into the engine at `engine`, with `filler` bytes of
+/// random content besides busybox, and returns its ID.
+pub fn import_into(engine: &str, reference: &str, filler: usize) -> String {
     let unique = format!(
         "{reference} {} {}",
         std::process::id(),
@@ -85,7 +111,7 @@ pub fn import_on(engine: &str, reference: &str) -> String {
         .stdin
         .take()
         .unwrap()
-        .write_all(&rootfs_tar(&unique))
+        .write_all(&rootfs_tar(&unique, filler))
         .expect("write the root filesystem");
     let output = child.wait_with_output().unwrap();
     assert!(
