@@ -262,6 +262,17 @@ fn outcomes_lost_when_the_engine_dies_are_recorded_as_what_happened() {
             assert_eq!(actions, ["untag"], "{name}");
             assert!(!engine.exists(name), "{name} still names its image");
             left_dangling += 1;
+        } else if actions == ["untag"] {
+            // Left without a name by the crash, then removed by the rule its former name matches
+            // (DESIGN §11): once, under its image ID.
+            let by_id = log
+                .iter()
+                .filter(|e| e.entry.image_id == ids[name] && e.entry.action == "remove")
+                .count();
+            assert_eq!(
+                by_id, 1,
+                "{name}: the image it left goes once, by its former name"
+            );
         } else {
             assert_eq!(actions, ["remove"], "{name}");
         }
