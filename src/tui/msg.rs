@@ -20,6 +20,9 @@ pub struct Loaded {
     pub audit: Vec<AuditEntry>,
 }
 
+// `Done` is the largest variant (an imported policy document rides along); a few messages a
+// second do not make its size matter.
+#[allow(clippy::large_enum_variant)]
 pub enum Msg {
     Key(KeyEvent),
     Mouse(MouseEvent),
