@@ -25,6 +25,8 @@ pub struct Metrics {
     pub unrecorded: usize,
     /// (used, total) bytes of the filesystem holding the engine's data root.
     pub disk: Option<(u64, u64)>,
+    /// The disk-pressure marks (high, low percent), if a policy sets them.
+    pub disk_marks: Option<(u8, u8)>,
 }
 
 /// Audit actions that are removals, and the result label each is counted under.
@@ -174,6 +176,35 @@ pub fn render(metrics: &Metrics) -> String {
             "Size of the filesystem holding the engine's data root.",
         );
         out.sample("imgreaper_data_root_size_bytes", &[], total);
+        out.family(
+            "imgreaper_data_root_used_ratio",
+            "gauge",
+            "Fraction of the data root's filesystem in use (0 to 1).",
+        );
+        let ratio = if total == 0 {
+            1.0
+        } else {
+            used as f64 / total as f64
+        };
+        out.sample("imgreaper_data_root_used_ratio", &[], format!("{ratio:.6}"));
+    }
+    if let Some((high, low)) = metrics.disk_marks {
+        out.family(
+            "imgreaper_disk_pressure_watermark_ratio",
+            "gauge",
+            "Disk-pressure marks: removing starts at `high` and stops at `low` (0 to 1).",
+        );
+        let ratio = |percent: u8| f64::from(percent) / 100.0;
+        out.sample(
+            "imgreaper_disk_pressure_watermark_ratio",
+            &[("mark", "high")],
+            ratio(high),
+        );
+        out.sample(
+            "imgreaper_disk_pressure_watermark_ratio",
+            &[("mark", "low")],
+            ratio(low),
+        );
     }
     out.0
 }

@@ -199,6 +199,9 @@ fn pin_and_postpone_change_the_state() {
     );
     let file = sandbox.write("p.json", &policy(&rules));
     sandbox.ok(&["policy", "apply", file.to_str().unwrap()]);
+    // The enforcer records the images once (readers never write), so every reader plans from
+    // the same first-seen time.
+    sandbox.ok(&["run", "--once", "--dry-run"]);
     sandbox.ok(&["pin", &pinned]);
     let planned = find(&sandbox.images_json(), &postponed)["deadline_unix"]
         .as_i64()

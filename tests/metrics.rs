@@ -51,7 +51,8 @@ fn run_once_writes_metrics_that_promtool_accepts_and_counters_survive_restarts()
     let file = sandbox.write(
         "p.json",
         &format!(
-            r#"{{"image_policy": {{"removal": [{{"image_name": "{}/gone:*", "delete_after_minutes": 0, "agent_downloaded_only": false}}]}}}}"#,
+            r#"{{"image_policy": {{"removal": [{{"image_name": "{}/gone:*", "delete_after_minutes": 0, "agent_downloaded_only": false}}],
+                 "disk": {{"high_percent": 99, "low_percent": 98}}}}}}"#,
             sandbox.prefix
         ),
     );
@@ -86,6 +87,15 @@ fn run_once_writes_metrics_that_promtool_accepts_and_counters_survive_restarts()
     );
     assert!(value(&text, "imgreaper_last_cycle_success_timestamp_seconds").unwrap() > 1.7e9);
     assert!(value(&text, "imgreaper_references{state=\"no_rule\"}").unwrap() >= 1.0);
+    assert_eq!(
+        value(
+            &text,
+            "imgreaper_disk_pressure_watermark_ratio{mark=\"high\"}"
+        ),
+        Some(0.99)
+    );
+    let used = value(&text, "imgreaper_data_root_used_ratio").expect("the data root is read");
+    assert!((0.0..=1.0).contains(&used), "{used}");
     // No temporary file is left for the collector to read.
     let leftovers: Vec<_> = std::fs::read_dir(sandbox.dir.path())
         .unwrap()

@@ -70,6 +70,8 @@ impl Enforcer {
             &view,
         )?;
         report.disk = snapshot.disk.describe(snapshot.rules.disk);
+        report.disk_use = snapshot.disk.usage();
+        report.disk_marks = snapshot.rules.disk.map(|m| (m.high_percent, m.low_percent));
         unless_full(self.lapse_decisions(&snapshot, &mut report.actions))?;
         report.images = snapshot.inventory.images.len();
         report.references = snapshot.rows.len();

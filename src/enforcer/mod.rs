@@ -78,6 +78,10 @@ pub struct CycleReport {
     pub mode: Option<crate::model::Mode>,
     /// Disk use against the disk-pressure marks, or why it cannot be read; `None` without marks.
     pub disk: Option<String>,
+    /// The data root's filesystem, when it could be read.
+    pub disk_use: Option<crate::disk::DiskUse>,
+    /// The disk-pressure marks in force (high, low percent), if a policy sets them.
+    pub disk_marks: Option<(u8, u8)>,
 }
 
 impl Enforcer {
