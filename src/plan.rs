@@ -53,11 +53,15 @@ impl From<&Rule> for RuleView {
 }
 
 impl SourcedRule {
-    /// `edge-default[1] nginx:* 30m` — how the console and the tables name a rule.
+    /// `edge-default #2 nginx:* 30m` — how the tables name a rule (numbered from 1, as the console
+    /// does; the JSON outputs keep the 0-based `index`).
     pub fn label(&self) -> String {
         format!(
-            "{}[{}] {} {}m",
-            self.policy, self.index, self.rule.image_name, self.rule.delete_after_minutes
+            "{} #{} {} {}",
+            self.policy,
+            self.index + 1,
+            self.rule.image_name,
+            crate::format::minutes(self.rule.delete_after_minutes)
         )
     }
 }
@@ -78,8 +82,10 @@ impl SourcedKeep {
     pub fn label(&self) -> String {
         let last = self.last.map(|n| format!(" last {n}")).unwrap_or_default();
         format!(
-            "{} keep[{}] {}{last}",
-            self.policy, self.index, self.image_name
+            "{} keep #{} {}{last}",
+            self.policy,
+            self.index + 1,
+            self.image_name
         )
     }
 }

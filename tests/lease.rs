@@ -82,9 +82,8 @@ async fn an_enforcer_that_loses_its_lease_mid_sweep_stops_and_nothing_is_done_tw
         clock,
         LeaseKind::Service,
     );
-    // Another process takes the lease over as soon as the sweep is journalled, as one would
-    // after this enforcer stalled past its lease on slow flash (here the holder it installs is
-    // a dead process, so the next enforcer may take it at once).
+    // Another, live process takes the lease over as soon as the sweep is journalled, as one
+    // would after this enforcer stalled past its lease on slow flash.
     let db = sandbox.db();
     let usurper = std::thread::spawn(move || {
         let conn = rusqlite::Connection::open(db).unwrap();
@@ -95,7 +94,8 @@ async fn an_enforcer_that_loses_its_lease_mid_sweep_stops_and_nothing_is_done_tw
                 .unwrap();
             if pending > 0 {
                 conn.execute(
-                    "UPDATE lease SET holder = 'service pid 2147483632 on elsewhere', pid = 2147483632",
+                    "UPDATE lease SET holder = 'service on another box', host = 'another box',
+                         expires = expires + 3600",
                     [],
                 )
                 .unwrap();
@@ -123,7 +123,11 @@ async fn an_enforcer_that_loses_its_lease_mid_sweep_stops_and_nothing_is_done_tw
         "{report:?}"
     );
     drop(enforcer);
-    // The next enforcer (another process) finishes the job.
+    // The other one goes away cleanly; the next enforcer (another process) finishes the job.
+    rusqlite::Connection::open(sandbox.db())
+        .unwrap()
+        .execute("DELETE FROM lease", [])
+        .unwrap();
     sandbox.ok(&["run", "--once"]);
     let store = Store::open(&sandbox.db()).unwrap();
     assert!(store.pending_removals().unwrap().is_empty());

@@ -196,7 +196,7 @@ fn images_and_preview_say_kept_and_why_and_that_disk_use_cannot_be_read() {
     let preview = sandbox.ok(&["policy", "preview", file.to_str().unwrap()]);
     let line = preview.lines().find(|l| l.starts_with(&base)).unwrap();
     assert!(line.contains("kept"), "{preview}");
-    assert!(line.contains("edge keep[0]"), "{preview}");
+    assert!(line.contains("edge keep #1"), "{preview}");
     sandbox.ok(&["policy", "apply", file.to_str().unwrap()]);
 
     let rows = sandbox.images_json();
@@ -218,7 +218,7 @@ fn images_and_preview_say_kept_and_why_and_that_disk_use_cannot_be_read() {
     let table = stdout(&output);
     let line = table.lines().find(|l| l.starts_with(&base)).unwrap();
     assert!(
-        line.contains("kept") && line.contains("edge keep[0]"),
+        line.contains("kept") && line.contains("edge keep #1"),
         "{table}"
     );
 

@@ -173,7 +173,7 @@ fn the_images_view_shows_kept_and_disk_pressure_and_the_header_the_marks() {
 fn the_details_say_which_keep_rule_keeps_why_disk_pressure_chose_and_the_former_names() {
     let kept = details(&mut app(), "base:1");
     assert!(
-        kept.contains("Kept by edge keep[0] base:*: never removed"),
+        kept.contains("Kept by edge keep #1 base:*: never removed"),
         "{kept}"
     );
     let due = details(&mut app(), "app:1");
