@@ -35,14 +35,8 @@ impl Bench {
     }
 
     fn policy(&self, pattern: &str, minutes: u64, agent_downloaded_only: bool) {
-        let file = self.sandbox.write(
-            "policy.json",
-            &format!(
-                r#"{{"image_policy": {{"removal": [{{"image_name": "{pattern}", "delete_after_minutes": {minutes}, "agent_downloaded_only": {agent_downloaded_only}}}]}}}}"#
-            ),
-        );
         self.sandbox
-            .ok(&["policy", "apply", file.to_str().unwrap()]);
+            .apply_rule(pattern, minutes, agent_downloaded_only);
     }
 
     fn settings(&self, mode: Mode, startup_delay_secs: i64, min_age_secs: i64) {

@@ -14,15 +14,8 @@ use std::time::Duration;
 use support::images::import;
 use support::{Sandbox, docker, exists, host};
 
-fn all_due(sandbox: &Sandbox) {
-    let file = sandbox.write(
-        "due.json",
-        &format!(
-            r#"{{"image_policy": {{"removal": [{{"image_name": "{}/*", "delete_after_minutes": 0, "agent_downloaded_only": false}}]}}}}"#,
-            sandbox.prefix
-        ),
-    );
-    sandbox.ok(&["policy", "apply", file.to_str().unwrap()]);
+fn all_due_without_guards(sandbox: &Sandbox) {
+    sandbox.all_due();
     Store::open(&sandbox.db())
         .unwrap()
         .save_settings(&Settings {
@@ -37,7 +30,7 @@ fn all_due(sandbox: &Sandbox) {
 #[test]
 fn a_removal_another_live_process_owns_is_left_to_it() {
     let sandbox = Sandbox::new("live-owner");
-    all_due(&sandbox);
+    all_due_without_guards(&sandbox);
     // This test process is removing `taken:1` right now: it journalled it and the engine did it,
     // but it has not written the outcome yet.
     let name = sandbox.repo("taken:1");
@@ -73,7 +66,7 @@ async fn an_enforcer_that_loses_its_lease_mid_sweep_stops_and_nothing_is_done_tw
     for name in &names {
         import(name);
     }
-    all_due(&sandbox);
+    all_due_without_guards(&sandbox);
     let engine = Engine::connect(host()).await.unwrap();
     let clock = Arc::new(FakeClock::new(unix_now()));
     let mut enforcer = Enforcer::new(

@@ -9,16 +9,6 @@ use support::engine::OwnEngine;
 use support::images::import;
 use support::{Sandbox, exists};
 
-fn apply_all_due(sandbox: &Sandbox, pattern: &str) {
-    let file = sandbox.write(
-        "due.json",
-        &format!(
-            r#"{{"image_policy": {{"removal": [{{"image_name": "{pattern}", "delete_after_minutes": 0, "agent_downloaded_only": false}}]}}}}"#
-        ),
-    );
-    sandbox.ok(&["policy", "apply", file.to_str().unwrap()]);
-}
-
 fn spawn_run(sandbox: &Sandbox, extra: &[&str]) -> Child {
     let mut args = vec!["run", "--startup-delay", "0s", "--min-age", "0s"];
     args.extend_from_slice(extra);
@@ -42,7 +32,7 @@ fn killed_mid_sweep_and_restarted_removes_every_due_reference_exactly_once() {
     for reference in &references {
         import(reference);
     }
-    apply_all_due(&sandbox, &format!("{}/*", sandbox.prefix));
+    sandbox.all_due();
 
     let mut child = spawn_run(&sandbox, &[]);
     // Kill it as soon as the first removal is reported: the sweep is under way.
@@ -187,7 +177,7 @@ fn the_service_reports_an_engine_outage_reconnects_and_carries_on() {
     engine.start();
     // It reconnects by itself and acts on the new engine: import an image that is due at once.
     let reference = format!("{}/back:1", sandbox.prefix);
-    apply_all_due(&sandbox, &format!("{}/*", sandbox.prefix));
+    sandbox.all_due();
     wait_for("images,", 60);
     let import = std::process::Command::new("sh")
         .arg("-c")

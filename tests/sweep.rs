@@ -11,18 +11,6 @@ use support::engine::OwnEngine;
 use support::images::{import, import_on};
 use support::{Sandbox, docker, docker_output, exists};
 
-/// Everything under this test's prefix is due at once, with no guard, in this run only.
-fn all_due(sandbox: &Sandbox) {
-    let file = sandbox.write(
-        "due.json",
-        &format!(
-            r#"{{"image_policy": {{"removal": [{{"image_name": "{}/*", "delete_after_minutes": 0, "agent_downloaded_only": false}}]}}}}"#,
-            sandbox.prefix
-        ),
-    );
-    sandbox.ok(&["policy", "apply", file.to_str().unwrap()]);
-}
-
 const RUN_ONCE: [&str; 6] = ["run", "--once", "--startup-delay", "0s", "--min-age", "0s"];
 
 fn audit(sandbox: &Sandbox) -> Vec<imgreaper::store::AuditEntry> {
@@ -39,7 +27,7 @@ fn a_name_re_pointed_during_the_sweep_never_costs_the_new_image() {
     for name in &names {
         import(name);
     }
-    all_due(&sandbox);
+    sandbox.all_due();
     // While the sweep runs, each name is pulled anew: `docker import` moves it to a new image
     // whose only name it is.
     let sweep = sandbox
@@ -79,7 +67,7 @@ fn a_name_in_use_is_never_left_untagged() {
             (first, second)
         })
         .collect();
-    all_due(&sandbox);
+    sandbox.all_due();
     let sweep = sandbox
         .command(&RUN_ONCE)
         .stdout(Stdio::null())
@@ -162,7 +150,7 @@ fn several_tags_of_one_image_are_removed_in_turn_and_the_bytes_are_credited_once
             .unwrap();
         sizes.insert(id, size);
     }
-    all_due(&sandbox);
+    sandbox.all_due();
     sandbox.ok(&RUN_ONCE);
     let log = audit(&sandbox);
     let ours: Vec<_> = log
@@ -208,7 +196,7 @@ fn outcomes_lost_when_the_engine_dies_are_recorded_as_what_happened() {
         .iter()
         .map(|n| (n.clone(), import_on(&host, n)))
         .collect();
-    all_due(&sandbox);
+    sandbox.all_due();
     let mut args = vec!["--host", host.as_str()];
     args.extend_from_slice(&RUN_ONCE);
     let mut sweep = sandbox

@@ -95,6 +95,22 @@ impl Sandbox {
         path
     }
 
+    /// Applies a policy of one removal rule (saved under the name `policy`).
+    pub fn apply_rule(&self, pattern: &str, minutes: u64, agent_downloaded_only: bool) {
+        let file = self.write(
+            "policy.json",
+            &format!(
+                r#"{{"image_policy": {{"removal": [{{"image_name": "{pattern}", "delete_after_minutes": {minutes}, "agent_downloaded_only": {agent_downloaded_only}}}]}}}}"#
+            ),
+        );
+        self.ok(&["policy", "apply", file.to_str().unwrap()]);
+    }
+
+    /// Makes everything under this test's prefix due at once.
+    pub fn all_due(&self) {
+        self.apply_rule(&format!("{}/*", self.prefix), 0, false);
+    }
+
     /// `prefix/name` — a repository name owned by this test.
     pub fn repo(&self, name: &str) -> String {
         format!("{}/{name}", self.prefix)
