@@ -9,7 +9,7 @@ use super::keys::{keys, other};
 use super::minutes::read_whole;
 use super::props::unique_props;
 use super::report::Report;
-use super::suggest::{hint, nearest};
+use super::stray::Strays;
 use super::value_kind::describe;
 
 /// Reads the disk object, reporting every problem; `None` if anything is wrong.
@@ -36,8 +36,9 @@ pub(crate) fn read_disk(
     };
     let mut high = None;
     let mut low = None;
-    let mut complete = true;
-    let mut spelt_otherwise: Vec<&str> = Vec::new();
+    let known = own.disk_keys();
+    let here = format!("this is `{}.{}`", own.policy, own.disk);
+    let mut strays = Strays::new(here, format!("`{}`", own.disk), false, &known);
     for prop in unique_props(report, object, path) {
         let key = prop.name.as_str();
         let key_path = child(path, key);
@@ -52,34 +53,19 @@ pub(crate) fn read_disk(
             } else {
                 low = read;
             }
-        } else if let Some(ours) = own.translate_disk(foreign, key) {
-            report.error(
-                &key_path,
-                prop.name.start(),
-                format!(
-                    "`{key}` is the {} spelling, but this is `{}.{}`: write `{ours}`",
-                    foreign.policy, own.policy, own.disk
-                ),
-            );
-            spelt_otherwise.push(ours);
-            complete = false;
         } else {
-            report.error(
+            let ours = own.translate_disk(foreign, key);
+            strays.report(
+                report,
                 &key_path,
                 prop.name.start(),
-                format!(
-                    "unknown key `{key}` in `{}`; {}",
-                    own.disk,
-                    hint(key, &own.disk_keys())
-                ),
+                key,
+                ours,
+                foreign.policy,
             );
-            spelt_otherwise.extend(nearest(key, &own.disk_keys()));
-            complete = false;
         }
     }
-    let present = |key: &str| {
-        spelt_otherwise.contains(&key) || object.properties.iter().any(|p| p.name.as_str() == key)
-    };
+    let present = |key: &str| strays.present(object, key);
     for (key, what) in [
         (
             own.high,
@@ -103,7 +89,7 @@ pub(crate) fn read_disk(
         );
         return None;
     }
-    complete.then_some(DiskMarks {
+    (!strays.any()).then_some(DiskMarks {
         high_percent: high,
         low_percent: low,
     })

@@ -11,7 +11,7 @@ use super::minutes::read_whole;
 use super::props::unique_props;
 use super::reference::validate_pattern;
 use super::report::Report;
-use super::suggest::{hint, nearest};
+use super::stray::Strays;
 use super::value_kind::describe;
 
 /// Where a successfully read keep rule sits, for the warnings computed later.
@@ -45,8 +45,9 @@ pub(crate) fn read_keep_rule(
 
     let mut name = None;
     let mut last = Some(None); // absent: keep every match
-    let mut complete = true;
-    let mut spelt_otherwise: Vec<&str> = Vec::new();
+    let known = own.keep_keys();
+    let here = format!("this keep rule is in `{}.{}`", own.policy, own.keep_list);
+    let mut strays = Strays::new(here, "a keep rule", true, &known);
     for prop in unique_props(report, object, path) {
         let key = prop.name.as_str();
         let key_path = child(path, key);
@@ -74,33 +75,19 @@ pub(crate) fn read_keep_rule(
                 .map(Some)
                 .map_err(|message| report.error(&key_path, at, message))
                 .ok();
-        } else if let Some(ours) = own.translate_keep(foreign, key) {
-            report.error(
-                &key_path,
-                prop.name.start(),
-                format!(
-                    "`{key}` is the {} spelling, but this keep rule is in `{}.{}`: write `{ours}` (one rule may not mix the two spellings)",
-                    foreign.policy, own.policy, own.keep_list
-                ),
-            );
-            spelt_otherwise.push(ours);
-            complete = false;
         } else {
-            report.error(
+            let ours = own.translate_keep(foreign, key);
+            strays.report(
+                report,
                 &key_path,
                 prop.name.start(),
-                format!(
-                    "unknown key `{key}` in a keep rule; {}",
-                    hint(key, &own.keep_keys())
-                ),
+                key,
+                ours,
+                foreign.policy,
             );
-            spelt_otherwise.extend(nearest(key, &own.keep_keys()));
-            complete = false;
         }
     }
-    let present = |key: &str| {
-        spelt_otherwise.contains(&key) || object.properties.iter().any(|p| p.name.as_str() == key)
-    };
+    let present = |key: &str| strays.present(object, key);
     if !present(own.name) {
         report.error(
             path,
@@ -115,7 +102,7 @@ pub(crate) fn read_keep_rule(
         image_name: name?,
         last: last?,
     };
-    complete.then_some((rule, KeepSite { index }))
+    (!strays.any()).then_some((rule, KeepSite { index }))
 }
 
 /// `last`: how many versions per repository to keep, at least one.

@@ -32,6 +32,7 @@ mod report;
 mod rule;
 mod rule_limit;
 mod start;
+mod stray;
 mod suggest;
 mod template;
 mod value_kind;

@@ -10,7 +10,7 @@ use super::minutes::read_minutes;
 use super::props::unique_props;
 use super::reference::validate_pattern;
 use super::report::Report;
-use super::suggest::{hint, nearest};
+use super::stray::Strays;
 use super::value_kind::describe;
 
 /// Where a successfully read rule sits, for the warnings computed later.
@@ -50,9 +50,9 @@ pub(crate) fn read_rule(
     let mut minutes = None;
     let mut downloaded_only = Some(true); // absent means the safe reading
     let mut name_site = (child(path, own.name), object.start());
-    let mut complete = true;
-    // Fields already reported as misspelt or in the other spelling.
-    let mut spelt_otherwise: Vec<&str> = Vec::new();
+    let known = own.rule_keys();
+    let here = format!("this rule is in `{}.{}`", own.policy, own.list);
+    let mut strays = Strays::new(here, "a rule", true, &known);
 
     for prop in unique_props(report, object, path) {
         let key = prop.name.as_str();
@@ -73,35 +73,19 @@ pub(crate) fn read_rule(
                     None
                 }
             };
-        } else if let Some(ours) = own.translate(foreign, key) {
-            report.error(
-                &key_path,
-                prop.name.start(),
-                format!(
-                    "`{key}` is the {} spelling, but this rule is in `{}.{}`: write `{ours}` (one rule may not mix the two spellings)",
-                    foreign.policy, own.policy, own.list
-                ),
-            );
-            spelt_otherwise.push(ours);
-            complete = false;
         } else {
-            report.error(
+            let ours = own.translate(foreign, key);
+            strays.report(
+                report,
                 &key_path,
                 prop.name.start(),
-                format!(
-                    "unknown key `{key}` in a rule; {}",
-                    hint(key, &own.rule_keys())
-                ),
+                key,
+                ours,
+                foreign.policy,
             );
-            // A misspelt key is reported once, not again as "missing".
-            spelt_otherwise.extend(nearest(key, &own.rule_keys()));
-            complete = false;
         }
     }
-
-    let present = |key: &str| {
-        spelt_otherwise.contains(&key) || object.properties.iter().any(|p| p.name.as_str() == key)
-    };
+    let present = |key: &str| strays.present(object, key);
     if !present(own.name) {
         report.error(
             path,
@@ -128,7 +112,7 @@ pub(crate) fn read_rule(
         delete_after_minutes: minutes?,
         agent_downloaded_only: downloaded_only?,
     };
-    complete.then(|| {
+    (!strays.any()).then(|| {
         let site = RuleSite {
             index,
             path: path.to_string(),
