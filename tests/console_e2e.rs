@@ -7,6 +7,7 @@ mod support;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::time::{Duration, Instant};
+use support::tmux::{Tmux, have_tmux};
 
 const BIN: &str = env!("CARGO_BIN_EXE_imgreaper");
 
@@ -28,13 +29,6 @@ fn ok(program: &str, args: &[&str]) -> String {
     String::from_utf8_lossy(&output.stdout).into_owned()
 }
 
-fn have_tmux() -> bool {
-    Command::new("tmux")
-        .arg("-V")
-        .output()
-        .is_ok_and(|o| o.status.success())
-}
-
 /// Unique per test process and test, so parallel runs on one engine never collide.
 fn unique(label: &str) -> String {
     let nanos = std::time::SystemTime::now()
@@ -42,137 +36,6 @@ fn unique(label: &str) -> String {
         .unwrap()
         .subsec_nanos();
     format!("imgreaper-e2e-{label}-{}-{nanos}", std::process::id())
-}
-
-/// A tmux server of our own, with one shell pane; killed (with everything in it) on drop.
-struct Tmux {
-    socket: String,
-}
-
-impl Tmux {
-    fn start(socket: &str, env: &[(&str, String)]) -> Tmux {
-        Tmux::sized(socket, env, (120, 32))
-    }
-
-    fn sized(socket: &str, env: &[(&str, String)], (columns, rows): (u16, u16)) -> Tmux {
-        let tmux = Tmux {
-            socket: socket.into(),
-        };
-        let (columns, rows) = (columns.to_string(), rows.to_string());
-        let mut args = vec![
-            "-L",
-            socket,
-            "new-session",
-            "-d",
-            "-s",
-            "main",
-            "-x",
-            &columns,
-            "-y",
-            &rows,
-        ];
-        let assignments: Vec<String> = env.iter().map(|(k, v)| format!("{k}={v}")).collect();
-        for assignment in &assignments {
-            args.push("-e");
-            args.push(assignment);
-        }
-        args.extend(["env", "PS1=E2E$ ", "sh", "-i"]);
-        ok("tmux", &args);
-        tmux.wait_for("E2E$", Duration::from_secs(10));
-        tmux
-    }
-
-    fn send(&self, keys: &[&str]) {
-        let mut args = vec!["-L", &self.socket, "send-keys", "-t", "main"];
-        args.extend(keys);
-        ok("tmux", &args);
-        std::thread::sleep(Duration::from_millis(150));
-    }
-
-    /// Types text literally (no key-name interpretation).
-    fn type_text(&self, text: &str) {
-        ok(
-            "tmux",
-            &["-L", &self.socket, "send-keys", "-t", "main", "-l", text],
-        );
-        std::thread::sleep(Duration::from_millis(150));
-    }
-
-    fn resize(&self, columns: u16, rows: u16) {
-        ok(
-            "tmux",
-            &[
-                "-L",
-                &self.socket,
-                "resize-window",
-                "-t",
-                "main",
-                "-x",
-                &columns.to_string(),
-                "-y",
-                &rows.to_string(),
-            ],
-        );
-        std::thread::sleep(Duration::from_millis(300));
-    }
-
-    /// Whether the console still runs (the pane is on the alternate screen).
-    fn console_running(&self) -> bool {
-        self.display("#{alternate_on}") == "1"
-    }
-
-    fn screen(&self) -> String {
-        ok(
-            "tmux",
-            &["-L", &self.socket, "capture-pane", "-p", "-t", "main"],
-        )
-    }
-
-    fn display(&self, format: &str) -> String {
-        ok(
-            "tmux",
-            &[
-                "-L",
-                &self.socket,
-                "display-message",
-                "-p",
-                "-t",
-                "main",
-                format,
-            ],
-        )
-        .trim()
-        .to_string()
-    }
-
-    fn wait_until(
-        &self,
-        what: &str,
-        timeout: Duration,
-        mut done: impl FnMut(&str) -> bool,
-    ) -> String {
-        let start = Instant::now();
-        loop {
-            let screen = self.screen();
-            if done(&screen) {
-                return screen;
-            }
-            if start.elapsed() > timeout {
-                panic!("timed out waiting for {what}; the screen:\n{screen}");
-            }
-            std::thread::sleep(Duration::from_millis(200));
-        }
-    }
-
-    fn wait_for(&self, text: &str, timeout: Duration) -> String {
-        self.wait_until(text, timeout, |s| s.contains(text))
-    }
-}
-
-impl Drop for Tmux {
-    fn drop(&mut self) {
-        let _ = run("tmux", &["-L", &self.socket, "kill-server"]);
-    }
 }
 
 /// Images and containers this test made; removed on drop, also when the test fails.
@@ -300,7 +163,7 @@ fn console_end_to_end() {
         ],
     );
 
-    let tmux = Tmux::start(&unique("t"), &env_for(&db));
+    let tmux = Tmux::start("e2e-t", (120, 32), &env_for(&db));
     tmux.type_text(BIN);
     tmux.send(&["Enter"]);
     tmux.wait_for(&b, Duration::from_secs(20));
@@ -447,7 +310,7 @@ fn terminal_restored_after_panic() {
     }
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("panic.db");
-    let tmux = Tmux::start(&unique("p"), &env_for(&db));
+    let tmux = Tmux::start("e2e-p", (120, 32), &env_for(&db));
     tmux.type_text(&format!("IMGREAPER_TEST_PANIC=1 {BIN}"));
     tmux.send(&["Enter"]);
     let screen = tmux.wait_for("panicking after the first frame", Duration::from_secs(20));
@@ -463,7 +326,7 @@ fn terminal_restored_after_sigterm() {
     }
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("term.db");
-    let tmux = Tmux::start(&unique("s"), &env_for(&db));
+    let tmux = Tmux::start("e2e-s", (120, 32), &env_for(&db));
     tmux.type_text(BIN);
     tmux.send(&["Enter"]);
     tmux.wait_for("Images", Duration::from_secs(20));
@@ -542,7 +405,7 @@ fn a_shorter_list_and_long_dialogs_on_the_real_engine() {
     .unwrap();
     imgreaper(&db, &["policy", "apply", policy.to_str().unwrap()]);
 
-    let tmux = Tmux::sized(&unique("t"), &env_for(&db), (160, 40));
+    let tmux = Tmux::start("e2e-t", (160, 40), &env_for(&db));
     tmux.type_text(BIN);
     tmux.send(&["Enter"]);
     tmux.wait_for("REFERENCE", Duration::from_secs(20));
@@ -669,7 +532,7 @@ fn q_with_unsaved_rule_edits_asks_on_the_real_binary() {
         value["image_policy"]["removal"][0]["delete_after_minutes"].clone()
     };
 
-    let tmux = Tmux::start(&unique("t"), &env_for(&db));
+    let tmux = Tmux::start("e2e-t", (120, 32), &env_for(&db));
     tmux.type_text(BIN);
     tmux.send(&["Enter"]);
     tmux.wait_for("REFERENCE", Duration::from_secs(20));
@@ -783,7 +646,7 @@ fn no_engine_at_start_then_r_reconnects() {
     let socket = litter.dir.path().join("engine.sock");
     let mut env = env_for(&db);
     env[0].1 = format!("unix://{}", socket.display());
-    let tmux = Tmux::start(&unique("t"), &env);
+    let tmux = Tmux::start("e2e-t", (120, 32), &env);
     tmux.type_text(BIN);
     tmux.send(&["Enter"]);
     let screen = tmux.wait_for("Engine unreachable", Duration::from_secs(20));
@@ -810,7 +673,7 @@ fn ctrl_z_suspends_and_fg_resumes() {
     }
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("suspend.db");
-    let tmux = Tmux::start(&unique("z"), &env_for(&db));
+    let tmux = Tmux::start("e2e-z", (120, 32), &env_for(&db));
     tmux.type_text(BIN);
     tmux.send(&["Enter"]);
     tmux.wait_for("REFERENCE", Duration::from_secs(20));

@@ -79,6 +79,42 @@ impl Tmux {
         std::thread::sleep(Duration::from_millis(150));
     }
 
+    pub fn resize(&self, columns: u16, rows: u16) {
+        let (columns, rows) = (columns.to_string(), rows.to_string());
+        ok(&[
+            "-L",
+            &self.socket,
+            "resize-window",
+            "-t",
+            "main",
+            "-x",
+            &columns,
+            "-y",
+            &rows,
+        ]);
+        std::thread::sleep(Duration::from_millis(300));
+    }
+
+    /// Whether a full-screen program (the console) still runs: the pane is on the alternate screen.
+    pub fn console_running(&self) -> bool {
+        self.display("#{alternate_on}") == "1"
+    }
+
+    /// A tmux format (`#{…}`) expanded for the pane.
+    pub fn display(&self, format: &str) -> String {
+        ok(&[
+            "-L",
+            &self.socket,
+            "display-message",
+            "-p",
+            "-t",
+            "main",
+            format,
+        ])
+        .trim()
+        .to_string()
+    }
+
     pub fn screen(&self) -> String {
         ok(&["-L", &self.socket, "capture-pane", "-p", "-t", "main"])
     }
