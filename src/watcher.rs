@@ -89,13 +89,6 @@ impl Watcher {
         }
     }
 
-    /// The engine this watcher follows, for a caller that reconnected to swap in a new one.
-    pub fn set_engine(&mut self, engine: Engine) {
-        self.engine = engine;
-        self.events = None;
-        self.resubscribe_at = None;
-    }
-
     /// Waits for the next reason to look again. Cancel-safe: dropping it loses at most events,
     /// which are only triggers. (`&mut` only so the future stays `Send`: a `Store` is not `Sync`.)
     pub async fn next(&mut self, store: &mut Store) -> Wake {

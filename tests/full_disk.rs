@@ -9,64 +9,23 @@ use imgreaper::enforcer::Enforcer;
 use imgreaper::engine::Engine;
 use imgreaper::model::Mode;
 use imgreaper::store::{LeaseKind, Settings, Store};
-use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::sync::Arc;
+use support::fs::{Tmpfs, is_root};
 use support::images::import;
 use support::{Sandbox, exists, host};
 
-/// A tmpfs of its own, unmounted when dropped.
-struct SmallDisk {
-    dir: tempfile::TempDir,
-}
-
-impl SmallDisk {
-    fn mount(size: &str) -> Option<SmallDisk> {
-        let dir = tempfile::tempdir().unwrap();
-        let mounted = Command::new("mount")
-            .args(["-t", "tmpfs", "-o", &format!("size={size}"), "tmpfs"])
-            .arg(dir.path())
-            .status()
-            .is_ok_and(|s| s.success());
-        if !mounted {
-            eprintln!("skipped: mounting a tmpfs needs root");
-            return None;
-        }
-        Some(SmallDisk { dir })
+/// A 4 MB tmpfs for the database, or `None` (the test is skipped) without root.
+fn small_disk() -> Option<Tmpfs> {
+    if !is_root() {
+        eprintln!("skipped: mounting a tmpfs needs root");
+        return None;
     }
-
-    fn path(&self) -> &Path {
-        self.dir.path()
-    }
-
-    fn filler(&self) -> PathBuf {
-        self.path().join("filler")
-    }
-
-    /// Fills what is left with one file, to the last byte.
-    fn fill(&self) {
-        use std::io::Write;
-        let mut file = std::fs::File::create(self.filler()).unwrap();
-        let block = vec![0u8; 4096];
-        while file.write_all(&block).is_ok() {}
-        let byte = [0u8; 1];
-        while file.write_all(&byte).is_ok() {}
-    }
-
-    fn make_room(&self) {
-        std::fs::remove_file(self.filler()).unwrap();
-    }
-}
-
-impl Drop for SmallDisk {
-    fn drop(&mut self) {
-        let _ = Command::new("umount").arg(self.dir.path()).status();
-    }
+    Some(Tmpfs::mount(4 << 20))
 }
 
 #[tokio::test]
 async fn on_a_full_disk_the_enforcer_keeps_removing_and_records_once_there_is_room() {
-    let Some(disk) = SmallDisk::mount("4m") else {
+    let Some(disk) = small_disk() else {
         return;
     };
     let sandbox = Sandbox::new("fulldisk");
@@ -122,7 +81,7 @@ async fn on_a_full_disk_the_enforcer_keeps_removing_and_records_once_there_is_ro
 
 #[test]
 fn on_a_full_disk_an_operator_can_still_remove_and_is_told_what_was_not_recorded() {
-    let Some(disk) = SmallDisk::mount("4m") else {
+    let Some(disk) = small_disk() else {
         return;
     };
     let sandbox = Sandbox::new("fulldisk-cli");
@@ -145,7 +104,7 @@ fn on_a_full_disk_an_operator_can_still_remove_and_is_told_what_was_not_recorded
 
 #[test]
 fn the_service_started_on_a_full_disk_removes_what_is_due_and_says_it_could_not_record() {
-    let Some(disk) = SmallDisk::mount("4m") else {
+    let Some(disk) = small_disk() else {
         return;
     };
     let sandbox = Sandbox::new("fulldisk-run");

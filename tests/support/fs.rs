@@ -52,6 +52,11 @@ impl Tmpfs {
         while small.write_all(&[0]).is_ok() {}
     }
 
+    /// Gives the space back: removes what `fill` wrote.
+    pub fn make_room(&self) {
+        std::fs::remove_file(self.path().join("filler")).expect("the filler is there");
+    }
+
     /// Remounts it read-only (even root cannot write then).
     pub fn remount_read_only(&self) {
         let status = Command::new("mount")
