@@ -3,11 +3,11 @@
 //! Run: cargo bench --bench console [-- REFERENCES]
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-use imgreaper::engine::EngineInfo;
-use imgreaper::model::{Guards, Image, ImageRecord, Inventory, Mode, Overrides};
-use imgreaper::plan::{RuleBook, RuleView, SourcedRule};
-use imgreaper::snapshot::Snapshot;
-use imgreaper::store::Settings;
+use imgreaper::core::model::{Guards, Image, ImageRecord, Inventory, Mode, Overrides};
+use imgreaper::core::plan::{RuleBook, RuleView, SourcedRule};
+use imgreaper::core::settings::Settings;
+use imgreaper::core::snapshot::Snapshot;
+use imgreaper::node::engine::EngineInfo;
 use imgreaper::tui::app::App;
 use imgreaper::tui::msg::{Loaded, Msg};
 use imgreaper::tui::theme::Theme;

@@ -10,8 +10,8 @@
 //! Names are realistic (`registry.example.com/org3/app17:1.4.2`, `org/app:latest`, `nginx:1.25`);
 //! patterns mix exact names, `org/*`, `*:latest`, `app.*` and `?`.
 
-use imgreaper::model::{Container, Guards, Image, ImageRecord, Inventory, Mode, Overrides};
-use imgreaper::plan::{PlanInput, RuleBook, RuleView, SourcedRule, plan};
+use imgreaper::core::model::{Container, Guards, Image, ImageRecord, Inventory, Mode, Overrides};
+use imgreaper::core::plan::{PlanInput, RuleBook, RuleView, SourcedRule, plan};
 use std::collections::HashMap;
 use std::hint::black_box;
 use std::time::{Duration, Instant};

@@ -1,26 +1,12 @@
 //! imgreaper: keeps the container images on an edge device under control.
 //!
-//! The pure core (`policy`, `plan`, `model`) takes data and a time and returns data.
-//! `engine`, `store`, `enforcer`, `cli` and `tui` are thin shells around it.
+//! The layers show in the folders, each importing only from those below it (DESIGN.md §9):
+//! `core` is pure (policy documents and patterns, the plan, the model, time and formatting: data
+//! and a time in, data out); `node` is one node's I/O around it (engine, store, watcher,
+//! enforcer, removal, manual actions); `cli` and `tui` are the front ends on top, and nothing
+//! imports them. `tests/it/layers.rs` checks the rule.
 
 pub mod cli;
-pub mod clock;
-pub mod disk;
-pub mod enforcer;
-pub mod engine;
-pub mod format;
-pub mod manual;
-pub mod metrics;
-pub mod model;
-pub mod plan;
-pub mod policy;
-pub mod preview;
-pub mod removal;
-pub mod report;
-pub mod rule_indices;
-pub mod session;
-pub mod snapshot;
-pub mod store;
-pub mod tracking;
+pub mod core;
+pub mod node;
 pub mod tui;
-pub mod watcher;

@@ -1,17 +1,18 @@
 //! Manual actions on the command line: `remove`, `postpone`, `pin`, `unpin`, `approve`, `adopt`,
-//! `disown`. The decisions themselves are `crate::manual`'s; this file resolves names and prints.
+//! `disown`. The decisions themselves are `crate::node::manual`'s; this file resolves names and prints.
 
 use super::{Context, UsageError, actor};
-use crate::clock::{SystemClock, unix_now};
-use crate::engine::Engine;
-use crate::format::{bytes, escape_controls, rfc3339};
-use crate::manual;
-use crate::model::Image;
-use crate::plan::{RefState, current_names};
-use crate::policy::{Matcher, qualified_form, short_form, validate_pattern};
-use crate::removal::{self, Outcome, Target};
-use crate::snapshot::{EngineReading, Snapshot};
-use crate::store::{Owner, Store};
+use crate::core::format::{bytes, escape_controls, rfc3339};
+use crate::core::model::Image;
+use crate::core::plan::{RefState, current_names};
+use crate::core::policy::{Matcher, qualified_form, short_form, validate_pattern};
+use crate::core::snapshot::Snapshot;
+use crate::node::clock::{SystemClock, unix_now};
+use crate::node::engine::Engine;
+use crate::node::manual;
+use crate::node::removal::{self, Outcome, Target};
+use crate::node::snapshot::EngineReading;
+use crate::node::store::{Owner, Store};
 use anyhow::Result;
 use std::collections::HashSet;
 use std::process::ExitCode;
@@ -187,8 +188,8 @@ fn describe_failure(outcome: &Outcome) -> String {
 }
 
 pub async fn postpone(context: &Context, name: &str, duration: Duration) -> Result<ExitCode> {
-    let seconds =
-        crate::policy::limits::checked_duration_secs("--for", duration).map_err(UsageError)?;
+    let seconds = crate::core::policy::limits::checked_duration_secs("--for", duration)
+        .map_err(UsageError)?;
     let (_engine, mut store, snapshot) = snapshot(context).await?;
     let target = resolve(&snapshot, name)?;
     let now = unix_now();
@@ -368,7 +369,7 @@ pub async fn approve(context: &Context, names: &[String], all: bool) -> Result<E
     } else {
         resolve_all(&snapshot, names)?
     };
-    if snapshot.settings.mode != crate::model::Mode::Approve {
+    if snapshot.settings.mode != crate::core::model::Mode::Approve {
         eprintln!(
             "note: the enforcer mode is {}; approvals only matter in approve mode \
              (imgreaper settings --mode approve)",

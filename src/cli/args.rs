@@ -1,8 +1,8 @@
 //! Command-line arguments (clap derive).
 
-use crate::model::Mode;
-use crate::policy::limits::checked_duration_secs;
-use crate::store::SettingsOverride;
+use crate::core::model::Mode;
+use crate::core::policy::limits::checked_duration_secs;
+use crate::core::settings::SettingsOverride;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 

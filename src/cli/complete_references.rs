@@ -2,9 +2,9 @@
 //! completion, so it is quick and quiet: a short deadline, and no engine means no candidates and
 //! no output, never an error in the middle of the operator's command line.
 
-use crate::engine::{Engine, default_host};
-use crate::format::bytes;
-use crate::model::Inventory;
+use crate::core::format::bytes;
+use crate::core::model::Inventory;
+use crate::node::engine::{Engine, default_host};
 use clap_complete::engine::{ArgValueCompleter, CompletionCandidate};
 use std::ffi::{OsStr, OsString};
 use std::time::Duration;

@@ -2,11 +2,12 @@
 
 use super::Context;
 use super::table;
-use crate::clock::SystemClock;
-use crate::format::{bytes, escape_controls, json_for_terminal, relative};
-use crate::plan::RefState;
-use crate::report::reports;
-use crate::snapshot::{EngineReading, Snapshot};
+use crate::core::format::{bytes, escape_controls, json_for_terminal, relative};
+use crate::core::plan::RefState;
+use crate::core::report::reports;
+use crate::core::snapshot::Snapshot;
+use crate::node::clock::SystemClock;
+use crate::node::snapshot::EngineReading;
 use anyhow::Result;
 use std::process::ExitCode;
 

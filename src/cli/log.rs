@@ -2,7 +2,7 @@
 
 use super::Context;
 use super::table;
-use crate::format::{bytes, json_for_terminal, rfc3339};
+use crate::core::format::{bytes, json_for_terminal, rfc3339};
 use anyhow::Result;
 use std::process::ExitCode;
 

@@ -2,10 +2,10 @@
 //! cycle, action and outage. Its own connection reads the counters, which a trigger keeps in the
 //! same transaction as each audit line.
 
-use crate::clock::unix_now;
-use crate::enforcer::CycleReport;
-use crate::metrics::{Metrics, render, write_atomically};
-use crate::store::Store;
+use crate::node::clock::unix_now;
+use crate::node::enforcer::CycleReport;
+use crate::node::metrics::{Metrics, render, write_atomically};
+use crate::node::store::Store;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
@@ -66,7 +66,7 @@ impl MetricsFile {
                 self.complained = true;
                 eprintln!(
                     "imgreaper run: {}",
-                    crate::format::escape_controls(&format!("{error:#}"))
+                    crate::core::format::escape_controls(&format!("{error:#}"))
                 );
             }
             Err(_) => {}

@@ -14,10 +14,12 @@ mod run;
 mod settings;
 mod table;
 
-pub use crate::session::{Context, actor, resolve_db_path};
+pub use crate::node::session::{Context, actor, resolve_db_path};
 pub use args::{Cli, Command, ConsoleArgs};
 pub use complete_references::complete_references;
 
+use std::future::Future;
+use std::pin::Pin;
 use std::process::ExitCode;
 
 /// An error that means "bad usage or invalid policy": exit code 2.
@@ -25,8 +27,14 @@ use std::process::ExitCode;
 #[error("{0}")]
 pub struct UsageError(pub String);
 
-/// Runs one parsed command line and returns the process exit code.
-pub fn main(cli: Cli) -> ExitCode {
+/// The console, handed in by `main`: the front ends sit side by side and neither imports the
+/// other (DESIGN.md §9).
+pub type Console =
+    Box<dyn FnOnce(Context) -> Pin<Box<dyn Future<Output = anyhow::Result<ExitCode>>>>>;
+
+/// Runs one parsed command line and returns the process exit code; no subcommand opens
+/// `console`.
+pub fn main(cli: Cli, console: Console) -> ExitCode {
     let runtime = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -38,20 +46,20 @@ pub fn main(cli: Cli) -> ExitCode {
         }
     };
     let db = resolve_db_path(cli.db.as_ref()).ok();
-    match runtime.block_on(dispatch(cli)) {
+    match runtime.block_on(dispatch(cli, console)) {
         Ok(code) => code,
         Err(error) => {
             // A write that failed deep in a command still says "disk full at PATH" or
             // "read-only: PATH" rather than SQLite's bare words.
             let error = match &db {
-                Some(db) => crate::store::explain(error, db),
+                Some(db) => crate::node::store::explain(error, db),
                 None => error,
             };
             // Errors quote input (names, paths, engine messages): nothing in them may act on
             // the terminal, not even a newline that would start a forged line.
             eprintln!(
                 "imgreaper: {}",
-                crate::format::escape_controls(&format!("{error:#}"))
+                crate::core::format::escape_controls(&format!("{error:#}"))
             );
             if error.downcast_ref::<UsageError>().is_some() {
                 ExitCode::from(2)
@@ -62,17 +70,11 @@ pub fn main(cli: Cli) -> ExitCode {
     }
 }
 
-async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
+async fn dispatch(cli: Cli, console: Console) -> anyhow::Result<ExitCode> {
     let context =
         Context::new(cli.db.clone(), cli.host.as_deref()).with_data_root(cli.data_root.clone());
     match cli.command {
-        None => {
-            let options = crate::tui::Options {
-                read_only: cli.console.read_only,
-                theme: cli.console.theme,
-            };
-            crate::tui::run(context, options).await
-        }
+        None => console(context).await,
         Some(Command::Images { json }) => images::run(&context, json).await,
         Some(Command::Policy(command)) => policy::run(&context, command).await,
         Some(Command::Remove { references }) => actions::remove(&context, &references).await,

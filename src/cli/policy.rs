@@ -2,14 +2,15 @@
 
 use super::args::{ExportFormat, PolicyCommand};
 use super::{Context, UsageError, actor, policy_file, table};
-use crate::clock::unix_now;
-use crate::format::{bytes, escape_controls, json_for_terminal, relative, rfc3339};
-use crate::policy::{
+use crate::core::format::{bytes, escape_controls, json_for_terminal, relative, rfc3339};
+use crate::core::policy::{
     Diagnostic, PolicyDocument, Severity, Spelling, parse, template, too_many_rules_on_node,
 };
-use crate::preview::preview_save;
-use crate::snapshot::{EngineReading, Snapshot};
-use crate::store::NewAudit;
+use crate::core::preview::preview_save;
+use crate::core::snapshot::Snapshot;
+use crate::node::clock::unix_now;
+use crate::node::snapshot::EngineReading;
+use crate::node::store::NewAudit;
 use anyhow::Result;
 use std::path::Path;
 use std::process::ExitCode;
@@ -157,7 +158,7 @@ async fn preview(
     let snapshot = Snapshot::read(
         EngineReading::take(&engine).await?,
         &store,
-        &crate::clock::SystemClock,
+        &crate::node::clock::SystemClock,
     )?;
     let now = snapshot.now;
     let preview = preview_save(&snapshot, &name, &document);
@@ -241,7 +242,7 @@ fn list(context: &Context) -> Result<ExitCode> {
                 }
                 .to_string(),
                 match p.document.start {
-                    Some(crate::policy::Start::At(at)) => rfc3339(at),
+                    Some(crate::core::policy::Start::At(at)) => rfc3339(at),
                     _ => "-".to_string(),
                 },
                 rfc3339(p.saved_at),

@@ -3,7 +3,7 @@
 //! failure an invalid-input error (exit 2) that names the file.
 
 use super::UsageError;
-use crate::format::escape_controls;
+use crate::core::format::escape_controls;
 use std::io::Read;
 use std::path::Path;
 

@@ -3,8 +3,9 @@
 
 use super::args::SettingsArgs;
 use super::{Context, actor};
-use crate::clock::unix_now;
-use crate::store::{NewAudit, Settings, SettingsOverride};
+use crate::core::settings::{Settings, SettingsOverride};
+use crate::node::clock::unix_now;
+use crate::node::store::NewAudit;
 use anyhow::Result;
 use std::process::ExitCode;
 

@@ -1,6 +1,6 @@
 //! Aligned plain-text tables for human output.
 
-use crate::format::escape_controls;
+use crate::core::format::escape_controls;
 
 /// Prints rows under a header, each column padded to its widest cell; the last column is not padded.
 /// Every cell is untrusted (names, patterns, actors): control characters are made visible.

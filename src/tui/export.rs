@@ -2,7 +2,7 @@
 //! operator confirmed it (and a read-only console never asks), so a console run under `sudo`
 //! cannot overwrite someone's file by accident.
 
-use crate::policy::PolicyDocument;
+use crate::core::policy::PolicyDocument;
 use anyhow::Context as _;
 use std::io::Write;
 use std::path::{Path, PathBuf};

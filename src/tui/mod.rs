@@ -17,7 +17,7 @@ pub mod text;
 pub mod theme;
 pub mod view;
 
-use crate::session::Context;
+use crate::node::session::Context;
 use app::App;
 use crossterm::event::{Event, EventStream};
 use futures_util::StreamExt;
@@ -127,7 +127,7 @@ pub async fn run(context: Context, args: Options) -> anyhow::Result<ExitCode> {
             },
             Some(msg) = from_tasks.recv() => msg,
             // The tick is only polled while a countdown is visible: an idle console sleeps.
-            _ = tick.tick(), if counting_down => Msg::Tick(crate::clock::unix_now()),
+            _ = tick.tick(), if counting_down => Msg::Tick(crate::node::clock::unix_now()),
             _ = terminate.recv() => Msg::Quit,
             _ = interrupt.recv() => Msg::Quit,
             _ = hangup.recv() => Msg::Quit,

@@ -1,11 +1,11 @@
 //! What flows into the console's state (`Msg`) and what comes out of it (`Effects`, `Command`).
 
-use crate::engine::EngineInfo;
-use crate::model::Timestamp;
-use crate::policy::PolicyDocument;
-use crate::removal::Target;
-use crate::snapshot::Snapshot;
-use crate::store::{AuditEntry, Lease};
+use crate::core::model::Timestamp;
+use crate::core::policy::PolicyDocument;
+use crate::core::snapshot::Snapshot;
+use crate::node::engine::EngineInfo;
+use crate::node::removal::Target;
+use crate::node::store::{AuditEntry, Lease};
 use crossterm::event::{KeyEvent, MouseEvent};
 use std::path::PathBuf;
 

@@ -1,10 +1,10 @@
 //! Short texts shared by the views and the tick logic: countdowns, counts, and fitting text into
 //! a width (by display columns) without losing the part that tells things apart.
 
-pub use crate::format::clock_time;
-use crate::format::span;
-use crate::model::Timestamp;
-use crate::plan::{RefPlan, RefState};
+pub use crate::core::format::clock_time;
+use crate::core::format::span;
+use crate::core::model::Timestamp;
+use crate::core::plan::{RefPlan, RefState};
 use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 
 /// The "removal in" cell: `in 4m 10s` while counting down; `now` when the enforcer removes it
@@ -22,13 +22,13 @@ pub fn countdown(row: &RefPlan, now: Timestamp) -> String {
 
 /// How the console names a rule: `edge-default rule 1: nginx:* after 30m`. Rules are numbered
 /// from 1 here, as everywhere in the console.
-pub fn rule_label(rule: &crate::plan::SourcedRule) -> String {
+pub fn rule_label(rule: &crate::core::plan::SourcedRule) -> String {
     format!(
         "{} rule {}: {} after {}",
-        crate::format::escape_controls(&rule.policy),
+        crate::core::format::escape_controls(&rule.policy),
         rule.index + 1,
-        crate::format::escape_controls(&rule.rule.image_name),
-        crate::format::minutes(rule.rule.delete_after_minutes)
+        crate::core::format::escape_controls(&rule.rule.image_name),
+        crate::core::format::minutes(rule.rule.delete_after_minutes)
     )
 }
 

@@ -3,7 +3,7 @@
 //! above.
 
 use super::scroll::Scroll;
-use crate::store::AuditEntry;
+use crate::node::store::AuditEntry;
 
 #[derive(Debug, Default)]
 pub struct ActivityList {

@@ -1,7 +1,7 @@
 //! The rule form: three fields, validated as they are typed with the same messages as
 //! `imgreaper policy check`.
 
-use crate::policy::{PolicyDocument, Rule, Severity, parse, validate_pattern};
+use crate::core::policy::{PolicyDocument, Rule, Severity, parse, validate_pattern};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Field {
@@ -126,7 +126,7 @@ pub fn check_document(base: &PolicyDocument, rules: Vec<Rule>) -> (Vec<String>, 
     };
     let text =
         serde_json::to_string_pretty(&document.to_json(document.spelling)).unwrap_or_default();
-    let describe = |d: &crate::policy::Diagnostic| {
+    let describe = |d: &crate::core::policy::Diagnostic| {
         let message = numbered_from_one(&d.message);
         if d.path.is_empty() {
             message
@@ -178,7 +178,7 @@ pub fn numbered_from_one(text: &str) -> String {
         LazyLock::new(|| regex::Regex::new(r"\b(\d+) min\b").expect("a valid pattern"));
     MINUTES
         .replace_all(&text, |c: &regex::Captures| match c[1].parse::<u64>() {
-            Ok(n) => crate::format::minutes(n),
+            Ok(n) => crate::core::format::minutes(n),
             Err(_) => c[0].to_string(),
         })
         .into_owned()

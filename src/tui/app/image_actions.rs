@@ -3,7 +3,7 @@
 
 use super::modal::{Destructive, Modal, Prompt, PromptKind};
 use super::{App, images::row_name, targets};
-use crate::plan::RefState;
+use crate::core::plan::RefState;
 use crate::tui::keys::Action;
 use crate::tui::msg::{Command, Effects};
 
@@ -125,7 +125,7 @@ impl App {
         if rows.is_empty() {
             return Effects::none();
         }
-        let adopted = |row: &&crate::plan::RefPlan| {
+        let adopted = |row: &&crate::core::plan::RefPlan| {
             snapshot.agent_downloaded(&snapshot.inventory.images[row.image].id)
         };
         let adopt = !rows.iter().all(adopted);

@@ -3,8 +3,8 @@
 //! visible ones.
 
 use super::scroll::Scroll;
-use crate::plan::RefPlan;
-use crate::snapshot::Snapshot;
+use crate::core::plan::RefPlan;
+use crate::core::snapshot::Snapshot;
 use std::cmp::Ordering;
 use std::collections::HashSet;
 

@@ -3,10 +3,10 @@
 use super::images::row_name;
 use super::modal::{Modal, Overwrite, Prompt, PromptKind};
 use super::{App, View};
-use crate::format::bytes;
-use crate::model::Timestamp;
-use crate::plan::RefState;
-use crate::store::AuditEntry;
+use crate::core::format::bytes;
+use crate::core::model::Timestamp;
+use crate::core::plan::RefState;
+use crate::node::store::AuditEntry;
 use crate::tui::msg::{ActionResult, Command, Effects, Loaded};
 use crate::tui::text::count;
 use std::collections::HashSet;
@@ -102,7 +102,7 @@ impl App {
         }
         let freed: u64 = removed.iter().map(|e| e.entry.bytes_freed).sum();
         let what = match removed.as_slice() {
-            [one] => crate::format::escape_controls(&one.entry.reference).into_owned(),
+            [one] => crate::core::format::escape_controls(&one.entry.reference).into_owned(),
             many => count(many.len(), "reference", "references"),
         };
         let text = if freed > 0 {
@@ -176,7 +176,7 @@ impl App {
         &mut self,
         path: std::path::PathBuf,
         name: String,
-        document: crate::policy::PolicyDocument,
+        document: crate::core::policy::PolicyDocument,
     ) -> Effects {
         self.modal = Some(if self.read_only {
             Modal::Prompt(Prompt {

@@ -1,7 +1,7 @@
 //! The message log: every status message in full, newest first, so that a message too long for
 //! the status line (an import's errors, several failed removals, an outage) can always be read.
 
-use crate::model::Timestamp;
+use crate::core::model::Timestamp;
 use std::collections::VecDeque;
 
 /// How many messages the log keeps.

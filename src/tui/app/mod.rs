@@ -17,10 +17,10 @@ pub mod rules;
 pub mod scroll;
 pub mod targets;
 
-use crate::engine::EngineInfo;
-use crate::model::Timestamp;
-use crate::snapshot::Snapshot;
-use crate::store::Lease;
+use crate::core::model::Timestamp;
+use crate::core::snapshot::Snapshot;
+use crate::node::engine::EngineInfo;
+use crate::node::store::Lease;
 use crate::tui::keys::View;
 use crate::tui::msg::{Command, Effects, EnforcerStatus, Msg};
 use crate::tui::theme::Theme;

@@ -1,9 +1,9 @@
 //! What can sit on top of a view: the one confirmation dialog, a one-line prompt, the help, the
 //! message log, and the questions before quitting with unsaved edits or overwriting a file.
 
-use crate::model::Container;
-use crate::policy::PolicyDocument;
-use crate::removal::Target;
+use crate::core::model::Container;
+use crate::core::policy::PolicyDocument;
+use crate::node::removal::Target;
 use crate::tui::text::count;
 use std::path::PathBuf;
 

@@ -1,8 +1,8 @@
 //! What needs the operator, for the header: how many removals wait for an approval, how many
 //! happen within the hour, and how much space those free.
 
-use crate::plan::RefState;
-use crate::snapshot::Snapshot;
+use crate::core::plan::RefState;
+use crate::core::snapshot::Snapshot;
 use std::collections::HashMap;
 
 /// Within this many seconds a removal counts as coming up.

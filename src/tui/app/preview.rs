@@ -1,9 +1,9 @@
 //! The live preview in the Rules view: what a pattern matches here, and what saving the edited
 //! policy would change. Pure: computed from the snapshot already loaded.
 
-use crate::policy::{Matcher, PolicyDocument};
-use crate::preview::Summary;
-use crate::snapshot::Snapshot;
+use crate::core::policy::{Matcher, PolicyDocument};
+use crate::core::preview::Summary;
+use crate::core::snapshot::Snapshot;
 
 /// How many sample names the preview lists.
 const SAMPLES: usize = 6;
@@ -48,5 +48,5 @@ pub fn pattern_matches(snapshot: &Snapshot, pattern: &str) -> PatternMatches {
 
 /// Compares the plan as it is with the plan after saving `document` under `name`.
 pub fn on_save(snapshot: &Snapshot, name: &str, document: &PolicyDocument) -> Summary {
-    crate::preview::preview_save(snapshot, name, document).summary
+    crate::core::preview::preview_save(snapshot, name, document).summary
 }

@@ -4,8 +4,8 @@
 use super::form::{RuleForm, check_document};
 use super::preview::{self, Preview};
 use super::scroll::Scroll;
-use crate::policy::{PolicyDocument, Rule};
-use crate::snapshot::Snapshot;
+use crate::core::policy::{PolicyDocument, Rule};
+use crate::core::snapshot::Snapshot;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct PolicyDraft {

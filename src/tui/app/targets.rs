@@ -3,9 +3,9 @@
 
 use super::images::{ImageList, row_name};
 use super::modal::{Blocked, Confirm, ConfirmTarget, Destructive};
-use crate::plan::{RefPlan, RefState};
-use crate::removal::Target;
-use crate::snapshot::Snapshot;
+use crate::core::plan::{RefPlan, RefState};
+use crate::core::snapshot::Snapshot;
+use crate::node::removal::Target;
 use std::collections::HashMap;
 
 /// The marked rows (all of them, also those the filter hides), else the row under the cursor.

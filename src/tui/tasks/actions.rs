@@ -1,15 +1,16 @@
 //! Carries out what the operator asked for, with its own store and engine, exactly as the
 //! command-line actions do, and reports each outcome back.
 
-use crate::clock::{SystemClock, unix_now};
-use crate::engine::Engine;
-use crate::format::{bytes, clock_time};
-use crate::manual::{self, Refusal};
-use crate::policy::{Severity, Spelling, parse, template};
-use crate::removal::{self, Outcome, Target};
-use crate::session::{Context, actor};
-use crate::snapshot::{EngineReading, Snapshot};
-use crate::store::{NewAudit, Owner, Store};
+use crate::core::format::{bytes, clock_time};
+use crate::core::policy::{Severity, Spelling, parse, template};
+use crate::core::snapshot::Snapshot;
+use crate::node::clock::{SystemClock, unix_now};
+use crate::node::engine::Engine;
+use crate::node::manual::{self, Refusal};
+use crate::node::removal::{self, Outcome, Target};
+use crate::node::session::{Context, actor};
+use crate::node::snapshot::EngineReading;
+use crate::node::store::{NewAudit, Owner, Store};
 use crate::tui::export::ExportError;
 use crate::tui::msg::{ActionResult, Command, Msg};
 use crate::tui::text::count as words;

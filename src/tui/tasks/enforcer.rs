@@ -1,9 +1,9 @@
 //! The console's own enforcer: acts only while it holds the lease (the service takes precedence).
 
-use crate::clock::SystemClock;
-use crate::enforcer::{Enforcer, Notice, run as run_enforcer};
-use crate::session::Context;
-use crate::store::LeaseKind;
+use crate::node::clock::SystemClock;
+use crate::node::enforcer::{Enforcer, Notice, run as run_enforcer};
+use crate::node::session::Context;
+use crate::node::store::LeaseKind;
 use crate::tui::msg::{EnforcerStatus, Msg};
 use std::sync::Arc;
 use std::time::Duration;
@@ -14,7 +14,7 @@ pub fn holder_name() -> String {
     format!(
         "console pid {} on {}",
         std::process::id(),
-        crate::enforcer::hostname()
+        crate::node::host::hostname()
     )
 }
 

@@ -4,14 +4,17 @@
 //! loop. A load that finds the same picture as the last one is not sent: the enforcer's lease
 //! heartbeat changes the database every 10 s, and an idle console must not redraw for it.
 
-use crate::clock::SystemClock;
-use crate::engine::{Engine, EngineInfo, is_outage};
-use crate::model::{ImageRecord, Inventory, Mode, Overrides};
-use crate::session::Context;
-use crate::snapshot::{EngineReading, Snapshot};
-use crate::store::{Settings, Store, StoredPolicy};
+use crate::core::model::{ImageRecord, Inventory, Mode, Overrides};
+use crate::core::saved::StoredPolicy;
+use crate::core::settings::Settings;
+use crate::core::snapshot::Snapshot;
+use crate::node::clock::SystemClock;
+use crate::node::engine::{Engine, EngineInfo, is_outage};
+use crate::node::session::Context;
+use crate::node::snapshot::EngineReading;
+use crate::node::store::Store;
+use crate::node::watcher::{Backoff, Watcher};
 use crate::tui::msg::{Loaded, Msg};
-use crate::watcher::{Backoff, Watcher};
 use anyhow::Result;
 use std::collections::HashMap;
 use std::time::Duration;

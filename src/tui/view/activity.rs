@@ -1,6 +1,6 @@
 //! The Activity view: the audit log, newest first.
 
-use crate::format::{bytes, escape_controls};
+use crate::core::format::{bytes, escape_controls};
 use crate::tui::app::App;
 use crate::tui::text::{clock_time, local_times};
 use ratatui::Frame;

@@ -1,7 +1,7 @@
 //! The frame around the views: header, view tabs with what needs the operator, outage banner,
 //! status line, key hints. A text cut to fit says where to read it whole (`m`).
 
-use crate::format::{bytes, escape_controls};
+use crate::core::format::{bytes, escape_controls};
 use crate::tui::app::App;
 use crate::tui::app::modal::Modal;
 use crate::tui::app::needs::Needs;

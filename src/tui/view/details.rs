@@ -1,9 +1,9 @@
 //! The details pane: every matching rule (marking the winner and why), containers, digests,
 //! what removing the reference would do, and what was last done to it.
 
-use crate::format::{bytes, escape_controls, minutes};
-use crate::plan::RefState;
-use crate::removal::container_names;
+use crate::core::format::{bytes, escape_controls, minutes};
+use crate::core::plan::RefState;
+use crate::node::removal::container_names;
 use crate::tui::app::App;
 use crate::tui::text::{clock_time, countdown, local_times, rule_label};
 use ratatui::Frame;

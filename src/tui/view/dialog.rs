@@ -5,8 +5,8 @@
 //! always on screen, a list that does not fit scrolls (with how many more there are), and a long
 //! note is shortened to a form that says where to read it in full.
 
-use crate::format::{bytes, escape_controls};
-use crate::removal::container_names;
+use crate::core::format::{bytes, escape_controls};
+use crate::node::removal::container_names;
 use crate::tui::app::App;
 use crate::tui::app::modal::{Confirm, Destructive, Overwrite, Prompt, QuitChoice, QuitConfirm};
 use crate::tui::text::{count, fit, fit_reference, width, wrap};

@@ -4,9 +4,9 @@
 //! RULE and LAST USED appear; at narrow widths columns are dropped rather than REFERENCE shrunk
 //! to a few letters, and a name is cut in the middle of its repository, never in its tag.
 
-use crate::format::{bytes, escape_controls};
-use crate::plan::{RefPlan, RefState};
-use crate::snapshot::Snapshot;
+use crate::core::format::{bytes, escape_controls};
+use crate::core::plan::{RefPlan, RefState};
+use crate::core::snapshot::Snapshot;
 use crate::tui::app::App;
 use crate::tui::app::images::{SortColumn, row_name};
 use crate::tui::text::{clock_time, countdown, fit, fit_reference, width};
@@ -90,7 +90,7 @@ fn rule_text(snapshot: &Snapshot, row: &RefPlan) -> String {
                 format!(
                     "{} {}",
                     escape_controls(&rule.rule.image_name),
-                    crate::format::minutes(rule.rule.delete_after_minutes)
+                    crate::core::format::minutes(rule.rule.delete_after_minutes)
                 )
             },
         )

@@ -1,6 +1,6 @@
 //! The message log on a key (`m`): every status message in full, wrapped, newest first.
 
-use crate::format::escape_controls;
+use crate::core::format::escape_controls;
 use crate::tui::app::App;
 use crate::tui::text::{clock_time, wrap};
 use ratatui::Frame;

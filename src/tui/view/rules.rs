@@ -1,6 +1,6 @@
 //! The Rules view: saved policies and their rules, the rule form, and the live preview.
 
-use crate::format::{bytes, escape_controls, minutes};
+use crate::core::format::{bytes, escape_controls, minutes};
 use crate::tui::app::App;
 use crate::tui::app::form::{Field, RuleForm};
 use crate::tui::app::rules::Entry;

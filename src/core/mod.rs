@@ -1,0 +1,15 @@
+//! The pure core: data and a time in, data out. No I/O, no clock, nothing from `node`.
+
+pub mod disk;
+pub mod format;
+pub mod model;
+pub mod plan;
+pub mod policy;
+pub mod preview;
+pub mod report;
+pub mod rule_indices;
+pub mod saved;
+pub mod settings;
+pub mod snapshot;
+pub mod time;
+pub mod tracking;

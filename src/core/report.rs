@@ -1,0 +1,75 @@
+//! The per-reference report shared by `images --json`, the tables and the console: one flat,
+//! documented record per reference. Pure.
+
+use crate::core::format::rfc3339;
+use crate::core::model::{Container, Timestamp};
+use crate::core::plan::{Pressure, RefPlan, RefState, SourcedKeep, SourcedRule};
+use crate::core::snapshot::Snapshot;
+use serde::Serialize;
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ReferenceReport {
+    /// `repo:tag`, `repo@sha256:…`, or the image ID for a dangling image.
+    pub reference: String,
+    pub dangling: bool,
+    pub image_id: String,
+    pub size: u64,
+    /// in_use, pinned, kept, no_rule, spared, scheduled, postponed, due, awaiting_approval
+    pub state: &'static str,
+    /// The keep rule that keeps it (state `kept`).
+    pub kept_by: Option<SourcedKeep>,
+    /// Set when disk pressure made it due before its deadline: usage and the marks.
+    pub disk_pressure: Option<Pressure>,
+    /// Names its image carried before (a moved tag) that still match rules to it.
+    pub former_names: Vec<String>,
+    pub containers: Vec<Container>,
+    /// RFC 3339, or null while in use.
+    pub last_used: Option<String>,
+    pub first_seen: Option<String>,
+    pub agent_downloaded: bool,
+    pub matching_rules: Vec<SourcedRule>,
+    pub winning_rule: Option<SourcedRule>,
+    /// RFC 3339 time of removal, or null when none is planned.
+    pub deadline: Option<String>,
+    pub deadline_unix: Option<Timestamp>,
+    pub postponed_until: Option<String>,
+    /// true: removing this reference removes the image and frees `size`; false: only untags.
+    pub removes_image: bool,
+}
+
+pub fn report(snapshot: &Snapshot, row: &RefPlan) -> ReferenceReport {
+    let image = &snapshot.inventory.images[row.image];
+    let record = snapshot.records.get(&image.id);
+    let rule = |i: &usize| snapshot.rules.rules[*i].clone();
+    ReferenceReport {
+        reference: row.key(&snapshot.inventory),
+        dangling: row.reference.is_none(),
+        image_id: image.id.clone(),
+        size: image.size,
+        state: row.state.name(),
+        kept_by: row.kept_by.map(|k| snapshot.rules.keeps[k].clone()),
+        disk_pressure: row.pressure,
+        former_names: row.formerly.clone(),
+        containers: image.containers.clone(),
+        last_used: record.and_then(|r| r.idle_since()).map(rfc3339),
+        first_seen: record.map(|r| rfc3339(r.first_seen)),
+        agent_downloaded: snapshot.agent_downloaded(&image.id),
+        matching_rules: row.matching.iter().map(rule).collect(),
+        winning_rule: row.winner.as_ref().map(rule),
+        deadline: row.deadline.map(rfc3339),
+        deadline_unix: row.deadline,
+        postponed_until: match row.state {
+            RefState::Postponed { until } => Some(rfc3339(until)),
+            _ => None,
+        },
+        removes_image: row.removes_image,
+    }
+}
+
+pub fn reports(snapshot: &Snapshot) -> Vec<ReferenceReport> {
+    snapshot
+        .rows
+        .iter()
+        .map(|row| report(snapshot, row))
+        .collect()
+}

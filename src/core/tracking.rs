@@ -1,0 +1,337 @@
+//! Last-used, first-seen and pulled bookkeeping: (what we remembered, what the engine holds now,
+//! the engine events seen since, now) -> what to remember. Pure.
+//!
+//! Events fill what an inventory alone cannot know: a pull made while nobody watched (replayed
+//! from the engine's event log) makes an image agent-downloaded, and a container that was created
+//! and destroyed between two inventories still counts as use, at the time it was destroyed.
+//! Where nothing says otherwise it errs toward keeping images longer: an image found no longer in
+//! use, with no event to date it, is taken to have stopped just now.
+
+use crate::core::model::{Image, Inventory, Stamp, Timestamp, TrackedImage};
+use crate::core::policy::{qualified_form, short_form};
+use crate::core::time::Moment;
+use std::collections::HashMap;
+
+/// What the engine's events said happened since the last reconcile.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Observed {
+    /// (the name pulled, when).
+    pub pulls: Vec<(String, Timestamp)>,
+    /// (the image as a container named it — a name or an ID —, when it was created or destroyed).
+    pub uses: Vec<(String, Timestamp)>,
+}
+
+impl Observed {
+    pub fn is_empty(&self) -> bool {
+        self.pulls.is_empty() && self.uses.is_empty()
+    }
+}
+
+pub fn reconcile(
+    previous: &HashMap<String, TrackedImage>,
+    inventory: &Inventory,
+    observed: &Observed,
+    known_names: &HashMap<String, Vec<String>>,
+    moment: &Moment,
+) -> HashMap<String, TrackedImage> {
+    let now = Stamp::at(moment);
+    let mut tracked: HashMap<String, TrackedImage> = inventory
+        .images
+        .iter()
+        .map(|image| {
+            let record = match previous.get(&image.id).map(|old| old.rebase(moment)) {
+                Some(old) => TrackedImage {
+                    last_used: if image.in_use() {
+                        None
+                    } else {
+                        old.last_used.or(Some(now))
+                    },
+                    ..old
+                },
+                None => TrackedImage {
+                    boot: Some(moment.boot),
+                    first_seen: now,
+                    last_used: (!image.in_use()).then_some(now),
+                    pulled: None,
+                    agent_downloaded: false,
+                },
+            };
+            (image.id.clone(), record)
+        })
+        .collect();
+
+    // Uses seen in events: the latest one dates the image's last use (never later than now).
+    let mut last_use: HashMap<&str, Timestamp> = HashMap::new();
+    for (named, at) in &observed.uses {
+        for image in images_named(inventory, known_names, named) {
+            let entry = last_use.entry(&image.id).or_insert(*at);
+            *entry = (*entry).max(*at);
+        }
+    }
+    for (id, at) in last_use {
+        let Some(record) = tracked.get_mut(id) else {
+            continue;
+        };
+        let was_in_use = previous.get(id).is_some_and(|old| old.last_used.is_none());
+        let event = Stamp::from_wall(at, moment);
+        record.last_used = match record.last_used {
+            None => None,
+            // It stopped being used between two inventories: the event says when.
+            Some(_) if was_in_use => Some(event),
+            Some(current) if at > record_wall(record, current, moment) => Some(event),
+            keep => keep,
+        };
+    }
+
+    for (name, at) in &observed.pulls {
+        for image in images_named(inventory, &HashMap::new(), name) {
+            if let Some(record) = tracked.get_mut(&image.id) {
+                record.agent_downloaded = true;
+                let pulled = Stamp::from_wall(*at, moment);
+                if record.pulled.is_none_or(|p| p.wall < pulled.wall) {
+                    record.pulled = Some(pulled);
+                }
+            }
+        }
+    }
+    tracked
+}
+
+/// A stamp's wall time as the record places it now.
+fn record_wall(record: &TrackedImage, stamp: Stamp, moment: &Moment) -> Timestamp {
+    match stamp.up {
+        Some(up) if record.boot == Some(moment.boot) => moment.wall_at(up),
+        _ => stamp.wall,
+    }
+}
+
+/// The images a name (or an ID, as a container or an event names them) means: the image carrying
+/// it now, and any that carried it before (a moved tag: the old image was the one in use).
+fn images_named<'a>(
+    inventory: &'a Inventory,
+    known_names: &HashMap<String, Vec<String>>,
+    named: &str,
+) -> Vec<&'a Image> {
+    let hex = named.strip_prefix("sha256:").unwrap_or(named);
+    let by_id = hex.len() >= 12 && hex.chars().all(|c| c.is_ascii_hexdigit());
+    let forms = [named.to_string(), short_form(named), qualified_form(named)];
+    let carries = |name: &String| forms.contains(name);
+    inventory
+        .images
+        .iter()
+        .filter(|image| {
+            (by_id && image.id.trim_start_matches("sha256:").starts_with(hex))
+                || image.references.iter().any(carries)
+                || known_names
+                    .get(&image.id)
+                    .is_some_and(|names| names.iter().any(carries))
+        })
+        .collect()
+}
+
+/// image ID -> the names it carries now, for the store to remember.
+pub fn current_names(inventory: &Inventory) -> HashMap<String, Vec<String>> {
+    inventory
+        .images
+        .iter()
+        .filter(|image| !image.references.is_empty())
+        .map(|image| (image.id.clone(), image.references.clone()))
+        .collect()
+}
+
+/// image ID -> names it carried and carries no longer (a tag that moved away, a name removed).
+pub fn former_names(
+    inventory: &Inventory,
+    known_names: &HashMap<String, Vec<String>>,
+) -> HashMap<String, Vec<String>> {
+    inventory
+        .images
+        .iter()
+        .filter_map(|image| {
+            let former: Vec<String> = known_names
+                .get(&image.id)?
+                .iter()
+                .filter(|name| !image.references.contains(name))
+                .cloned()
+                .collect();
+            (!former.is_empty()).then(|| (image.id.clone(), former))
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::model::Container;
+
+    const BOOT: u128 = 7;
+
+    fn moment(wall: Timestamp, up: i64) -> Moment {
+        Moment {
+            wall,
+            up,
+            boot: BOOT,
+        }
+    }
+
+    fn image(id: &str, in_use: bool) -> Image {
+        Image {
+            id: id.into(),
+            references: vec![format!("{id}:1")],
+            repo_digests: vec![],
+            size: 1,
+            created: 0,
+            containers: if in_use {
+                vec![Container {
+                    id: "c".into(),
+                    name: "c".into(),
+                    state: "created".into(),
+                }]
+            } else {
+                vec![]
+            },
+        }
+    }
+
+    fn inventory(images: Vec<Image>) -> Inventory {
+        Inventory { images }
+    }
+
+    fn effective(
+        tracked: &HashMap<String, TrackedImage>,
+        id: &str,
+        at: &Moment,
+    ) -> crate::core::model::ImageRecord {
+        tracked[id].effective(at)
+    }
+
+    #[test]
+    fn new_images_count_from_first_seen_and_in_use_is_zero() {
+        let at = moment(100, 50);
+        let tracked = reconcile(
+            &HashMap::new(),
+            &inventory(vec![image("a", false), image("b", true)]),
+            &Observed::default(),
+            &HashMap::new(),
+            &at,
+        );
+        assert_eq!(effective(&tracked, "a", &at).first_seen, 100);
+        assert_eq!(effective(&tracked, "a", &at).last_used, 100);
+        assert_eq!(effective(&tracked, "b", &at).last_used, 0);
+    }
+
+    #[test]
+    fn last_used_is_set_when_the_last_container_goes_and_kept_otherwise() {
+        let first = moment(10, 10);
+        let previous = reconcile(
+            &HashMap::new(),
+            &inventory(vec![image("a", true), image("b", false)]),
+            &Observed::default(),
+            &HashMap::new(),
+            &first,
+        );
+        let later = moment(200, 200);
+        let tracked = reconcile(
+            &previous,
+            &inventory(vec![image("a", false), image("b", false)]),
+            &Observed::default(),
+            &HashMap::new(),
+            &later,
+        );
+        assert_eq!(effective(&tracked, "a", &later).last_used, 200);
+        assert_eq!(effective(&tracked, "b", &later).last_used, 10);
+        assert_eq!(effective(&tracked, "a", &later).first_seen, 10);
+    }
+
+    #[test]
+    fn a_wall_clock_step_moves_nothing_recorded_during_this_boot() {
+        let first = moment(1_000, 100);
+        let tracked = reconcile(
+            &HashMap::new(),
+            &inventory(vec![image("a", false)]),
+            &Observed::default(),
+            &HashMap::new(),
+            &first,
+        );
+        // A year's step of the wall clock, thirty real seconds later.
+        let stepped = moment(1_000 + 31_536_000 + 30, 130);
+        let record = effective(&tracked, "a", &stepped);
+        assert_eq!(record.last_used, stepped.wall - 30);
+        assert_eq!(record.first_seen, stepped.wall - 30);
+    }
+
+    #[test]
+    fn a_short_lived_container_dates_the_last_use() {
+        let first = moment(1_000, 1_000);
+        let previous = reconcile(
+            &HashMap::new(),
+            &inventory(vec![image("a", false)]),
+            &Observed::default(),
+            &HashMap::new(),
+            &first,
+        );
+        let later = moment(4_000, 4_000);
+        let observed = Observed {
+            pulls: vec![],
+            uses: vec![("a:1".into(), 3_000), ("a:1".into(), 3_001)],
+        };
+        let tracked = reconcile(
+            &previous,
+            &inventory(vec![image("a", false)]),
+            &observed,
+            &HashMap::new(),
+            &later,
+        );
+        assert_eq!(effective(&tracked, "a", &later).last_used, 3_001);
+    }
+
+    #[test]
+    fn a_pull_seen_in_events_makes_the_image_agent_downloaded() {
+        let at = moment(500, 500);
+        let observed = Observed {
+            pulls: vec![("a:1".into(), 450)],
+            uses: vec![],
+        };
+        let tracked = reconcile(
+            &HashMap::new(),
+            &inventory(vec![image("a", false), image("b", false)]),
+            &observed,
+            &HashMap::new(),
+            &at,
+        );
+        let record = effective(&tracked, "a", &at);
+        assert!(record.agent_downloaded);
+        assert_eq!(record.pulled_at, Some(450));
+        assert!(!effective(&tracked, "b", &at).agent_downloaded);
+    }
+
+    #[test]
+    fn images_gone_from_the_engine_are_forgotten() {
+        let at = moment(200, 200);
+        let previous = reconcile(
+            &HashMap::new(),
+            &inventory(vec![image("gone", false)]),
+            &Observed::default(),
+            &HashMap::new(),
+            &moment(10, 10),
+        );
+        let tracked = reconcile(
+            &previous,
+            &Inventory::default(),
+            &Observed::default(),
+            &HashMap::new(),
+            &at,
+        );
+        assert!(tracked.is_empty());
+    }
+
+    #[test]
+    fn former_names_are_the_names_an_image_lost() {
+        let known = HashMap::from([(
+            "a".to_string(),
+            vec!["a:1".to_string(), "app:1".to_string()],
+        )]);
+        let former = former_names(&inventory(vec![image("a", false)]), &known);
+        assert_eq!(former["a"], vec!["app:1".to_string()]);
+    }
+}

@@ -1,0 +1,151 @@
+//! One full inventory: every image with its names and size, and the containers made from it.
+
+use super::Engine;
+use super::error::EngineError;
+use crate::core::model::{Container, Image, Inventory};
+use anyhow::Result;
+use bollard::query_parameters::{ListContainersOptions, ListImagesOptions};
+use std::collections::HashMap;
+
+impl Engine {
+    /// Two requests (images, containers), issued together.
+    pub async fn inventory(&self) -> Result<Inventory> {
+        let images = self.docker.list_images(Some(ListImagesOptions {
+            all: false,
+            ..Default::default()
+        }));
+        let containers = self.docker.list_containers(Some(ListContainersOptions {
+            all: true,
+            ..Default::default()
+        }));
+        let (images, containers) = tokio::join!(
+            self.call("the image list request", images),
+            self.call("the container list request", containers)
+        );
+        let (images, containers) = (images?, containers?);
+
+        let mut by_image: HashMap<String, Vec<Container>> = HashMap::new();
+        for summary in containers {
+            let Some(image_id) = summary.image_id else {
+                continue;
+            };
+            let name = summary
+                .names
+                .and_then(|names| names.into_iter().next())
+                .map(|n| n.trim_start_matches('/').to_string())
+                .unwrap_or_default();
+            by_image.entry(image_id).or_default().push(Container {
+                id: summary.id.unwrap_or_default(),
+                name,
+                state: summary.state.map(|s| s.to_string()).unwrap_or_default(),
+            });
+        }
+        let mut images: Vec<Image> = images
+            .into_iter()
+            .map(|summary| {
+                let tags: Vec<String> = summary
+                    .repo_tags
+                    .into_iter()
+                    .filter(|t| t != "<none>:<none>")
+                    .collect();
+                let digests: Vec<String> = summary
+                    .repo_digests
+                    .into_iter()
+                    .filter(|d| !d.starts_with("<none>@"))
+                    .collect();
+                // An untagged image pulled by digest is still named by its digest.
+                let references = if tags.is_empty() {
+                    digests.clone()
+                } else {
+                    tags
+                };
+                let mut containers = by_image.remove(&summary.id).unwrap_or_default();
+                containers.sort_by(|a, b| a.name.cmp(&b.name));
+                Image {
+                    id: summary.id,
+                    references,
+                    repo_digests: digests,
+                    size: summary.size.max(0) as u64,
+                    created: summary.created,
+                    containers,
+                }
+            })
+            .collect();
+        for image in &mut images {
+            image.references.sort();
+        }
+        // Named images first, by name, as an operator scans them; dangling ones last.
+        images.sort_by(|a, b| {
+            (a.references.is_empty(), a.references.first(), &a.id).cmp(&(
+                b.references.is_empty(),
+                b.references.first(),
+                &b.id,
+            ))
+        });
+        Ok(Inventory { images })
+    }
+
+    /// Re-reads one image (by name or ID) right before acting on it: its ID, its names and the
+    /// containers made from it. `None` when the engine no longer has it.
+    pub async fn image_now(&self, name_or_id: &str) -> Result<Option<ImageNow>> {
+        let inspect = match self
+            .call(
+                "the image inspection",
+                self.docker.inspect_image(name_or_id),
+            )
+            .await
+        {
+            Ok(inspect) => inspect,
+            Err(EngineError::Refused { status: 404, .. }) => return Ok(None),
+            Err(e) => return Err(e.into()),
+        };
+        let id = inspect.id.unwrap_or_default();
+        let mut filters = HashMap::new();
+        filters.insert("ancestor".to_string(), vec![id.clone()]);
+        let containers = self
+            .call(
+                "the container list request",
+                self.docker.list_containers(Some(ListContainersOptions {
+                    all: true,
+                    filters: Some(filters),
+                    ..Default::default()
+                })),
+            )
+            .await?;
+        let users = containers
+            .into_iter()
+            .filter(|c| c.image_id.as_deref() == Some(id.as_str()))
+            .map(|c| Container {
+                id: c.id.unwrap_or_default(),
+                name: c
+                    .names
+                    .and_then(|n| n.into_iter().next())
+                    .map(|n| n.trim_start_matches('/').to_string())
+                    .unwrap_or_default(),
+                state: c.state.map(|s| s.to_string()).unwrap_or_default(),
+            })
+            .collect();
+        Ok(Some(ImageNow {
+            id,
+            tags: inspect.repo_tags.unwrap_or_default(),
+            digests: inspect.repo_digests.unwrap_or_default(),
+            containers: users,
+        }))
+    }
+}
+
+/// One image as the engine holds it right now.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ImageNow {
+    pub id: String,
+    pub tags: Vec<String>,
+    pub digests: Vec<String>,
+    pub containers: Vec<Container>,
+}
+
+impl ImageNow {
+    /// Whether the image carries `name` (a tag or a digest name).
+    pub fn carries(&self, name: &str) -> bool {
+        self.tags.iter().chain(&self.digests).any(|n| n == name)
+    }
+}

@@ -1,0 +1,221 @@
+//! Manual actions, the same for the command line and the console: remove, approve, postpone,
+//! pin, adopt. Each decision is checked against the plan it is taken on, bound to the image the
+//! name points at, and written to the audit log with who took it.
+
+use crate::core::format::{relative, rfc3339};
+use crate::core::model::Timestamp;
+use crate::core::plan::{RefPlan, RefState};
+use crate::core::snapshot::Snapshot;
+use crate::node::clock::Clock;
+use crate::node::engine::Engine;
+use crate::node::removal::{self, Outcome, Target};
+use crate::node::store::{NewAudit, Owner, Store, unless_disk_full};
+use anyhow::Result;
+
+/// Why a decision was not taken for one target.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Refusal {
+    pub reference: String,
+    pub why: String,
+}
+
+/// A postponement that was taken: the removal moves from `before` to `until`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Postponed {
+    pub target: Target,
+    pub before: Timestamp,
+    pub until: Timestamp,
+}
+
+fn row_of<'a>(snapshot: &'a Snapshot, target: &Target) -> Option<&'a RefPlan> {
+    snapshot.rows.iter().find(|row| {
+        snapshot.inventory.images[row.image].id == target.image_id
+            && row.key(&snapshot.inventory) == target.reference
+    })
+}
+
+/// How a row stands, for a refusal: `scheduled (removal in 3h 10m)`.
+fn standing(row: Option<&RefPlan>, now: Timestamp) -> String {
+    match row {
+        None => "no longer on the engine under that name".to_string(),
+        Some(row) => match (row.state, row.deadline) {
+            (RefState::Scheduled | RefState::Postponed { .. }, Some(deadline)) => format!(
+                "{} (removal {})",
+                row.state.label(),
+                relative(deadline, now)
+            ),
+            (state, _) => state.label().to_string(),
+        },
+    }
+}
+
+/// Approves removals that await approval; refuses any other target, saying how it stands.
+pub fn approve(
+    store: &mut Store,
+    snapshot: &Snapshot,
+    targets: &[Target],
+    actor: &str,
+    now: Timestamp,
+) -> Result<Vec<Result<Target, Refusal>>> {
+    let mut results = Vec::new();
+    for target in targets {
+        let row = row_of(snapshot, target);
+        if row.map(|r| r.state) != Some(RefState::AwaitingApproval) {
+            results.push(Err(Refusal {
+                reference: target.reference.clone(),
+                why: format!(
+                    "not awaiting approval: it is {}",
+                    standing(row, snapshot.now)
+                ),
+            }));
+            continue;
+        }
+        store.approve(&target.reference, &target.image_id, actor, now)?;
+        store.audit(
+            &NewAudit::new(now, actor, "approve", &target.reference, &target.image_id)
+                .result(format!("approved for {}", target.image_id)),
+        )?;
+        results.push(Ok(target.clone()));
+    }
+    Ok(results)
+}
+
+/// Moves each target's removal `seconds` later than it would otherwise be (from now, for one
+/// already due). A target with no removal planned is refused: postponing it would change nothing.
+pub fn postpone(
+    store: &mut Store,
+    snapshot: &Snapshot,
+    targets: &[Target],
+    seconds: i64,
+    actor: &str,
+    now: Timestamp,
+) -> Result<Vec<Result<Postponed, Refusal>>> {
+    let mut results = Vec::new();
+    for target in targets {
+        let row = row_of(snapshot, target);
+        let Some(before) = row.and_then(|r| r.deadline) else {
+            results.push(Err(Refusal {
+                reference: target.reference.clone(),
+                why: format!(
+                    "no removal is planned, so there is nothing to postpone: it is {}",
+                    standing(row, snapshot.now)
+                ),
+            }));
+            continue;
+        };
+        let until = before.max(now).saturating_add(seconds.max(0));
+        store.postpone(&target.reference, &target.image_id, until, actor)?;
+        store.audit(
+            &NewAudit::new(now, actor, "postpone", &target.reference, &target.image_id).result(
+                format!("until {} (was {})", rfc3339(until), rfc3339(before)),
+            ),
+        )?;
+        results.push(Ok(Postponed {
+            target: target.clone(),
+            before,
+            until,
+        }));
+    }
+    Ok(results)
+}
+
+/// Pins or unpins each target; returns whether each changed.
+pub fn pin(
+    store: &mut Store,
+    targets: &[Target],
+    pin: bool,
+    actor: &str,
+    now: Timestamp,
+) -> Result<Vec<(Target, bool)>> {
+    let mut results = Vec::new();
+    for target in targets {
+        let changed = if pin {
+            store.pin(&target.reference, actor, now)?
+        } else {
+            store.unpin(&target.reference)?
+        };
+        let action = if pin { "pin" } else { "unpin" };
+        store.audit(
+            &NewAudit::new(now, actor, action, &target.reference, &target.image_id)
+                .result(if changed { "ok" } else { "no change" }),
+        )?;
+        results.push((target.clone(), changed));
+    }
+    Ok(results)
+}
+
+/// Sets (adopt) or clears (disown) the agent-downloaded flag of each target's image by hand.
+pub fn adopt(
+    store: &mut Store,
+    targets: &[Target],
+    adopt: bool,
+    actor: &str,
+    now: Timestamp,
+) -> Result<Vec<(Target, bool)>> {
+    let mut results = Vec::new();
+    for target in targets {
+        let changed = store.set_ownership(&target.image_id, adopt, actor, now)?;
+        let action = if adopt { "adopt" } else { "disown" };
+        store.audit(
+            &NewAudit::new(now, actor, action, &target.reference, &target.image_id).result(
+                if !changed {
+                    "no change".to_string()
+                } else if adopt {
+                    "ok: counts as agent-downloaded".to_string()
+                } else {
+                    "ok: no longer counts as agent-downloaded".to_string()
+                },
+            ),
+        )?;
+        results.push((target.clone(), changed));
+    }
+    Ok(results)
+}
+
+/// What a manual removal did.
+#[derive(Debug, Default)]
+pub struct Removals {
+    pub outcomes: Vec<(Target, Outcome)>,
+    /// Audit lines the full disk kept out of the log (the removals themselves went ahead).
+    pub unrecorded: Vec<NewAudit>,
+}
+
+/// Removes targets now, never forced: grouped by image (the names of one image one after
+/// another, its last name by image ID), each journalled under `owner` first. On a full disk
+/// it removes all the same, since that is how space comes back, and says what it could not
+/// record.
+pub async fn remove(
+    engine: &Engine,
+    store: &mut Store,
+    targets: Vec<Target>,
+    actor: &str,
+    owner: &Owner,
+    clock: &dyn Clock,
+) -> Result<Removals> {
+    let mut done = Removals::default();
+    for mut group in removal::by_image(targets) {
+        let mut journalled = Vec::new();
+        for name in std::mem::take(&mut group.names) {
+            let target = group.target(&name);
+            let pending = removal::pending(&target, actor, owner, clock.now());
+            match unless_disk_full(store.begin_removal(&pending))? {
+                Some(true) | None => journalled.push(name),
+                Some(false) => {
+                    let busy = Outcome::NotDone("another process is removing it right now".into());
+                    done.outcomes.push((target, busy));
+                }
+            }
+        }
+        group.names = journalled;
+        for (name, outcome) in removal::remove_image_names(engine, &group, || Ok(())).await {
+            let target = group.target(&name);
+            let recorded = removal::record(store, owner, &target, &outcome, actor, clock.now());
+            if unless_disk_full(recorded)?.is_none() {
+                done.unrecorded
+                    .extend(removal::audit(&target, &outcome, actor, clock.now()));
+            }
+            done.outcomes.push((target, outcome));
+        }
+    }
+    Ok(done)
+}

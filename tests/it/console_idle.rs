@@ -1,0 +1,75 @@
+//! An idle console writes nothing to the terminal: run the real binary on a pseudo-terminal
+//! against the real engine for two lease-heartbeat periods with no countdown on screen, and count
+//! the bytes it writes (a count, not a timing).
+
+use crate::support;
+
+use std::process::Command;
+use support::Sandbox;
+use support::engine::OwnEngine;
+use support::images::import_on;
+
+#[test]
+fn with_nothing_changing_and_no_countdown_the_console_writes_nothing() {
+    if Command::new("python3").arg("--version").output().is_err() {
+        eprintln!("skipped: python3 drives the pseudo-terminal and is not installed");
+        return;
+    }
+    let sandbox = Sandbox::new("idle");
+    // An engine of its own where one can be started: on the shared one, other tests' images
+    // come and go, and the console rightly shows them.
+    let mut own = OwnEngine::possible().then(OwnEngine::new);
+    let host = match own.as_mut() {
+        Some(engine) => {
+            engine.start();
+            engine.host()
+        }
+        None => support::host().to_string(),
+    };
+    let reference = sandbox.repo("quiet:1");
+    import_on(&host, &reference);
+    // No policy: nothing is scheduled, so no countdown is visible. The records exist, as they
+    // would on any device where imgreaper has run before.
+    let listed = sandbox
+        .command(&["images"])
+        .env("DOCKER_HOST", &host)
+        .output()
+        .expect("imgreaper runs");
+    assert!(listed.status.success(), "{listed:?}");
+    let harness = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/bench/pty_harness.py");
+    let output = Command::new("python3")
+        .args([
+            harness,
+            "idle",
+            &sandbox.prefix,
+            "22",
+            "--",
+            env!("CARGO_BIN_EXE_imgreaper"),
+        ])
+        .env("DOCKER_HOST", &host)
+        .env("IMGREAPER_DB", sandbox.db())
+        .env_remove("NO_COLOR")
+        .output()
+        .expect("python3 runs the harness");
+    let report = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "{report}{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(!report.contains("'error'"), "{report}");
+    let total = report
+        .split("'total':")
+        .nth(1)
+        .expect("a total in the report");
+    let bytes: u64 = total
+        .split("'bytes':")
+        .nth(1)
+        .and_then(|rest| rest.trim_start().split([',', '}']).next())
+        .and_then(|n| n.trim().parse().ok())
+        .unwrap_or_else(|| panic!("no byte count in {report}"));
+    assert_eq!(
+        bytes, 0,
+        "the idle console wrote {bytes} bytes in 22 s: {report}"
+    );
+}

@@ -1,0 +1,47 @@
+//! The console's import (`i` in Rules) of a file that does not exist offers the starting policy of
+//! `imgreaper policy new` as an unsaved draft. The real binary in tmux, on the test engine.
+
+use crate::support;
+
+use std::time::Duration;
+use support::Sandbox;
+use support::tmux::{Tmux, have_tmux};
+
+#[test]
+fn importing_a_missing_file_offers_the_starting_policy() {
+    if !have_tmux() {
+        eprintln!("SKIPPED importing_a_missing_file_offers_the_starting_policy: no tmux");
+        return;
+    }
+    let sandbox = Sandbox::new("import-new");
+    let missing = sandbox.dir.path().join("edge.json");
+    let env = vec![
+        ("DOCKER_HOST", support::host().to_string()),
+        ("IMGREAPER_DB", sandbox.db().display().to_string()),
+        ("TERM", "xterm-256color".to_string()),
+    ];
+    let tmux = Tmux::start("import", (120, 32), &env);
+    tmux.type_text(env!("CARGO_BIN_EXE_imgreaper"));
+    tmux.send(&["Enter"]);
+    tmux.wait_for("Images", Duration::from_secs(20));
+    tmux.send(&["Tab"]);
+    tmux.wait_for("No saved policies", Duration::from_secs(5));
+    tmux.send(&["i"]);
+    tmux.wait_for("Import policy file", Duration::from_secs(5));
+    tmux.type_text(&missing.display().to_string());
+    tmux.send(&["Enter"]);
+    let screen = tmux.wait_for("does not exist", Duration::from_secs(10));
+    assert!(screen.contains("edge (2 rules)"), "{screen}");
+    assert!(screen.contains("myorg/app:*"), "{screen}");
+    assert!(screen.contains("not saved yet"), "{screen}");
+    assert!(!missing.exists(), "the import wrote a file");
+    // It is a draft: q asks about it, and quitting without saving (d) saves nothing.
+    tmux.send(&["q"]);
+    tmux.wait_for("Quit with unsaved edits", Duration::from_secs(5));
+    tmux.send(&["d"]);
+    tmux.wait_until("the shell prompt", Duration::from_secs(10), |s| {
+        s.trim_end().ends_with("E2E$")
+    });
+    let listed = sandbox.ok(&["policy", "list"]);
+    assert_eq!(listed.lines().count(), 1, "only the header: {listed}");
+}

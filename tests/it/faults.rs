@@ -1,0 +1,265 @@
+//! Real faults around the engine: a socket that accepts and never answers, addresses where no
+//! engine listens, a proxy that refuses the event stream, and a burst of events.
+
+use crate::support;
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::os::unix::net::{UnixListener, UnixStream};
+use std::process::{Child, Output, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+use support::{Sandbox, docker_output, host};
+
+/// Waits for a child with a watchdog, so a hang fails the test instead of stalling the suite.
+fn wait_or_kill(mut child: Child, watchdog: Duration) -> Output {
+    let deadline = Instant::now() + watchdog;
+    while Instant::now() < deadline {
+        if child.try_wait().unwrap().is_some() {
+            return child.wait_with_output().unwrap();
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let _ = child.kill();
+    let output = child.wait_with_output().unwrap();
+    panic!(
+        "still running after {watchdog:?}; stderr so far: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
+/// A Unix socket that accepts every connection and never answers: a hung engine.
+fn silent_socket(dir: &std::path::Path) -> String {
+    let path = dir.join("silent.sock");
+    let listener = UnixListener::bind(&path).unwrap();
+    std::thread::spawn(move || {
+        let mut held = Vec::new();
+        for stream in listener.incoming().flatten() {
+            held.push(stream); // keep it open, say nothing
+        }
+    });
+    format!("unix://{}", path.display())
+}
+
+#[test]
+fn a_silent_engine_is_reported_with_its_address_instead_of_hanging() {
+    let sandbox = Sandbox::new("silent");
+    let silent = silent_socket(sandbox.dir.path());
+    let child = sandbox
+        .command(&["--host", &silent, "images"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let output = wait_or_kill(child, Duration::from_secs(60));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains(&silent), "names the address: {stderr}");
+    assert!(stderr.contains("did not answer"), "{stderr}");
+}
+
+#[test]
+fn sigterm_stops_the_service_at_once_even_while_the_engine_hangs() {
+    let sandbox = Sandbox::new("silent-term");
+    let silent = silent_socket(sandbox.dir.path());
+    let mut child = sandbox
+        .command(&["--host", &silent, "run"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Let it get stuck in its first request to the engine.
+    std::thread::sleep(Duration::from_secs(2));
+    assert!(child.try_wait().unwrap().is_none(), "it exited on its own");
+    // SAFETY: kill with a child's pid and a valid signal number.
+    unsafe { libc::kill(child.id() as i32, libc::SIGTERM) };
+    let output = wait_or_kill(child, Duration::from_secs(5));
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
+#[test]
+fn where_nothing_listens_the_hint_says_so() {
+    let sandbox = Sandbox::new("hints");
+    let file = sandbox.write("not-a-socket", "");
+    let directory = sandbox.dir.path().join("a-directory");
+    std::fs::create_dir(&directory).unwrap();
+    let cases = [
+        (
+            "tcp://127.0.0.1:1".to_string(),
+            "nothing answers at tcp://127.0.0.1:1",
+        ),
+        (
+            format!("unix://{}", file.display()),
+            "is a regular file, not a socket",
+        ),
+        (
+            format!("unix://{}", directory.display()),
+            "is a directory, not a socket",
+        ),
+        (
+            format!("unix://{}/absent.sock", sandbox.dir.path().display()),
+            "does not exist",
+        ),
+    ];
+    for (address, hint) in cases {
+        let output = sandbox.imgreaper(&["--host", &address, "images"]);
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(1), "{address}: {stderr}");
+        assert!(stderr.contains(hint), "{address}: {stderr}");
+        assert!(
+            !stderr.contains("client error (Connect)") || stderr.contains(hint),
+            "{stderr}"
+        );
+    }
+}
+
+/// A socket proxy in front of the test engine that forwards every request except the event
+/// stream, which it refuses with 403, as a proxy allowing only a few endpoints would. It counts
+/// the image-list requests (one per enforcer cycle).
+struct DenyingProxy {
+    address: String,
+    inventories: Arc<AtomicUsize>,
+}
+
+fn denying_proxy(dir: &std::path::Path) -> DenyingProxy {
+    let path = dir.join("proxy.sock");
+    let listener = UnixListener::bind(&path).unwrap();
+    let upstream = host().strip_prefix("unix://").unwrap().to_string();
+    let inventories = Arc::new(AtomicUsize::new(0));
+    let counter = inventories.clone();
+    std::thread::spawn(move || {
+        for client in listener.incoming().flatten() {
+            let upstream = upstream.clone();
+            let counter = counter.clone();
+            std::thread::spawn(move || proxy_one(client, &upstream, &counter));
+        }
+    });
+    DenyingProxy {
+        address: format!("unix://{}", path.display()),
+        inventories,
+    }
+}
+
+fn proxy_one(mut client: UnixStream, upstream: &str, inventories: &AtomicUsize) {
+    let mut head = Vec::new();
+    let mut byte = [0u8; 1];
+    while !head.ends_with(b"\r\n\r\n") {
+        match client.read(&mut byte) {
+            Ok(1) => head.push(byte[0]),
+            _ => return,
+        }
+    }
+    let text = String::from_utf8_lossy(&head).to_string();
+    let request_line = text.lines().next().unwrap_or_default().to_string();
+    if request_line.contains("/events") {
+        let _ = client.write_all(
+            b"HTTP/1.1 403 Forbidden\r\nContent-Length: 9\r\nConnection: close\r\n\r\nforbidden",
+        );
+        return;
+    }
+    if request_line.starts_with("GET") && request_line.contains("/images/json") {
+        inventories.fetch_add(1, Ordering::SeqCst);
+    }
+    let Ok(mut server) = UnixStream::connect(upstream) else {
+        return;
+    };
+    // One request per connection, so every request passes through the check above.
+    let head = text.replacen("\r\n", "\r\nConnection: close\r\n", 1);
+    if server.write_all(head.as_bytes()).is_err() {
+        return;
+    }
+    let (mut client_read, mut server_write) =
+        (client.try_clone().unwrap(), server.try_clone().unwrap());
+    std::thread::spawn(move || {
+        let _ = std::io::copy(&mut client_read, &mut server_write);
+    });
+    let _ = std::io::copy(&mut server, &mut client);
+}
+
+#[test]
+fn a_refused_event_stream_is_retried_with_backoff_not_in_a_tight_loop() {
+    let sandbox = Sandbox::new("no-events");
+    let proxy = denying_proxy(sandbox.dir.path());
+    let child = sandbox
+        .command(&[
+            "--host",
+            &proxy.address,
+            "run",
+            "--startup-delay",
+            "0s",
+            "--interval",
+            "1h",
+        ])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_secs(8));
+    // SAFETY: kill with a child's pid and a valid signal number.
+    unsafe { libc::kill(child.id() as i32, libc::SIGTERM) };
+    let output = wait_or_kill(child, Duration::from_secs(10));
+    let cycles = proxy.inventories.load(Ordering::SeqCst);
+    // Retries after 1, 2 and 4 s: a handful of cycles in 8 s, not one per round trip.
+    assert!(
+        (1..=8).contains(&cycles),
+        "{cycles} inventories in 8 s: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
+#[test]
+fn a_burst_of_events_causes_a_few_cycles_not_one_per_event() {
+    let sandbox = Sandbox::new("burst");
+    let image = sandbox.repo("burst:1");
+    support::images::import(&image);
+    let mut child = sandbox
+        .command(&["run", "--interval", "1h"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let cycles = Arc::new(Mutex::new(Vec::new()));
+    let seen = cycles.clone();
+    let stderr = child.stderr.take().unwrap();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            if line.contains("images,") {
+                seen.lock().unwrap().push(Instant::now());
+            }
+        }
+    });
+    let started = Instant::now();
+    while cycles.lock().unwrap().is_empty() && started.elapsed() < Duration::from_secs(20) {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let before = cycles.lock().unwrap().len();
+    // Forty containers created in a burst: eighty events (create, destroy) in a few seconds.
+    let prefix = sandbox.prefix.replace('/', "-");
+    let workers: Vec<_> = (0..8)
+        .map(|w| {
+            let (image, prefix) = (image.clone(), prefix.clone());
+            std::thread::spawn(move || {
+                for i in 0..5 {
+                    let name = format!("{prefix}-b{w}-{i}");
+                    docker_output(&["create", "--name", &name, &image, "/bin/busybox", "true"]);
+                    docker_output(&["rm", &name]);
+                }
+            })
+        })
+        .collect();
+    for worker in workers {
+        worker.join().unwrap();
+    }
+    std::thread::sleep(Duration::from_secs(3));
+    let during = cycles.lock().unwrap().len() - before;
+    // SAFETY: kill with a child's pid and a valid signal number.
+    unsafe { libc::kill(child.id() as i32, libc::SIGTERM) };
+    let _ = child.wait();
+    assert!(during >= 1, "the burst woke nothing");
+    assert!(during <= 12, "{during} cycles for a burst of 80 events");
+}

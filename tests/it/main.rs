@@ -1,0 +1,53 @@
+//! The integration tests: one crate (one link of the library, not one per file), a module per
+//! subject, against real components (DESIGN.md §10). `support` starts and shares what they need.
+
+mod console;
+mod support;
+
+mod audit_actor;
+mod cli_engine;
+mod completions;
+mod console_dialog;
+mod console_e2e;
+mod console_friction;
+mod console_idle;
+mod console_import;
+mod console_model;
+mod console_placement;
+mod console_snapshots;
+mod console_themes;
+mod console_update;
+mod decision_props;
+mod decisions;
+mod demo_box;
+mod enforcer;
+mod enforcer_loop;
+mod far_future;
+mod faults;
+mod file_modes;
+mod fresh_database;
+mod full_disk;
+mod hostile;
+mod json_schema;
+mod layers;
+mod lease;
+mod manual_postpone;
+mod metrics;
+mod plan;
+mod plan_memory;
+mod plan_retention;
+mod policy_comments;
+mod policy_new;
+mod policy_parse;
+mod policy_patterns;
+mod policy_placement;
+mod policy_props;
+mod policy_retention;
+mod retention_cli;
+mod retention_console;
+mod retention_engine;
+mod service;
+mod store;
+mod store_faults;
+mod store_retention;
+mod sweep;
