@@ -4,7 +4,8 @@
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use imgreaper::core::model::{Guards, Image, ImageRecord, Inventory, Mode, Overrides};
-use imgreaper::core::plan::{RuleBook, RuleView, SourcedRule};
+use imgreaper::core::plan::{RuleBook, SourcedRule};
+use imgreaper::core::policy::Rule;
 use imgreaper::core::settings::Settings;
 use imgreaper::core::snapshot::Snapshot;
 use imgreaper::node::engine::EngineInfo;
@@ -55,7 +56,7 @@ fn snapshot(references: usize) -> Snapshot {
         .map(|i| SourcedRule {
             policy: "bench".into(),
             index: i,
-            rule: RuleView {
+            rule: Rule {
                 image_name: match i % 4 {
                     0 => format!("registry.local/org{}/*", i % 7),
                     1 => format!("*/app{}:*", i % 50),

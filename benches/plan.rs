@@ -11,7 +11,8 @@
 //! patterns mix exact names, `org/*`, `*:latest`, `app.*` and `?`.
 
 use imgreaper::core::model::{Container, Guards, Image, ImageRecord, Inventory, Mode, Overrides};
-use imgreaper::core::plan::{PlanInput, RuleBook, RuleView, SourcedRule, plan};
+use imgreaper::core::plan::{PlanInput, RuleBook, SourcedRule, plan};
+use imgreaper::core::policy::Rule;
 use std::collections::HashMap;
 use std::hint::black_box;
 use std::time::{Duration, Instant};
@@ -144,7 +145,7 @@ fn rules(count: usize, inventory: &Inventory, rng: &mut Rng) -> Vec<SourcedRule>
             SourcedRule {
                 policy: format!("policy{}", index / 100),
                 index: index % 100,
-                rule: RuleView {
+                rule: Rule {
                     image_name,
                     delete_after_minutes: 30 + rng.below(10_000),
                     agent_downloaded_only: index % 4 == 0,

@@ -31,25 +31,7 @@ pub struct SourcedRule {
     /// Position of the rule inside its policy's removal list.
     pub index: usize,
     #[serde(flatten)]
-    pub rule: RuleView,
-}
-
-/// The serialisable face of a rule.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct RuleView {
-    pub image_name: String,
-    pub delete_after_minutes: u64,
-    pub agent_downloaded_only: bool,
-}
-
-impl From<&Rule> for RuleView {
-    fn from(rule: &Rule) -> Self {
-        RuleView {
-            image_name: rule.image_name.clone(),
-            delete_after_minutes: rule.delete_after_minutes,
-            agent_downloaded_only: rule.agent_downloaded_only,
-        }
-    }
+    pub rule: Rule,
 }
 
 impl SourcedRule {

@@ -2,7 +2,7 @@
 //! rules and disk marks flattened in policy order. Pure.
 
 use crate::core::model::Timestamp;
-use crate::core::plan::{RuleBook, RuleView, SourcedKeep, SourcedRule};
+use crate::core::plan::{RuleBook, SourcedKeep, SourcedRule};
 use crate::core::policy::{DiskMarks, PolicyDocument, Start};
 
 /// A policy as saved, with its name and when it was saved.
@@ -78,7 +78,7 @@ pub fn active_rules_of(policies: &[StoredPolicy], now: Timestamp) -> Vec<Sourced
                 .map(|(index, rule)| SourcedRule {
                     policy: p.name.clone(),
                     index,
-                    rule: RuleView::from(rule),
+                    rule: rule.clone(),
                 })
         })
         .collect()

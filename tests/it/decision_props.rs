@@ -11,7 +11,8 @@
 use imgreaper::core::model::{
     Container, Guards, Image, Inventory, Mode, Overrides, Postponement, TrackedImage,
 };
-use imgreaper::core::plan::{PlanInput, RefState, RuleBook, RuleView, SourcedRule, plan};
+use imgreaper::core::plan::{PlanInput, RefState, RuleBook, SourcedRule, plan};
+use imgreaper::core::policy::Rule;
 use imgreaper::core::time::Moment;
 use imgreaper::core::tracking::{Observed, former_names, reconcile};
 use proptest::prelude::*;
@@ -247,7 +248,7 @@ impl World {
         let rule = |pattern: &str, minutes: u64| SourcedRule {
             policy: "p".into(),
             index: 0,
-            rule: RuleView {
+            rule: Rule {
                 image_name: pattern.into(),
                 delete_after_minutes: minutes,
                 agent_downloaded_only: false,

@@ -6,7 +6,8 @@ use crate::support;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use imgreaper::core::model::{Guards, Image, ImageRecord, Inventory, Mode, Overrides};
-use imgreaper::core::plan::{RuleBook, RuleView, SourcedRule};
+use imgreaper::core::plan::{RuleBook, SourcedRule};
+use imgreaper::core::policy::Rule;
 use imgreaper::core::settings::Settings;
 use imgreaper::core::snapshot::Snapshot;
 use imgreaper::node::engine::EngineInfo;
@@ -116,7 +117,7 @@ fn the_console_details_pane_shows_a_deadline_past_year_9999() {
         rules: RuleBook::new(vec![SourcedRule {
             policy: "old".into(),
             index: 0,
-            rule: RuleView {
+            rule: Rule {
                 image_name: "*".into(),
                 delete_after_minutes: HUGE_MINUTES,
                 agent_downloaded_only: false,

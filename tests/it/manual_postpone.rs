@@ -3,7 +3,8 @@
 //! command line's `postpone` both take this path).
 
 use imgreaper::core::model::{Container, Guards, Image, ImageRecord, Inventory, Mode};
-use imgreaper::core::plan::{RefState, RuleBook, RuleView, SourcedRule};
+use imgreaper::core::plan::{RefState, RuleBook, SourcedRule};
+use imgreaper::core::policy::Rule;
 use imgreaper::core::settings::Settings;
 use imgreaper::core::snapshot::Snapshot;
 use imgreaper::node::manual;
@@ -51,7 +52,7 @@ fn snapshot(store: &Store) -> Snapshot {
         rules: RuleBook::new(vec![SourcedRule {
             policy: "p".into(),
             index: 0,
-            rule: RuleView {
+            rule: Rule {
                 image_name: "*".into(),
                 delete_after_minutes: 30,
                 agent_downloaded_only: false,

@@ -4,7 +4,8 @@
 use imgreaper::core::model::{
     Container, Guards, Image, ImageRecord, Inventory, Mode, Overrides, Postponement,
 };
-use imgreaper::core::plan::{PlanInput, RefPlan, RefState, RuleBook, RuleView, SourcedRule, plan};
+use imgreaper::core::plan::{PlanInput, RefPlan, RefState, RuleBook, SourcedRule, plan};
+use imgreaper::core::policy::Rule;
 use proptest::prelude::*;
 use std::collections::HashMap;
 
@@ -14,7 +15,7 @@ fn rule(pattern: &str, minutes: u64, agent_only: bool) -> SourcedRule {
     SourcedRule {
         policy: "p".into(),
         index: 0,
-        rule: RuleView {
+        rule: Rule {
             image_name: pattern.into(),
             delete_after_minutes: minutes,
             agent_downloaded_only: agent_only,

@@ -3,8 +3,9 @@
 //! 64 MB). Rows with the same matching rules share one list.
 
 use imgreaper::core::model::{Guards, Image, Inventory, Mode, Overrides};
-use imgreaper::core::plan::{PlanInput, RuleBook, RuleView, SourcedRule, plan};
+use imgreaper::core::plan::{PlanInput, RuleBook, SourcedRule, plan};
 use imgreaper::core::policy::MAX_RULES;
+use imgreaper::core::policy::Rule;
 use std::collections::HashMap;
 
 #[test]
@@ -13,7 +14,7 @@ fn references_matched_by_the_same_rules_share_one_list() {
         .map(|index| SourcedRule {
             policy: "p".into(),
             index,
-            rule: RuleView {
+            rule: Rule {
                 image_name: "*".into(),
                 delete_after_minutes: 60 + index as u64,
                 agent_downloaded_only: false,

@@ -6,9 +6,10 @@ use imgreaper::core::model::{
     Container, Guards, Image, ImageRecord, Inventory, Mode, Overrides, Postponement,
 };
 use imgreaper::core::plan::{
-    PlanInput, RefPlan, RefState, RuleBook, RuleView, SourcedKeep, SourcedRule, plan,
+    PlanInput, RefPlan, RefState, RuleBook, SourcedKeep, SourcedRule, plan,
 };
 use imgreaper::core::policy::DiskMarks;
+use imgreaper::core::policy::Rule;
 use proptest::prelude::*;
 use std::collections::{HashMap, HashSet};
 
@@ -19,7 +20,7 @@ fn rule(pattern: &str, minutes: u64) -> SourcedRule {
     SourcedRule {
         policy: "p".into(),
         index: 0,
-        rule: RuleView {
+        rule: Rule {
             image_name: pattern.into(),
             delete_after_minutes: minutes,
             agent_downloaded_only: false,

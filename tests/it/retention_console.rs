@@ -6,8 +6,9 @@
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use imgreaper::core::disk::{DiskReading, DiskUse};
 use imgreaper::core::model::{Guards, Image, ImageRecord, Inventory, Mode, Overrides};
-use imgreaper::core::plan::{RuleBook, RuleView, SourcedKeep, SourcedRule};
+use imgreaper::core::plan::{RuleBook, SourcedKeep, SourcedRule};
 use imgreaper::core::policy::DiskMarks;
+use imgreaper::core::policy::Rule;
 use imgreaper::core::settings::Settings;
 use imgreaper::core::snapshot::Snapshot;
 use imgreaper::node::engine::EngineInfo;
@@ -69,7 +70,7 @@ fn snapshot() -> Snapshot {
         vec![SourcedRule {
             policy: "edge".into(),
             index: 0,
-            rule: RuleView {
+            rule: Rule {
                 image_name: "app:*".into(),
                 delete_after_minutes: 100_000,
                 agent_downloaded_only: false,

@@ -6,7 +6,7 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use imgreaper::core::model::{
     Container, Guards, Image, ImageRecord, Inventory, Mode, Overrides, Postponement,
 };
-use imgreaper::core::plan::{RuleBook, RuleView, SourcedRule};
+use imgreaper::core::plan::{RuleBook, SourcedRule};
 use imgreaper::core::policy::{PolicyDocument, Rule};
 use imgreaper::core::saved::StoredPolicy;
 use imgreaper::core::settings::Settings;
@@ -102,7 +102,7 @@ pub fn snapshot_of(
                     .map(|(index, r)| SourcedRule {
                         policy: policy.name.clone(),
                         index,
-                        rule: RuleView::from(r),
+                        rule: r.clone(),
                     })
             })
             .collect(),
