@@ -34,6 +34,7 @@ fn snapshot(references: usize) -> Snapshot {
             repo_digests: vec![],
             size: 10_000_000 + i as u64,
             created: NOW - 86_400,
+            children: Vec::new(),
             containers: vec![],
         })
         .collect();

@@ -62,6 +62,9 @@ pub enum Command {
     Remove {
         #[arg(required = true, value_name = "REF")]
         references: Vec<String>,
+        /// Remove a name a keep rule keeps, all the same (audited)
+        #[arg(long)]
+        ignore_keep: bool,
     },
     /// Hold a reference's removal for a while
     Postpone {

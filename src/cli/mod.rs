@@ -77,7 +77,10 @@ async fn dispatch(cli: Cli, console: Console) -> anyhow::Result<ExitCode> {
         None => console(context).await,
         Some(Command::Images { json }) => images::run(&context, json).await,
         Some(Command::Policy(command)) => policy::run(&context, command).await,
-        Some(Command::Remove { references }) => actions::remove(&context, &references).await,
+        Some(Command::Remove {
+            references,
+            ignore_keep,
+        }) => actions::remove(&context, &references, ignore_keep).await,
         Some(Command::Postpone {
             reference,
             duration,

@@ -2,6 +2,7 @@
 
 pub mod disk;
 pub mod format;
+pub mod lapse;
 pub mod model;
 pub mod plan;
 pub mod policy;

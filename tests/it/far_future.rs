@@ -95,6 +95,7 @@ fn the_console_details_pane_shows_a_deadline_past_year_9999() {
         repo_digests: vec![],
         size: 1,
         created: 0,
+        children: Vec::new(),
         containers: vec![],
     };
     let now = 1_800_000_000;

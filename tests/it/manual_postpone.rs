@@ -21,6 +21,7 @@ fn snapshot(store: &Store) -> Snapshot {
         repo_digests: vec![],
         size: 1,
         created: 0,
+        children: Vec::new(),
         containers: if in_use {
             vec![Container {
                 id: "c".into(),

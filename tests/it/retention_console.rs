@@ -30,6 +30,7 @@ fn image(id: &str, references: &[&str]) -> Image {
         repo_digests: Vec::new(),
         size: 100 * MB,
         created: NOW - 86_400,
+        children: Vec::new(),
         containers: Vec::new(),
     }
 }
