@@ -1,6 +1,7 @@
 //! The pure core: data and a time in, data out. No I/O, no clock, nothing from `node`.
 
 pub mod disk;
+pub mod doc;
 pub mod format;
 pub mod model;
 pub mod plan;

@@ -10,7 +10,7 @@ use super::document::{KeepRule, Rule};
 use super::forms::normalise_pattern;
 use super::keep::KeepSite;
 use super::matcher::Matcher;
-use super::report::Report;
+use crate::core::doc::Report;
 use super::rule::RuleSite;
 use super::wildcard::{Token, has_wildcard, matches_everything, tokens};
 

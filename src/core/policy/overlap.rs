@@ -15,7 +15,7 @@ use std::collections::HashMap;
 
 use super::document::Rule;
 use super::matcher::Matcher;
-use super::report::Report;
+use crate::core::doc::Report;
 use super::rule::RuleSite;
 use super::wildcard::{Token, has_wildcard, tokens};
 

@@ -5,7 +5,7 @@
 use jsonc_parser::ast::{ObjectProp, Value};
 use jsonc_parser::common::Ranged;
 
-use super::report::Report;
+use crate::core::doc::Report;
 
 const PLACEMENT_KEYS: [&str; 2] = ["constraints", "patterns"];
 
