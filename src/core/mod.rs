@@ -4,6 +4,7 @@ pub mod disk;
 pub mod doc;
 pub mod format;
 pub mod model;
+pub mod placement;
 pub mod plan;
 pub mod policy;
 pub mod preview;

@@ -33,6 +33,8 @@ mod layers;
 mod lease;
 mod manual_postpone;
 mod metrics;
+mod placement_golden;
+mod placement_props;
 mod plan;
 mod plan_memory;
 mod plan_retention;

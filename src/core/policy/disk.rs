@@ -4,13 +4,13 @@ use jsonc_parser::ast::Value;
 use jsonc_parser::common::Ranged;
 
 use super::document::{DiskMarks, Spelling};
-use crate::core::doc::child;
 use super::keys::{keys, other};
 use super::minutes::read_whole;
-use crate::core::doc::unique_props;
 use crate::core::doc::Report;
 use crate::core::doc::Strays;
+use crate::core::doc::child;
 use crate::core::doc::describe;
+use crate::core::doc::unique_props;
 
 /// Reads the disk object, reporting every problem; `None` if anything is wrong.
 pub(crate) fn read_disk(

@@ -34,7 +34,6 @@ mod matcher;
 mod minutes;
 mod overlap;
 mod parse;
-mod placement;
 mod reach;
 mod reference;
 mod rule;

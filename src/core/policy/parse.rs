@@ -4,14 +4,14 @@
 use jsonc_parser::ast::{Object, ObjectProp, Value};
 use jsonc_parser::common::Ranged;
 
-use crate::core::doc::{Diagnostic, Report, child, describe, nearest, read, unique_props};
 use super::document::{PolicyDocument, Spelling, Start};
 use super::image_policy::read_image_policy;
 use super::keys::{ANAX, SEED, UPGRADE_KEYS, keys};
 use super::lint::lint;
-use super::placement::warn_placement;
 use super::rule_limit::too_many_rules_in_file;
 use super::start::parse_start;
+use crate::core::doc::{Diagnostic, Report, child, describe, nearest, read, unique_props};
+use crate::core::placement::read_nmp_placement;
 
 /// A valid document and the warnings about it.
 #[derive(Clone, Debug, PartialEq)]
@@ -101,7 +101,8 @@ fn read_document(
         ),
         None => lint(report, &read),
     }
-    warn_placement(report, &props);
+    // Placement is read here so that `policy check` reports it; it is evaluated from `extra`.
+    read_nmp_placement(report, &props);
 
     let mut extra = match json {
         serde_json::Value::Object(map) => map,
