@@ -33,6 +33,7 @@ mod layers;
 mod lease;
 mod manual_postpone;
 mod metrics;
+mod patterns_engine;
 mod placement_engine;
 mod placement_golden;
 mod placement_props;
