@@ -75,6 +75,7 @@ fn snapshot(references: usize) -> Snapshot {
         former_names: HashMap::new(),
         disk: Default::default(),
         policies: vec![],
+        node: Default::default(),
         rules: RuleBook::new(rules),
         overrides: Overrides::default(),
         settings: Settings {

@@ -115,6 +115,7 @@ fn the_console_details_pane_shows_a_deadline_past_year_9999() {
         former_names: HashMap::new(),
         disk: Default::default(),
         policies: vec![],
+        node: Default::default(),
         rules: RuleBook::new(vec![SourcedRule {
             policy: "old".into(),
             index: 0,

@@ -50,6 +50,7 @@ fn snapshot(store: &Store) -> Snapshot {
         former_names: HashMap::new(),
         disk: Default::default(),
         policies: vec![],
+        node: Default::default(),
         rules: RuleBook::new(vec![SourcedRule {
             policy: "p".into(),
             index: 0,

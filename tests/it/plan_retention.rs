@@ -687,6 +687,7 @@ fn the_save_preview_says_what_disk_pressure_would_free_now() {
             },
         },
         policies: Vec::new(),
+        node: Default::default(),
         rules: RuleBook::empty(),
         overrides: Overrides::default(),
         settings: Settings::default(),

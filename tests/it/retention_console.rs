@@ -100,6 +100,7 @@ fn snapshot() -> Snapshot {
             },
         },
         policies: Vec::new(),
+        node: Default::default(),
         rules,
         overrides: Overrides::default(),
         settings: Settings {

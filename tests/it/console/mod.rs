@@ -112,6 +112,7 @@ pub fn snapshot_of(
         former_names: HashMap::new(),
         disk: Default::default(),
         policies,
+        node: Default::default(),
         rules,
         overrides,
         settings: Settings {
