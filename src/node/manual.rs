@@ -103,7 +103,9 @@ pub fn postpone(
             }));
             continue;
         };
-        let until = before.max(now).saturating_add(seconds.max(0));
+        // However often it is postponed, a removal is never planned more than 100 years ahead.
+        let latest = now.saturating_add(crate::core::policy::limits::MAX_SECONDS as i64);
+        let until = before.max(now).saturating_add(seconds.max(0)).min(latest);
         store.postpone(&target.reference, &target.image_id, until, actor)?;
         store.audit(
             &NewAudit::new(now, actor, "postpone", &target.reference, &target.image_id).result(

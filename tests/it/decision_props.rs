@@ -406,6 +406,7 @@ impl World {
         DiskUse {
             used: total * self.disk_percent / 100,
             total,
+            size: total,
         }
     }
 
