@@ -19,6 +19,9 @@ pub struct Engine {
     host: String,
     /// `--data-root`: the path whose filesystem disk pressure watches, instead of `docker info`'s.
     pub(super) data_root: Option<std::path::PathBuf>,
+    /// The engine's data root as `docker info` names it, once asked (it finds the engine's own
+    /// process behind socket activation or a proxy).
+    pub(super) root_dir: std::sync::Arc<std::sync::OnceLock<String>>,
 }
 
 /// What the header shows about the engine.
@@ -59,6 +62,7 @@ impl Engine {
             docker,
             host: host.to_string(),
             data_root: None,
+            root_dir: Default::default(),
         };
         engine.ping().await?;
         Ok(engine)
