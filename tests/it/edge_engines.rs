@@ -128,3 +128,153 @@ fn an_engine_restarted_behind_a_socket_proxy_re_arms_the_start_up_delay() {
         &name,
     );
 }
+
+// ---- 7: Docker contexts, TLS, and engines over SSH ------------------------------------------
+
+/// The real binary with only the Docker CLI's configuration in `config` to find the engine by.
+fn imgreaper_with_config(
+    sandbox: &Sandbox,
+    config: &std::path::Path,
+    args: &[&str],
+) -> std::process::Output {
+    std::process::Command::new(support::binary())
+        .args(args)
+        .env_remove("DOCKER_HOST")
+        .env("DOCKER_CONFIG", config)
+        .env("IMGREAPER_DB", sandbox.db())
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn the_engine_is_found_through_the_docker_context_in_use() {
+    let sandbox = Sandbox::new("context");
+    let name = sandbox.repo("app:1");
+    support::images::import(&name);
+    let config = tempfile::tempdir().unwrap();
+    let docker_cli = |args: &[&str]| {
+        let output = std::process::Command::new("docker")
+            .args(args)
+            .env_remove("DOCKER_HOST")
+            .env("DOCKER_CONFIG", config.path())
+            .output()
+            .unwrap();
+        assert!(output.status.success(), "docker {args:?}: {output:?}");
+    };
+    let engine = format!("host={}", support::host());
+    docker_cli(&["context", "create", "edge2", "--docker", &engine]);
+    // Named in the environment.
+    let output = std::process::Command::new(support::binary())
+        .args(["images", "--json"])
+        .env_remove("DOCKER_HOST")
+        .env("DOCKER_CONFIG", config.path())
+        .env("DOCKER_CONTEXT", "edge2")
+        .env("IMGREAPER_DB", sandbox.db())
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(String::from_utf8_lossy(&output.stdout).contains(&name));
+    // Chosen with `docker context use`.
+    docker_cli(&["context", "use", "edge2"]);
+    let output = imgreaper_with_config(&sandbox, config.path(), &["images", "--json"]);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(String::from_utf8_lossy(&output.stdout).contains(&name));
+    // A context that is not there is said so.
+    let output = std::process::Command::new(support::binary())
+        .args(["images"])
+        .env_remove("DOCKER_HOST")
+        .env("DOCKER_CONFIG", config.path())
+        .env("DOCKER_CONTEXT", "nowhere")
+        .env("IMGREAPER_DB", sandbox.db())
+        .output()
+        .unwrap();
+    let said = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        said.contains("nowhere") && said.contains("docker context ls"),
+        "{said}"
+    );
+}
+
+#[test]
+fn an_engine_over_tls_is_reached_with_the_clis_certificates() {
+    if !OwnEngine::possible() {
+        return;
+    }
+    let certs = tempfile::tempdir().unwrap();
+    let dir = certs.path();
+    let sh = |script: &str| {
+        let output = std::process::Command::new("sh")
+            .args(["-c", script])
+            .current_dir(dir)
+            .output()
+            .unwrap();
+        assert!(output.status.success(), "{script}: {output:?}");
+    };
+    // A CA, the engine's certificate for 127.0.0.1, and a client's, as `docker` keeps them.
+    sh(
+        "openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=test-ca -keyout ca-key.pem -out ca.pem 2>/dev/null",
+    );
+    sh(
+        "openssl req -newkey rsa:2048 -nodes -subj /CN=127.0.0.1 -keyout server-key.pem -out server.csr 2>/dev/null \
+        && printf 'subjectAltName=IP:127.0.0.1\\nextendedKeyUsage=serverAuth\\n' > server.ext \
+        && openssl x509 -req -in server.csr -CA ca.pem -CAkey ca-key.pem -CAcreateserial -days 2 -extfile server.ext -out server-cert.pem 2>/dev/null",
+    );
+    sh(
+        "openssl req -newkey rsa:2048 -nodes -subj /CN=client -keyout key.pem -out client.csr 2>/dev/null \
+        && printf 'extendedKeyUsage=clientAuth\\n' > client.ext \
+        && openssl x509 -req -in client.csr -CA ca.pem -CAkey ca-key.pem -CAcreateserial -days 2 -extfile client.ext -out cert.pem 2>/dev/null",
+    );
+    let port = {
+        let socket = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        socket.local_addr().unwrap().port()
+    };
+    let tcp = format!("tcp://127.0.0.1:{port}");
+    let path = |file: &str| dir.join(file).to_string_lossy().into_owned();
+    let mut engine = OwnEngine::new();
+    engine.start_with(&[
+        "--host",
+        &tcp,
+        "--tlsverify",
+        "--tlscacert",
+        &path("ca.pem"),
+        "--tlscert",
+        &path("server-cert.pem"),
+        "--tlskey",
+        &path("server-key.pem"),
+    ]);
+    let sandbox = Sandbox::new("tls");
+    let name = sandbox.repo("app:1");
+    import_on(&engine.host(), &name);
+    let output = sandbox
+        .command(&["--host", &tcp, "images", "--json"])
+        .env("DOCKER_TLS_VERIFY", "1")
+        .env("DOCKER_CERT_PATH", dir)
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(String::from_utf8_lossy(&output.stdout).contains(&name));
+}
+
+#[test]
+fn an_engine_over_ssh_is_refused_saying_where_imgreaper_runs() {
+    let sandbox = Sandbox::new("ssh-host");
+    let output = sandbox.imgreaper(&["--host", "ssh://edge@10.0.0.7", "images"]);
+    let said = String::from_utf8_lossy(&output.stderr);
+    assert_ne!(output.status.code(), Some(0));
+    assert!(
+        said.contains("runs on the node") && said.contains("imgreaper fleet"),
+        "{said}"
+    );
+}

@@ -1,16 +1,10 @@
 //! Finding and reaching the engine the way the Docker CLI does.
 
+use super::endpoint::Endpoint;
 use super::error::{EngineError, REQUEST_TIMEOUT, classify, socket_problem};
 use anyhow::{Result, anyhow};
 use bollard::Docker;
 use std::future::Future;
-
-/// The engine address: `--host`, else `DOCKER_HOST`, else the default socket.
-pub fn default_host(flag: Option<&str>) -> String {
-    flag.map(str::to_string)
-        .or_else(|| std::env::var("DOCKER_HOST").ok().filter(|h| !h.is_empty()))
-        .unwrap_or_else(|| "unix:///var/run/docker.sock".to_string())
-}
 
 /// A connected engine.
 #[derive(Clone)]
@@ -40,6 +34,12 @@ impl Engine {
     /// Connects and checks the engine answers, with an error that names the address and the fix.
     /// Every request is bounded by `REQUEST_TIMEOUT`, so a hung engine is reported, not waited for.
     pub async fn connect(host: &str) -> Result<Engine> {
+        Engine::connect_to(&Endpoint::plain(host)).await
+    }
+
+    /// Connects to an engine found as the Docker CLI finds it (`endpoint::resolve`).
+    pub async fn connect_to(endpoint: &Endpoint) -> Result<Engine> {
+        let host = endpoint.host.as_str();
         // Said here, before the client library's own "Socket not found" without a hint.
         if let Some(path) = host.strip_prefix("unix://")
             && let Some(hint) = socket_problem(std::path::Path::new(path))
@@ -50,11 +50,24 @@ impl Engine {
             }
             .into());
         }
-        let docker = Docker::connect_with_host(host)
+        let timeout = REQUEST_TIMEOUT.as_secs();
+        let connected = match (&endpoint.tls, host.strip_prefix("tcp://")) {
+            (Some(tls), Some(_)) => Docker::connect_with_ssl(
+                host,
+                &tls.key,
+                &tls.cert,
+                &tls.ca,
+                timeout,
+                bollard::API_DEFAULT_VERSION,
+            ),
+            _ => Docker::connect_with_host(host),
+        };
+        let docker = connected
             .map_err(|e| {
                 anyhow!(
-                    "cannot use the Docker engine address {host}: {e}; give --host \
-                     unix:///path/to/docker.sock or tcp://HOST:PORT"
+                    "cannot use the Docker engine address {host} (from {}): {e}; give --host \
+                     unix:///path/to/docker.sock or tcp://HOST:PORT",
+                    endpoint.source
                 )
             })?
             .with_timeout(REQUEST_TIMEOUT);

@@ -38,16 +38,21 @@ impl OwnEngine {
     }
 
     pub fn start(&mut self) {
-        self.launch(None);
+        self.launch(None, &[]);
+    }
+
+    /// Starts it with more arguments (another `--host`, TLS).
+    pub fn start_with(&mut self, extra: &[&str]) {
+        self.launch(None, extra);
     }
 
     /// Starts it as systemd's `docker.socket` does: `listener` (bound to this engine's socket
     /// path, held by the caller across restarts) is handed to `dockerd -H fd://`.
     pub fn start_activated(&mut self, listener: &std::os::unix::net::UnixListener) {
-        self.launch(Some(listener));
+        self.launch(Some(listener), &[]);
     }
 
-    fn launch(&mut self, listener: Option<&std::os::unix::net::UnixListener>) {
+    fn launch(&mut self, listener: Option<&std::os::unix::net::UnixListener>, extra: &[&str]) {
         use std::os::fd::AsRawFd;
         use std::os::unix::process::CommandExt;
         let dir = self.dir.path();
@@ -82,6 +87,7 @@ impl OwnEngine {
             }
         };
         let child = command
+            .args(extra)
             .args([
                 "--data-root",
                 &dir.join("root").to_string_lossy(),
