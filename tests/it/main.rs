@@ -45,6 +45,7 @@ mod placement_props;
 mod plan;
 mod plan_memory;
 mod plan_retention;
+mod podman;
 mod policy_comments;
 mod policy_new;
 mod policy_parse;

@@ -16,6 +16,8 @@ pub struct Engine {
     /// The engine's data root as `docker info` names it, once asked (it finds the engine's own
     /// process behind socket activation or a proxy).
     pub(super) root_dir: std::sync::Arc<std::sync::OnceLock<String>>,
+    /// Whether the engine is Podman, once asked.
+    pub(super) podman: std::sync::Arc<std::sync::OnceLock<bool>>,
 }
 
 /// What the header shows about the engine.
@@ -76,6 +78,7 @@ impl Engine {
             host: host.to_string(),
             data_root: None,
             root_dir: Default::default(),
+            podman: Default::default(),
         };
         engine.ping().await?;
         Ok(engine)
@@ -100,6 +103,23 @@ impl Engine {
                 what: what.to_string(),
             }),
         }
+    }
+
+    /// Whether the engine is Podman (its compatible API names images and events its own way),
+    /// asked once.
+    pub async fn is_podman(&self) -> Result<bool> {
+        if let Some(podman) = self.podman.get() {
+            return Ok(*podman);
+        }
+        let version = self
+            .call("the version request", self.docker.version())
+            .await?;
+        let podman = version
+            .components
+            .unwrap_or_default()
+            .iter()
+            .any(|c| c.name.to_ascii_lowercase().contains("podman"));
+        Ok(*self.podman.get_or_init(|| podman))
     }
 
     pub async fn ping(&self) -> Result<()> {

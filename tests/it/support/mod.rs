@@ -5,6 +5,7 @@
 pub mod engine;
 pub mod fs;
 pub mod images;
+pub mod podman;
 pub mod proxy;
 pub mod tmux;
 
@@ -51,6 +52,15 @@ pub fn docker_output(args: &[&str]) -> Output {
     Command::new("docker")
         .args(args)
         .env("DOCKER_HOST", host())
+        .output()
+        .expect("the docker CLI runs")
+}
+
+/// Runs the docker CLI against the engine at `host`.
+pub fn docker_on(host: &str, args: &[&str]) -> Output {
+    Command::new("docker")
+        .args(args)
+        .env("DOCKER_HOST", host)
         .output()
         .expect("the docker CLI runs")
 }
