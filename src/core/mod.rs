@@ -6,6 +6,7 @@ pub mod model;
 pub mod plan;
 pub mod policy;
 pub mod preview;
+pub mod registry;
 pub mod report;
 pub mod rule_indices;
 pub mod saved;

@@ -46,3 +46,18 @@ pub use parse::{Parsed, parse};
 pub use reference::validate_pattern;
 pub use rule_limit::{MAX_RULES, too_many_rules_in_file, too_many_rules_on_node};
 pub use template::template;
+
+/// The reading helpers another kind of document builds on (registry policies, §15): positions,
+/// paths, hints, whole numbers, duplicate keys. Until they become a general document toolkit,
+/// this is the one door to them, so a reader built on it moves with one change of imports.
+pub(crate) mod toolkit {
+    pub(crate) use super::json_path::{child, element};
+    pub(crate) use super::minutes::read_whole;
+    pub(crate) use super::parse::read_object;
+    pub(crate) use super::props::unique_props;
+    pub(crate) use super::report::Report;
+    pub(crate) use super::start::parse_rfc3339;
+
+    pub(crate) use super::suggest::hint;
+    pub(crate) use super::value_kind::describe;
+}

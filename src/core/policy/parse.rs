@@ -30,6 +30,22 @@ pub struct Parsed {
 /// Parses and validates a policy document. `Err` holds every error, and the
 /// warnings too, sorted by position. Never panics.
 pub fn parse(text: &str) -> Result<Parsed, Vec<Diagnostic>> {
+    read_object(
+        text,
+        "a policy document is a JSON object such as {\"image_policy\": {\"removal\": [...]}}",
+        read_document,
+    )
+    .map(|(document, warnings)| Parsed { document, warnings })
+}
+
+/// Reads any document that is one JSON object (comments allowed): strict JSON first, then
+/// `read` walks the object with positions, collecting every problem. `Err` holds every error
+/// and the warnings; `Ok` the value and the warnings, sorted by position. Never panics.
+pub(crate) fn read_object<T>(
+    text: &str,
+    not_an_object: &str,
+    read: impl FnOnce(&mut Report, &Object, serde_json::Value) -> Option<T>,
+) -> Result<(T, Vec<Diagnostic>), Vec<Diagnostic>> {
     // Editors on Windows may save a byte-order mark; it is not a column.
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let mut report = Report::new(text);
@@ -61,22 +77,15 @@ pub fn parse(text: &str) -> Result<Parsed, Vec<Diagnostic>> {
         }
     };
     let Some(Value::Object(root)) = root else {
-        report.error(
-            "",
-            0,
-            "a policy document is a JSON object such as {\"image_policy\": {\"removal\": [...]}}",
-        );
+        report.error("", 0, not_an_object);
         return Err(report.into_sorted());
     };
 
-    let document = read_document(&mut report, &root, json);
+    let value = read(&mut report, &root, json);
     let errors = report.has_errors();
     let diagnostics = report.into_sorted();
-    match document {
-        Some(document) if !errors => Ok(Parsed {
-            document,
-            warnings: diagnostics,
-        }),
+    match value {
+        Some(value) if !errors => Ok((value, diagnostics)),
         _ => Err(diagnostics),
     }
 }

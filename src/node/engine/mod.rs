@@ -6,6 +6,7 @@ mod disk;
 mod error;
 mod events;
 mod inventory;
+mod pull;
 mod remove;
 mod started;
 
@@ -13,4 +14,5 @@ pub use connect::{Engine, EngineInfo, default_host};
 pub use error::{EngineError, REQUEST_TIMEOUT, is_outage};
 pub use events::{EngineEvent, EventKind, cursor_at};
 pub use inventory::ImageNow;
+pub use pull::PullLogin;
 pub use remove::RemoveOutcome;

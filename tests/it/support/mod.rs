@@ -5,6 +5,7 @@
 pub mod engine;
 pub mod fs;
 pub mod images;
+pub mod registry;
 pub mod tmux;
 
 use std::path::{Path, PathBuf};

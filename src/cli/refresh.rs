@@ -1,0 +1,129 @@
+//! `imgreaper check [REF…]` and `imgreaper refresh REF…` (§15).
+
+use super::args::RegistryArgs;
+use super::{Context, actor, table};
+use crate::core::format::{escape_controls, json_for_terminal};
+use crate::node::clock::unix_now;
+use crate::node::store::NewAudit;
+use crate::registry::refresh::{self, Checked, Status};
+use anyhow::Result;
+use std::process::ExitCode;
+
+fn short(digest: &Option<String>) -> String {
+    digest
+        .as_deref()
+        .map_or_else(|| "-".to_string(), |d| d.chars().take(19).collect())
+}
+
+fn status_words(check: &Checked) -> String {
+    let mut words = check.status.words().to_string();
+    if let Some(detail) = &check.detail {
+        words = format!("{words}: {detail}");
+    }
+    match (check.pin_holds, &check.pinned_digest) {
+        (Some(false), Some(pinned)) => format!(
+            "{words}; the local tag no longer carries the digest {pinned} it was named with"
+        ),
+        _ => words,
+    }
+}
+
+/// Exit 0 when every name could be told (current or update available) and every digest it
+/// was named with holds; 1 otherwise.
+pub async fn check(
+    context: &Context,
+    references: &[String],
+    json: bool,
+    registry: &RegistryArgs,
+) -> Result<ExitCode> {
+    let engine = context.engine().await?;
+    let inventory = engine.inventory().await?;
+    let client = registry.client();
+    let checks = refresh::check(&client, &inventory, references).await;
+    if json {
+        println!(
+            "{}",
+            json_for_terminal(serde_json::to_string_pretty(&checks)?)
+        );
+    } else {
+        let rows: Vec<Vec<String>> = checks
+            .iter()
+            .map(|c| {
+                vec![
+                    c.reference.clone(),
+                    short(&c.local_digest),
+                    short(&c.registry_digest),
+                    status_words(c),
+                ]
+            })
+            .collect();
+        table::print(
+            &["REFERENCE", "LOCAL DIGEST", "REGISTRY DIGEST", "STATUS"],
+            &rows,
+        );
+    }
+    let all_told = checks
+        .iter()
+        .all(|c| c.status != Status::Unknown && c.pin_holds != Some(false));
+    Ok(if all_told {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}
+
+pub async fn refresh(
+    context: &Context,
+    references: &[String],
+    registry: &RegistryArgs,
+) -> Result<ExitCode> {
+    let mut store = context.store()?;
+    let engine = context.engine().await?;
+    let inventory = engine.inventory().await?;
+    let client = registry.client();
+    let results = refresh::refresh(&client, &engine, &inventory, references).await;
+    let who = actor();
+    let mut rows = Vec::new();
+    let mut failed = false;
+    for done in &results {
+        let check = &done.check;
+        let words = match (done.result, &done.detail) {
+            ("pulled", _) => format!(
+                "pulled {} (was {})",
+                short(&check.registry_digest),
+                short(&check.local_digest)
+            ),
+            ("current", _) => "current: nothing to pull".to_string(),
+            (result, Some(detail)) => format!("{result}: {detail}"),
+            (result, None) => result.to_string(),
+        };
+        failed |= matches!(done.result, "failed" | "skipped");
+        if done.result != "current" {
+            store.audit(
+                &NewAudit::new(
+                    unix_now(),
+                    &who,
+                    "refresh",
+                    &check.reference,
+                    &check.image_id,
+                )
+                .result(words.clone()),
+            )?;
+        }
+        rows.push(vec![check.reference.clone(), words]);
+    }
+    table::print(&["REFERENCE", "RESULT"], &rows);
+    if results.iter().any(|r| r.result == "pulled") {
+        println!(
+            "{}",
+            escape_controls(
+                "the images the tags left keep their digest names; their rules apply to them"
+            )
+        );
+    }
+    Ok(if failed {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
