@@ -33,7 +33,11 @@ fn refresh_pulls_only_a_moved_tag_and_the_former_image_keeps_its_rules() {
     // on the old image (the new one leaves this engine).
     let new_image = import(&moved);
     let push = support::docker_output(&["push", &moved]);
-    assert!(push.status.success(), "{}", String::from_utf8_lossy(&push.stderr));
+    assert!(
+        push.status.success(),
+        "{}",
+        String::from_utf8_lossy(&push.stderr)
+    );
     docker(&["tag", &old_image, &moved]);
     docker(&["rmi", &new_image]);
 
@@ -89,7 +93,10 @@ fn refresh_pulls_only_a_moved_tag_and_the_former_image_keeps_its_rules() {
             .any(|n| n == moved.as_str()),
         "{former:#?}"
     );
-    assert_eq!(former["winning_rule"]["image_name"], format!("{repository}:*"));
+    assert_eq!(
+        former["winning_rule"]["image_name"],
+        format!("{repository}:*")
+    );
     let table = sandbox.ok(&["images"]);
     assert!(table.contains(&format!("(formerly {moved})")), "{table}");
 
