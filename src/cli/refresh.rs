@@ -4,7 +4,7 @@ use super::args::RegistryArgs;
 use super::{Context, actor, table};
 use crate::core::format::{escape_controls, json_for_terminal};
 use crate::node::clock::unix_now;
-use crate::node::store::NewAudit;
+use crate::node::store::{NewAudit, UpdateFound};
 use crate::registry::refresh::{self, Checked, Status};
 use anyhow::Result;
 use std::process::ExitCode;
@@ -40,6 +40,13 @@ pub async fn check(
     let inventory = engine.inventory().await?;
     let client = registry.client();
     let checks = refresh::check(&client, &inventory, references).await;
+    // Kept for `images` and the console; a database that cannot be written loses only that.
+    if let Err(error) = record(context, &checks) {
+        eprintln!(
+            "imgreaper: the results were not kept for `images`: {}",
+            escape_controls(&format!("{error:#}"))
+        );
+    }
     if json {
         println!(
             "{}",
@@ -72,6 +79,23 @@ pub async fn check(
     })
 }
 
+fn record(context: &Context, checks: &[Checked]) -> Result<()> {
+    let mut store = context.store()?;
+    for check in checks {
+        let found = match (check.status, &check.local_digest, &check.registry_digest) {
+            (Status::UpdateAvailable, Some(local), Some(remote)) => Some(UpdateFound {
+                local_digest: local.clone(),
+                registry_digest: remote.clone(),
+                checked_at: unix_now(),
+            }),
+            (Status::Current, _, _) => None,
+            _ => continue,
+        };
+        store.record_check(&check.reference, found.as_ref())?;
+    }
+    Ok(())
+}
+
 pub async fn refresh(
     context: &Context,
     references: &[String],
@@ -98,6 +122,9 @@ pub async fn refresh(
             (result, None) => result.to_string(),
         };
         failed |= matches!(done.result, "failed" | "skipped");
+        if matches!(done.result, "pulled" | "current") {
+            store.record_check(&check.reference, None)?;
+        }
         if done.result != "current" {
             store.audit(
                 &NewAudit::new(

@@ -50,6 +50,24 @@ fn refresh_pulls_only_a_moved_tag_and_the_former_image_keeps_its_rules() {
     assert!(check.status.success());
     let table = sandbox.ok(&["check", &moved, &unchanged]);
     assert!(table.contains("update available"), "{table}");
+    // `images` says so from what the check found, without asking the registry.
+    let rows: Vec<serde_json::Value> =
+        serde_json::from_str(&sandbox.ok(&["images", "--json"])).unwrap();
+    let update = |rows: &[serde_json::Value], reference: &str| {
+        rows.iter()
+            .find(|r| r["reference"] == reference)
+            .unwrap_or_else(|| panic!("{reference} not in {rows:#?}"))["update_available"]
+            .clone()
+    };
+    assert_eq!(update(&rows, &moved), true);
+    assert_eq!(update(&rows, &unchanged), false);
+    let table = sandbox.ok(&["images"]);
+    assert!(
+        table
+            .lines()
+            .any(|l| l.starts_with(&moved) && l.contains("update available")),
+        "{table}"
+    );
 
     let since = now();
     let out = sandbox.ok(&["refresh", &moved, &unchanged]);
@@ -85,6 +103,11 @@ fn refresh_pulls_only_a_moved_tag_and_the_former_image_keeps_its_rules() {
         .find(|r| r["reference"] == digest_name.as_str())
         .unwrap_or_else(|| panic!("{digest_name} not in {rows:#?}"));
     assert_eq!(former["image_id"], old_image.as_str());
+    assert_eq!(
+        update(&rows, &moved),
+        false,
+        "refreshed: no update any more"
+    );
     assert!(
         former["former_names"]
             .as_array()

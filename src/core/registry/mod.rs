@@ -10,7 +10,7 @@ mod retention;
 
 pub use document::{Category, Order, RegistryPolicy, RepositoryRule};
 pub use glob::matches;
-pub use name::{RegistryName, api_host, digest_of};
+pub use name::{RegistryName, api_host, digest_of, update_stands};
 pub use order::{natural_cmp, semver_key};
 pub use read::{is_registry_policy, parse_registry_policy};
 pub use retention::{Deletion, RepositoryPlan, TagDecision, TagFacts, plan_repository};

@@ -67,6 +67,14 @@ pub fn digest_of(repo_digests: &[String], qualified_repository: &str) -> Option<
     })
 }
 
+/// Whether an update found for `reference` (when the image carried `local_digest`) still
+/// stands: the image still carries that digest for the tag's repository.
+pub fn update_stands(repo_digests: &[String], reference: &str, local_digest: &str) -> bool {
+    RegistryName::parse(reference).is_some_and(|name| {
+        digest_of(repo_digests, &name.qualified_repository()).as_deref() == Some(local_digest)
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
