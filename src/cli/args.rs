@@ -257,6 +257,17 @@ pub struct RunArgs {
     /// collector, e.g. /var/lib/prometheus/node-exporter/imgreaper.prom)
     #[arg(long, value_name = "PATH")]
     pub metrics_file: Option<std::path::PathBuf>,
+    /// Ask the registries whether local tags moved, at start and then this often (e.g. 6h);
+    /// what is found shows as `update available`. Without it no registry is contacted
+    #[arg(long, value_name = "DUR")]
+    pub check_updates: Option<humantime::Duration>,
+    /// With --check-updates: a registry (HOST[:PORT]) that may be reached over plain HTTP
+    #[arg(
+        long = "insecure-registry",
+        value_name = "HOST",
+        requires = "check_updates"
+    )]
+    pub insecure_registry: Vec<String>,
 }
 
 /// The stored settings every enforcer starts from (the service, the console, cron runs).

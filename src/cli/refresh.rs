@@ -4,10 +4,13 @@ use super::args::RegistryArgs;
 use super::{Context, actor, table};
 use crate::core::format::{escape_controls, json_for_terminal};
 use crate::node::clock::unix_now;
-use crate::node::store::{NewAudit, UpdateFound};
+use crate::node::engine::Engine;
+use crate::node::store::{NewAudit, Store, UpdateFound};
+use crate::registry::Client;
 use crate::registry::refresh::{self, Checked, Status};
 use anyhow::Result;
 use std::process::ExitCode;
+use std::time::Duration;
 
 fn short(digest: &Option<String>) -> String {
     digest
@@ -41,7 +44,10 @@ pub async fn check(
     let client = registry.client();
     let checks = refresh::check(&client, &inventory, references).await;
     // Kept for `images` and the console; a database that cannot be written loses only that.
-    if let Err(error) = record(context, &checks) {
+    if let Err(error) = context
+        .store()
+        .and_then(|mut store| record(&mut store, &checks))
+    {
         eprintln!(
             "imgreaper: the results were not kept for `images`: {}",
             escape_controls(&format!("{error:#}"))
@@ -79,8 +85,8 @@ pub async fn check(
     })
 }
 
-fn record(context: &Context, checks: &[Checked]) -> Result<()> {
-    let mut store = context.store()?;
+/// Keeps what a check found, for `images` and the console.
+pub fn record(store: &mut Store, checks: &[Checked]) -> Result<()> {
     for check in checks {
         let found = match (check.status, &check.local_digest, &check.registry_digest) {
             (Status::UpdateAvailable, Some(local), Some(remote)) => Some(UpdateFound {
@@ -153,4 +159,52 @@ pub async fn refresh(
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// The service's `--check-updates`: every local tag checked now and then every `every`, what
+/// is found kept for `images` and the console, and one line said per tag that moved. Nothing
+/// else runs it, so no registry is contacted unless the flag is given.
+pub async fn check_updates_every(
+    db: std::path::PathBuf,
+    engine: Engine,
+    client: Client,
+    every: Duration,
+    mut stopped: tokio::sync::watch::Receiver<bool>,
+) {
+    loop {
+        match check_updates_once(&db, &engine, &client).await {
+            Ok(moved) => {
+                for reference in moved {
+                    eprintln!(
+                        "imgreaper run: update available for {}",
+                        escape_controls(&reference)
+                    );
+                }
+            }
+            Err(error) => eprintln!(
+                "imgreaper run: checking for updates failed: {}",
+                escape_controls(&format!("{error:#}"))
+            ),
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(every) => {}
+            _ = stopped.changed() => return,
+        }
+    }
+}
+
+/// One round: the tags whose registry digest moved.
+pub async fn check_updates_once(
+    db: &std::path::Path,
+    engine: &Engine,
+    client: &Client,
+) -> Result<Vec<String>> {
+    let inventory = engine.inventory().await?;
+    let checks = refresh::check(client, &inventory, &[]).await;
+    record(&mut Store::open(db)?, &checks)?;
+    Ok(checks
+        .into_iter()
+        .filter(|c| c.status == Status::UpdateAvailable)
+        .map(|c| c.reference)
+        .collect())
 }

@@ -41,6 +41,37 @@ fn refresh_pulls_only_a_moved_tag_and_the_former_image_keeps_its_rules() {
     docker(&["tag", &old_image, &moved]);
     docker(&["rmi", &new_image]);
 
+    // Nothing contacts a registry unless asked: the enforcer and `images` leave it alone.
+    let requests = |registry: &OwnRegistry| registry.log().matches("\"HEAD /v2/").count();
+    let before = requests(&registry);
+    assert!(
+        before >= 2,
+        "the pushes' own requests are logged: {}",
+        registry.log()
+    );
+    sandbox.ok(&["run", "--once", "--mode", "dry-run"]);
+    sandbox.ok(&["images"]);
+    assert_eq!(requests(&registry), before, "{}", registry.log());
+    // The service's --check-updates asks, and says what moved.
+    let service = sandbox.imgreaper(&[
+        "run",
+        "--once",
+        "--mode",
+        "dry-run",
+        "--check-updates",
+        "1h",
+    ]);
+    let said = String::from_utf8_lossy(&service.stderr);
+    assert!(
+        said.contains(&format!("update available for {moved}")),
+        "{said}"
+    );
+    assert!(
+        !said.contains(&format!("update available for {unchanged}")),
+        "{said}"
+    );
+    assert!(requests(&registry) >= before + 2, "{}", registry.log());
+
     let check = sandbox.imgreaper(&["check", "--json", &moved, &unchanged]);
     let checks: Vec<serde_json::Value> = serde_json::from_slice(&check.stdout)
         .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&check.stderr)));

@@ -81,10 +81,12 @@ impl OwnRegistry {
             path("data")
         );
         std::fs::write(dir.path().join("config.yml"), config).unwrap();
+        // Its access log goes to standard output, everything else to standard error: one file.
+        let log = std::fs::File::create(dir.path().join("registry.log")).unwrap();
         let child = Command::new("docker-registry")
             .args(["serve", &path("config.yml")])
-            .stdout(Stdio::null())
-            .stderr(std::fs::File::create(dir.path().join("registry.log")).unwrap())
+            .stdout(log.try_clone().unwrap())
+            .stderr(log)
             .spawn()
             .expect("docker-registry starts (tests/engine/up installs it)");
         let registry = OwnRegistry {
@@ -109,6 +111,7 @@ impl OwnRegistry {
         format!("127.0.0.1:{}", self.port)
     }
 
+    /// Its log, the access log's lines (`"HEAD /v2/… HTTP/1.1" 200 …`) included.
     pub fn log(&self) -> String {
         std::fs::read_to_string(self.dir.path().join("registry.log")).unwrap_or_default()
     }
