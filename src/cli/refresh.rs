@@ -3,33 +3,13 @@
 use super::args::RegistryArgs;
 use super::{Context, actor, table};
 use crate::core::format::{escape_controls, json_for_terminal};
-use crate::node::clock::unix_now;
 use crate::node::engine::Engine;
-use crate::node::store::{NewAudit, Store, UpdateFound};
+use crate::node::store::Store;
 use crate::registry::Client;
-use crate::registry::refresh::{self, Checked, Status};
+use crate::registry::refresh::{self, Status, short, status_words};
 use anyhow::Result;
 use std::process::ExitCode;
 use std::time::Duration;
-
-fn short(digest: &Option<String>) -> String {
-    digest
-        .as_deref()
-        .map_or_else(|| "-".to_string(), |d| d.chars().take(19).collect())
-}
-
-fn status_words(check: &Checked) -> String {
-    let mut words = check.status.words().to_string();
-    if let Some(detail) = &check.detail {
-        words = format!("{words}: {detail}");
-    }
-    match (check.pin_holds, &check.pinned_digest) {
-        (Some(false), Some(pinned)) => format!(
-            "{words}; the local tag no longer carries the digest {pinned} it was named with"
-        ),
-        _ => words,
-    }
-}
 
 /// Exit 0 when every name could be told (current or update available) and every digest it
 /// was named with holds; 1 otherwise.
@@ -46,7 +26,7 @@ pub async fn check(
     // Kept for `images` and the console; a database that cannot be written loses only that.
     if let Err(error) = context
         .store()
-        .and_then(|mut store| record(&mut store, &checks))
+        .and_then(|mut store| refresh::record(&mut store, &checks))
     {
         eprintln!(
             "imgreaper: the results were not kept for `images`: {}",
@@ -85,23 +65,6 @@ pub async fn check(
     })
 }
 
-/// Keeps what a check found, for `images` and the console.
-pub fn record(store: &mut Store, checks: &[Checked]) -> Result<()> {
-    for check in checks {
-        let found = match (check.status, &check.local_digest, &check.registry_digest) {
-            (Status::UpdateAvailable, Some(local), Some(remote)) => Some(UpdateFound {
-                local_digest: local.clone(),
-                registry_digest: remote.clone(),
-                checked_at: unix_now(),
-            }),
-            (Status::Current, _, _) => None,
-            _ => continue,
-        };
-        store.record_check(&check.reference, found.as_ref())?;
-    }
-    Ok(())
-}
-
 pub async fn refresh(
     context: &Context,
     references: &[String],
@@ -111,42 +74,24 @@ pub async fn refresh(
     let engine = context.engine().await?;
     let inventory = engine.inventory().await?;
     let client = registry.client();
-    let results = refresh::refresh(&client, &engine, &inventory, references).await;
-    let who = actor();
-    let mut rows = Vec::new();
-    let mut failed = false;
-    for done in &results {
-        let check = &done.check;
-        let words = match (done.result, &done.detail) {
-            ("pulled", _) => format!(
-                "pulled {} (was {})",
-                short(&check.registry_digest),
-                short(&check.local_digest)
-            ),
-            ("current", _) => "current: nothing to pull".to_string(),
-            (result, Some(detail)) => format!("{result}: {detail}"),
-            (result, None) => result.to_string(),
-        };
-        failed |= matches!(done.result, "failed" | "skipped");
-        if matches!(done.result, "pulled" | "current") {
-            store.record_check(&check.reference, None)?;
-        }
-        if done.result != "current" {
-            store.audit(
-                &NewAudit::new(
-                    unix_now(),
-                    &who,
-                    "refresh",
-                    &check.reference,
-                    &check.image_id,
-                )
-                .result(words.clone()),
-            )?;
-        }
-        rows.push(vec![check.reference.clone(), words]);
-    }
+    let results = refresh::refresh_audited(
+        &client,
+        &engine,
+        &mut store,
+        &inventory,
+        references,
+        &actor(),
+    )
+    .await?;
+    let failed = results
+        .iter()
+        .any(|(done, _)| matches!(done.result, "failed" | "skipped"));
+    let rows: Vec<Vec<String>> = results
+        .iter()
+        .map(|(done, words)| vec![done.check.reference.clone(), words.clone()])
+        .collect();
     table::print(&["REFERENCE", "RESULT"], &rows);
-    if results.iter().any(|r| r.result == "pulled") {
+    if results.iter().any(|(done, _)| done.result == "pulled") {
         println!(
             "{}",
             escape_controls(
@@ -199,9 +144,7 @@ pub async fn check_updates_once(
     engine: &Engine,
     client: &Client,
 ) -> Result<Vec<String>> {
-    let inventory = engine.inventory().await?;
-    let checks = refresh::check(client, &inventory, &[]).await;
-    record(&mut Store::open(db)?, &checks)?;
+    let checks = refresh::check_and_record(&mut Store::open(db)?, engine, client, &[]).await?;
     Ok(checks
         .into_iter()
         .filter(|c| c.status == Status::UpdateAvailable)

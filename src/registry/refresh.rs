@@ -4,7 +4,9 @@
 use super::{Client, lookup_credential};
 use crate::core::model::Inventory;
 use crate::core::registry::{RegistryName, api_host, digest_of};
+use crate::node::clock::unix_now;
 use crate::node::engine::{Engine, PullLogin};
+use crate::node::store::{NewAudit, Store, UpdateFound};
 use futures_util::future::join_all;
 use serde::Serialize;
 
@@ -188,4 +190,100 @@ async fn pull(engine: &Engine, reference: &str) -> anyhow::Result<()> {
         });
     let repository = crate::core::policy::repository_of(reference);
     engine.pull(repository, &name.tag, login).await
+}
+
+/// Keeps what a check found, for `images` and the console: an update found, or none any more.
+pub fn record(store: &mut Store, checks: &[Checked]) -> anyhow::Result<()> {
+    for check in checks {
+        let found = match (check.status, &check.local_digest, &check.registry_digest) {
+            (Status::UpdateAvailable, Some(local), Some(remote)) => Some(UpdateFound {
+                local_digest: local.clone(),
+                registry_digest: remote.clone(),
+                checked_at: unix_now(),
+            }),
+            (Status::Current, _, _) => None,
+            _ => continue,
+        };
+        store.record_check(&check.reference, found.as_ref())?;
+    }
+    Ok(())
+}
+
+/// A digest as tables show it.
+pub fn short(digest: &Option<String>) -> String {
+    digest
+        .as_deref()
+        .map_or_else(|| "-".to_string(), |d| d.chars().take(19).collect())
+}
+
+/// One check in words: `current`, `update available`, or why it cannot tell, and whether a
+/// digest the name was given with still holds.
+pub fn status_words(check: &Checked) -> String {
+    let mut words = check.status.words().to_string();
+    if let Some(detail) = &check.detail {
+        words = format!("{words}: {detail}");
+    }
+    match (check.pin_holds, &check.pinned_digest) {
+        (Some(false), Some(pinned)) => format!(
+            "{words}; the local tag no longer carries the digest {pinned} it was named with"
+        ),
+        _ => words,
+    }
+}
+
+/// A refresh for the command line and the console alike: pulls what moved, audits every name
+/// that was not current (as `refresh`), keeps what it found, and says per name what happened.
+pub async fn refresh_audited(
+    client: &Client,
+    engine: &Engine,
+    store: &mut Store,
+    inventory: &Inventory,
+    wanted: &[String],
+    actor: &str,
+) -> anyhow::Result<Vec<(Refreshed, String)>> {
+    let mut out = Vec::new();
+    for done in refresh(client, engine, inventory, wanted).await {
+        let check = &done.check;
+        let words = match (done.result, &done.detail) {
+            ("pulled", _) => format!(
+                "pulled {} (was {})",
+                short(&check.registry_digest),
+                short(&check.local_digest)
+            ),
+            ("current", _) => "current: nothing to pull".to_string(),
+            (result, Some(detail)) => format!("{result}: {detail}"),
+            (result, None) => result.to_string(),
+        };
+        if done.result != "current" {
+            store.audit(
+                &NewAudit::new(
+                    unix_now(),
+                    actor,
+                    "refresh",
+                    &check.reference,
+                    &check.image_id,
+                )
+                .result(words.clone()),
+            )?;
+        }
+        if matches!(done.result, "pulled" | "current") {
+            store.record_check(&check.reference, None)?;
+        }
+        out.push((done, words));
+    }
+    Ok(out)
+}
+
+/// One round of the service's `--check-updates` (and the console's check of every tag): the
+/// tags whose registry digest moved, kept for `images` and the console.
+pub async fn check_and_record(
+    store: &mut Store,
+    engine: &Engine,
+    client: &Client,
+    wanted: &[String],
+) -> anyhow::Result<Vec<Checked>> {
+    let inventory = engine.inventory().await?;
+    let checks = check(client, &inventory, wanted).await;
+    record(store, &checks)?;
+    Ok(checks)
 }
