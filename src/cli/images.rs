@@ -6,6 +6,7 @@ use crate::core::format::{bytes, escape_controls, json_for_terminal, relative};
 use crate::core::plan::RefState;
 use crate::core::registry::update_stands;
 use crate::core::report::reports;
+use crate::core::saved::Status;
 use crate::core::snapshot::Snapshot;
 use crate::node::clock::SystemClock;
 use crate::node::snapshot::EngineReading;
@@ -20,6 +21,16 @@ pub async fn run(context: &Context, json: bool) -> Result<ExitCode> {
     let now = snapshot.now;
     // With disk-pressure marks: where usage stands, or why it cannot be read (pressure is off).
     let disk = snapshot.disk.describe(snapshot.rules.disk);
+    // A saved policy not placed on this node applies nothing here: say so, and why.
+    for policy in &snapshot.policies {
+        if let Status::NotPlaced(_) = policy.status(&snapshot.node, now) {
+            eprintln!(
+                "policy {}: {}; its rules do not apply",
+                escape_controls(&policy.name),
+                escape_controls(&policy.status(&snapshot.node, now).to_string())
+            );
+        }
+    }
     // What the last `check` found; it stands while the image carries the digest it was found with.
     let updates = store.updates_found()?;
     let update = |row: &crate::core::plan::RefPlan| {

@@ -162,7 +162,7 @@ impl Client {
         Ok(value
             .get("created")
             .and_then(|c| c.as_str())
-            .and_then(crate::core::policy::toolkit::parse_rfc3339))
+            .and_then(crate::core::policy::parse_rfc3339))
     }
 
     async fn manifest(

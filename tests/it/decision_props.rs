@@ -8,9 +8,7 @@
 //! and the enforcer's reconnection; the minimum age for images first seen during this boot (for
 //! older ones only the wall clock links two boots, and the start-up delay covers the reboot).
 
-use imgreaper::core::model::{
-    Container, Guards, Image, Inventory, Mode, Overrides, Postponement, TrackedImage,
-};
+use imgreaper::core::model::{Container, Guards, Image, Inventory, Mode, Overrides, TrackedImage};
 use imgreaper::core::plan::{PlanInput, RefState, RuleBook, SourcedRule, plan};
 use imgreaper::core::policy::Rule;
 use imgreaper::core::time::Moment;
@@ -141,6 +139,7 @@ impl World {
                     repo_digests: vec![],
                     size: 1,
                     created: 0,
+                    children: Vec::new(),
                     containers: (0..*containers)
                         .map(|c| Container {
                             id: format!("{id}-{c}"),
@@ -199,13 +198,7 @@ impl World {
             }
             Op::Postpone(n, seconds) => {
                 if let Some(id) = self.names.get(NAMES[n]) {
-                    self.overrides.postponements.insert(
-                        NAMES[n].into(),
-                        Postponement {
-                            image_id: id.clone(),
-                            until: self.wall + seconds,
-                        },
-                    );
+                    self.overrides.postpone(NAMES[n], id, self.wall + seconds);
                 }
             }
             Op::Pin(n) => {
@@ -353,7 +346,9 @@ impl World {
                 }
             }
             self.overrides.approvals.remove(&key);
-            self.overrides.postponements.remove(&key);
+            self.overrides
+                .postponements
+                .retain(|(reference, image), _| !(*reference == key && *image == id));
         }
         Ok(())
     }

@@ -30,6 +30,7 @@ fn image(id: &str, references: &[&str]) -> Image {
         repo_digests: Vec::new(),
         size: 100 * MB,
         created: NOW - 86_400,
+        children: Vec::new(),
         containers: Vec::new(),
     }
 }
@@ -99,6 +100,7 @@ fn snapshot() -> Snapshot {
             },
         },
         policies: Vec::new(),
+        node: Default::default(),
         rules,
         overrides: Overrides::default(),
         settings: Settings {

@@ -4,13 +4,13 @@ use jsonc_parser::ast::Value;
 use jsonc_parser::common::Ranged;
 
 use super::document::{DiskMarks, Spelling};
-use super::json_path::child;
 use super::keys::{keys, other};
 use super::minutes::read_whole;
-use super::props::unique_props;
-use super::report::Report;
-use super::stray::Strays;
-use super::value_kind::describe;
+use crate::core::doc::Report;
+use crate::core::doc::Strays;
+use crate::core::doc::child;
+use crate::core::doc::describe;
+use crate::core::doc::unique_props;
 
 /// Reads the disk object, reporting every problem; `None` if anything is wrong.
 pub(crate) fn read_disk(

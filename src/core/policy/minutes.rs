@@ -5,7 +5,7 @@
 
 use jsonc_parser::ast::Value;
 
-use super::value_kind::describe;
+use crate::core::doc::describe;
 
 /// A JSON number as sign, decimal digits and a power of ten.
 struct Decimal {

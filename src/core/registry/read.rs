@@ -1,14 +1,12 @@
 //! Text to `RegistryPolicy`, with the positions and hints of image policies: a thin layer on
-//! the policy reading toolkit (`core::policy::toolkit`).
+//! the document toolkit (`core::doc`).
 
 use jsonc_parser::ast::{Object, ObjectProp, Value};
 use jsonc_parser::common::Ranged;
 
 use super::document::{Category, Order, RegistryPolicy, RepositoryRule};
-use crate::core::policy::Diagnostic;
-use crate::core::policy::toolkit::{
-    Report, child, describe, element, hint, read_object, read_whole, unique_props,
-};
+use crate::core::doc::{Diagnostic, Report, child, describe, element, hint, read, unique_props};
+use crate::core::policy::read_whole;
 
 const POLICY: &str = "registry_policy";
 const POLICY_KEYS: [&str; 2] = ["registry", "repositories"];
@@ -18,10 +16,11 @@ const CATEGORY_KEYS: [&str; 5] = ["name", "tags", "order", "last", "max_age_days
 /// Whether a document holds a registry policy (a top-level `registry_policy`), so `policy
 /// check` reads it as one. Text that is not a JSON object is not.
 pub fn is_registry_policy(text: &str) -> bool {
-    read_object(text, "", |_, root, _| {
-        Some(root.properties.iter().any(|p| p.name.as_str() == POLICY))
+    read(text, "", |_, root, _| {
+        root.properties.iter().any(|p| p.name.as_str() == POLICY)
     })
-    .is_ok_and(|(found, _)| found)
+    .0
+    .unwrap_or(false)
 }
 
 /// Parses and validates a registry policy document. `Err` holds every error (and the
@@ -29,7 +28,7 @@ pub fn is_registry_policy(text: &str) -> bool {
 pub fn parse_registry_policy(
     text: &str,
 ) -> Result<(RegistryPolicy, Vec<Diagnostic>), Vec<Diagnostic>> {
-    read_object(
+    let (policy, diagnostics) = read(
         text,
         "a registry policy is a JSON object such as {\"registry_policy\": {\"registry\": \"registry.example.org\", \"repositories\": [...]}}",
         |report, root, _| {
@@ -54,7 +53,14 @@ pub fn parse_registry_policy(
             }
             read_policy(report, &policy.value)
         },
-    )
+    );
+    let errors = diagnostics
+        .iter()
+        .any(|d| d.severity == crate::core::doc::Severity::Error);
+    match policy.flatten() {
+        Some(policy) if !errors => Ok((policy, diagnostics)),
+        _ => Err(diagnostics),
+    }
 }
 
 fn read_policy(report: &mut Report, value: &Value) -> Option<RegistryPolicy> {
