@@ -5,7 +5,7 @@
 
 use super::{docker, docker_output, images};
 use base64::Engine as _;
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{BufRead, BufReader, Write};
 use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -417,7 +417,6 @@ fn answer(mut stream: TcpStream, key: &Path, x5c: &str) -> std::io::Result<()> {
             authorized = value.trim() == format!("Basic {expected}");
         }
     }
-    let _ = reader.read(&mut [0u8; 0]);
     if !authorized {
         stream.write_all(
             b"HTTP/1.1 401 Unauthorized\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
