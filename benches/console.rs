@@ -125,6 +125,7 @@ fn main() {
             engine: EngineInfo::default(),
             lease: None,
             audit: vec![],
+            updates: Default::default(),
         })));
         terminal.draw(|frame| view::draw(&app, frame)).unwrap();
         println!(

@@ -10,6 +10,7 @@ pub mod placement;
 pub mod plan;
 pub mod policy;
 pub mod preview;
+pub mod registry;
 pub mod report;
 pub mod rule_indices;
 pub mod saved;

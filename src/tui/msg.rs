@@ -18,6 +18,9 @@ pub struct Loaded {
     pub lease: Option<Lease>,
     /// Newest first.
     pub audit: Vec<AuditEntry>,
+    /// Tags whose registry digest moved, as the last check found (and the image still carries
+    /// the digest it was found with): reference -> the registry's digest.
+    pub updates: std::collections::HashMap<String, String>,
 }
 
 // `Done` is the largest variant (an imported policy document rides along); a few messages a
@@ -67,6 +70,10 @@ pub enum Command {
         targets: Vec<Target>,
         adopt: bool,
     },
+    /// Asks the registries whether these tags moved (§15).
+    CheckUpdates(Vec<String>),
+    /// Pulls those of these tags whose registry digest moved.
+    Refresh(Vec<String>),
     SavePolicy {
         name: String,
         document: PolicyDocument,

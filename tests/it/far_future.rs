@@ -143,6 +143,7 @@ fn the_console_details_pane_shows_a_deadline_past_year_9999() {
         engine: EngineInfo::default(),
         lease: None,
         audit: vec![],
+        updates: Default::default(),
     })));
     app.update(Msg::Key(KeyEvent::new(
         KeyCode::Char('d'),

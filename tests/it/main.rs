@@ -53,6 +53,8 @@ mod policy_patterns;
 mod policy_placement;
 mod policy_props;
 mod policy_retention;
+mod registry_refresh;
+mod registry_retention;
 mod retention_cli;
 mod retention_console;
 mod retention_engine;

@@ -7,6 +7,7 @@ pub mod endpoint;
 mod error;
 mod events;
 mod inventory;
+mod pull;
 mod remove;
 mod started;
 
@@ -15,4 +16,5 @@ pub use endpoint::Endpoint;
 pub use error::{EngineError, REQUEST_TIMEOUT, is_outage};
 pub use events::{EngineEvent, EventKind};
 pub use inventory::ImageNow;
+pub use pull::PullLogin;
 pub use remove::RemoveOutcome;

@@ -13,6 +13,7 @@ mod overrides;
 mod policies;
 mod schema;
 mod settings;
+mod updates;
 
 pub use audit::{AUDIT_KEEP, AuditEntry, NewAudit, Owner, PendingRemoval};
 pub use error::{StoreError, explain};
@@ -21,6 +22,7 @@ pub use images::TrackingUpdate;
 pub use lease::{HolderView, Lease, LeaseClaim, LeaseKind};
 pub use open::default_path;
 pub use settings::ReadAt;
+pub use updates::UpdateFound;
 
 use anyhow::Result;
 use rusqlite::Connection;

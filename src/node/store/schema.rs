@@ -185,6 +185,16 @@ const MIGRATIONS: &[&str] = &[
     ALTER TABLE lease ADD COLUMN boot TEXT;
     ALTER TABLE lease ADD COLUMN expires_up INTEGER;
     ",
+    // 8: tags whose registry digest moved, as the last `check` found (§15); a row holds only
+    // while the image still carries the local digest it was found with.
+    "
+    CREATE TABLE update_checks (
+        reference       TEXT PRIMARY KEY,
+        local_digest    TEXT NOT NULL,
+        registry_digest TEXT NOT NULL,
+        checked_at      INTEGER NOT NULL
+    );
+    ",
 ];
 
 /// Brings the schema up to date. A database already current is only read. Otherwise every

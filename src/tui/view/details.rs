@@ -80,6 +80,17 @@ pub fn draw(app: &App, frame: &mut Frame, area: Rect) {
             p.used_percent, p.high_percent, p.low_percent
         )));
     }
+    if let Some(digest) = app.updates.get(&name) {
+        lines.push(Line::from(format!(
+            "Update available: the registry's tag now points at {}{}.",
+            escape_controls(digest),
+            if app.read_only {
+                ""
+            } else {
+                " (U pulls it; u checks again)"
+            }
+        )));
+    }
     if !row.formerly.is_empty() {
         lines.push(Line::from(format!(
             "Formerly {}: the rules of those names still apply.",

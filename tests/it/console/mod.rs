@@ -239,6 +239,7 @@ pub fn loaded_with(seq: u64, snapshot: Snapshot, audit: Vec<AuditEntry>) -> Msg 
         engine: engine_info(),
         lease: Some(service_lease()),
         audit,
+        updates: Default::default(),
     }))
 }
 

@@ -7,6 +7,7 @@ pub mod fs;
 pub mod images;
 pub mod podman;
 pub mod proxy;
+pub mod registry;
 pub mod tmux;
 
 use std::path::{Path, PathBuf};
