@@ -4,18 +4,15 @@
 //! enforcer runs in-process with a fake clock.
 
 use crate::support;
+use support::bench::Bench;
 
 use imgreaper::core::model::Mode;
-use imgreaper::core::settings::Settings;
-use imgreaper::node::clock::{Clock, FakeClock, unix_now};
+use imgreaper::node::clock::Clock;
 use imgreaper::node::disk::usage_at;
 use imgreaper::node::enforcer::{CycleReport, Enforcer};
-use imgreaper::node::engine::Engine;
-use imgreaper::node::store::{LeaseKind, Store};
-use std::sync::Arc;
 use support::engine::OwnEngine;
 use support::images::{create_container, import, import_into};
-use support::{Sandbox, docker, exists, host};
+use support::{docker, exists};
 
 const MB: usize = 1_000_000;
 
@@ -89,63 +86,6 @@ impl Drop for TmpfsEngine {
     }
 }
 
-struct Bench {
-    sandbox: Sandbox,
-    clock: Arc<FakeClock>,
-}
-
-impl Bench {
-    fn new(test: &str) -> Bench {
-        Bench {
-            sandbox: Sandbox::new(test),
-            clock: Arc::new(FakeClock::new(unix_now())),
-        }
-    }
-
-    fn store(&self) -> Store {
-        Store::open(&self.sandbox.db()).expect("open store")
-    }
-
-    fn settings(&self, mode: Mode) {
-        self.store()
-            .save_settings(&Settings {
-                mode,
-                startup_delay_secs: 0,
-                min_age_secs: 0,
-                interval_secs: 60,
-            })
-            .unwrap();
-    }
-
-    /// Saves a policy document given as JSON text.
-    fn policy(&self, text: &str) {
-        let document = imgreaper::core::policy::parse(text)
-            .unwrap_or_else(|e| panic!("{text}: {e:#?}"))
-            .document;
-        self.store()
-            .save_policy("test", &document, self.clock.now())
-            .unwrap();
-    }
-
-    async fn enforcer(&self, engine_host: &str) -> Enforcer {
-        let engine = Engine::connect(engine_host).await.expect("engine");
-        Enforcer::new(engine, self.store(), self.clock.clone(), LeaseKind::Service)
-    }
-
-    fn actions(&self, action: &str) -> Vec<String> {
-        let mut references: Vec<String> = self
-            .store()
-            .audit_log(10_000)
-            .unwrap()
-            .into_iter()
-            .filter(|e| e.entry.action == action)
-            .map(|e| e.entry.reference)
-            .collect();
-        references.sort();
-        references
-    }
-}
-
 fn removed(report: &CycleReport) -> Vec<String> {
     let mut names: Vec<String> = report
         .actions
@@ -169,7 +109,7 @@ struct Filled {
 async fn fill(bench: &Bench, mode: Mode) -> (Filled, Enforcer) {
     let engine = TmpfsEngine::start("256m");
     bench.settings(mode);
-    let mut enforcer = bench.enforcer(&engine.host()).await;
+    let mut enforcer = bench.enforcer_on(&engine.host()).await;
     let mut names = Vec::new();
     for i in 0..8 {
         let name = bench.sandbox.repo(&format!("i{i}:1"));
@@ -201,7 +141,7 @@ async fn fill(bench: &Bench, mode: Mode) -> (Filled, Enforcer) {
         high >= 60 && low >= 1 && low < high,
         "the tmpfs is not filled as planned: {usage:?}, images of {image_size} bytes"
     );
-    bench.policy(&format!(
+    bench.policy_json(&format!(
         r#"{{"image_policy": {{
             "removal": [{{"image_name": "{p}/*", "delete_after_minutes": 1000000, "agent_downloaded_only": false}}],
             "keep": [{{"image_name": "{p}/i1:*"}}],
@@ -254,7 +194,7 @@ async fn disk_pressure_frees_down_to_the_low_mark_least_recently_used_first() {
     // Below the high mark now: nothing more goes.
     let report = enforcer.cycle().await.unwrap();
     assert!(removed(&report).is_empty(), "{report:#?}");
-    let audit = bench.actions("remove");
+    let audit = bench.references_with("remove");
     assert_eq!(
         audit,
         [names[3].clone(), names[4].clone(), names[5].clone()]
@@ -277,7 +217,7 @@ async fn disk_pressure_in_dry_run_removes_nothing_and_records_what_would_go() {
         before.used
     );
     assert_eq!(
-        bench.actions("would-remove"),
+        bench.references_with("would-remove"),
         [names[3].clone(), names[4].clone(), names[5].clone()],
         "recorded once each"
     );
@@ -293,13 +233,13 @@ async fn keep_last_two_of_five_versions_used_one_after_another() {
     for version in &versions {
         import(version);
     }
-    bench.policy(&format!(
+    bench.policy_json(&format!(
         r#"{{"image_policy": {{
             "removal": [{{"image_name": "{p}/app:*", "delete_after_minutes": 10, "agent_downloaded_only": false}}],
             "keep": [{{"image_name": "{p}/app:*", "last": 2}}]}}}}"#,
         p = bench.sandbox.prefix
     ));
-    let mut enforcer = bench.enforcer(host()).await;
+    let mut enforcer = bench.enforcer().await;
     // Each version runs for a while, then the next replaces it; the newest keeps running.
     for (v, version) in versions.iter().enumerate() {
         let container = format!("{}-run{v}", bench.sandbox.prefix);
@@ -356,11 +296,11 @@ async fn a_moved_tags_old_image_goes_by_its_former_name_and_the_new_one_stays() 
     bench.settings(Mode::Auto);
     let name = bench.sandbox.repo("app:1");
     let old_id = import(&name);
-    bench.policy(&format!(
+    bench.policy_json(&format!(
         r#"{{"image_policy": {{"removal": [{{"image_name": "{}/app:*", "delete_after_minutes": 30, "agent_downloaded_only": false}}]}}}}"#,
         bench.sandbox.prefix
     ));
-    let mut enforcer = bench.enforcer(host()).await;
+    let mut enforcer = bench.enforcer().await;
     // The enforcer sees the image under its name, then the name moves to a new image (a rebuild).
     enforcer.cycle().await.unwrap();
     let new_id = import(&name);
@@ -406,11 +346,11 @@ async fn a_moved_tags_old_image_goes_by_its_digest_name_and_the_new_one_stays() 
     let new_id = docker(&["image", "inspect", "--format", "{{.Id}}", &remote]);
     assert_ne!(old_id, new_id);
     create_container(&remote, &format!("{}-web", bench.sandbox.prefix));
-    bench.policy(&format!(
+    bench.policy_json(&format!(
         r#"{{"image_policy": {{"removal": [{{"image_name": "127.0.0.1:5000/{}/app:*", "delete_after_minutes": 30, "agent_downloaded_only": false}}]}}}}"#,
         bench.sandbox.prefix
     ));
-    let mut enforcer = bench.enforcer(host()).await;
+    let mut enforcer = bench.enforcer().await;
     enforcer.cycle().await.unwrap();
     let rows = bench.sandbox.ok(&["images", "--json"]);
     assert!(
@@ -432,7 +372,7 @@ async fn a_digest_rule_removes_the_tagged_image_pulled_with_that_digest() {
     let other = format!("127.0.0.1:5000/{}", bench.sandbox.repo("app:2"));
     let digest = push_and_pull(&bench.sandbox.repo("d1:1"), &remote);
     push_and_pull(&bench.sandbox.repo("d2:1"), &other);
-    bench.policy(&format!(
+    bench.policy_json(&format!(
         r#"{{"image_policy": {{"removal": [{{"image_name": "{digest}", "delete_after_minutes": 5, "agent_downloaded_only": false}}]}}}}"#
     ));
     let all: Vec<serde_json::Value> =
@@ -444,7 +384,7 @@ async fn a_digest_rule_removes_the_tagged_image_pulled_with_that_digest() {
     };
     assert_eq!(state(&remote).as_deref(), Some("scheduled"));
     assert_eq!(state(&other).as_deref(), Some("no_rule"));
-    let mut enforcer = bench.enforcer(host()).await;
+    let mut enforcer = bench.enforcer().await;
     enforcer.cycle().await.unwrap();
     bench.clock.advance(5 * 60);
     let report = enforcer.cycle().await.unwrap();
