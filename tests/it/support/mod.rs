@@ -11,6 +11,20 @@ pub mod tmux;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::sync::OnceLock;
+use std::time::{Duration, Instant};
+
+/// How long a test waits for a condition before it fails: generous, so a loaded machine makes
+/// a test slower, never red. (Speed is measured by tests/bench, never asserted.)
+pub const PATIENCE: Duration = Duration::from_secs(90);
+
+/// Polls `done` until it holds; fails the test, naming `what`, after `PATIENCE`.
+pub fn wait_until(what: &str, mut done: impl FnMut() -> bool) {
+    let start = Instant::now();
+    while !done() {
+        assert!(start.elapsed() < PATIENCE, "waited {PATIENCE:?} for {what}");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
 
 /// The engine address every test uses. Runs tests/engine/up once, which reuses a reachable
 /// engine or (as root) installs and starts a private one.

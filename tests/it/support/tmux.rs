@@ -1,5 +1,12 @@
 //! A tmux server of a test's own running the real binary: type keys, read the screen.
+//!
+//! Nothing here sleeps for a fixed time: each keystroke waits until the program in the pane has
+//! read it (so an Escape is never read together with the next key, which a terminal would take
+//! for Alt+key), and each look at the screen waits, up to `PATIENCE`, for what the test expects.
 
+use super::PATIENCE;
+use std::os::fd::AsRawFd;
+use std::os::unix::fs::OpenOptionsExt;
 use std::process::{Command, Output};
 use std::time::{Duration, Instant};
 
@@ -61,7 +68,7 @@ impl Tmux {
         }
         args.extend(["env", "PS1=E2E$ ", "sh", "-i"]);
         ok(&args);
-        tmux.wait_for("E2E$", Duration::from_secs(10));
+        tmux.wait_for("E2E$");
         tmux
     }
 
@@ -70,13 +77,30 @@ impl Tmux {
         let mut args = vec!["-L", &self.socket, "send-keys", "-t", "main"];
         args.extend(keys);
         ok(&args);
-        std::thread::sleep(Duration::from_millis(150));
+        self.wait_until_read(&format!("the keys {keys:?} to be read"));
     }
 
     /// Types text literally (no key-name interpretation).
     pub fn type_text(&self, text: &str) {
         ok(&["-L", &self.socket, "send-keys", "-t", "main", "-l", text]);
-        std::thread::sleep(Duration::from_millis(150));
+        self.wait_until_read(&format!("{text:?} to be read"));
+    }
+
+    /// Waits until the program in the pane has read all it was sent: the terminal's input queue
+    /// is empty. (In a shell's cooked mode an unfinished line does not count as queued.)
+    fn wait_until_read(&self, what: &str) {
+        let tty = std::fs::OpenOptions::new()
+            .read(true)
+            .custom_flags(libc::O_NOCTTY | libc::O_NONBLOCK)
+            .open(self.display("#{pane_tty}"))
+            .expect("the pane's terminal opens");
+        self.wait(what, || {
+            let mut queued: libc::c_int = 0;
+            // SAFETY: FIONREAD writes one int through the pointer; the descriptor is open.
+            let status = unsafe { libc::ioctl(tty.as_raw_fd(), libc::FIONREAD, &mut queued) };
+            assert_eq!(status, 0, "FIONREAD on the pane's terminal failed");
+            queued == 0
+        });
     }
 
     pub fn resize(&self, columns: u16, rows: u16) {
@@ -92,7 +116,10 @@ impl Tmux {
             "-y",
             &rows,
         ]);
-        std::thread::sleep(Duration::from_millis(300));
+        let size = format!("{columns}x{rows}");
+        self.wait(&format!("the pane to be {size}"), || {
+            self.display("#{pane_width}x#{pane_height}") == size
+        });
     }
 
     /// Whether a full-screen program (the console) still runs: the pane is on the alternate screen.
@@ -119,27 +146,32 @@ impl Tmux {
         ok(&["-L", &self.socket, "capture-pane", "-p", "-t", "main"])
     }
 
-    pub fn wait_until(
-        &self,
-        what: &str,
-        timeout: Duration,
-        mut done: impl FnMut(&str) -> bool,
-    ) -> String {
-        let start = Instant::now();
-        loop {
-            let screen = self.screen();
-            if done(&screen) {
-                return screen;
-            }
-            if start.elapsed() > timeout {
-                panic!("timed out waiting for {what}; the screen:\n{screen}");
-            }
-            std::thread::sleep(Duration::from_millis(200));
-        }
+    /// Waits until the screen satisfies `done`; returns that screen.
+    pub fn wait_until(&self, what: &str, mut done: impl FnMut(&str) -> bool) -> String {
+        let mut screen = String::new();
+        self.wait(what, || {
+            screen = self.screen();
+            done(&screen)
+        });
+        screen
     }
 
-    pub fn wait_for(&self, text: &str, timeout: Duration) -> String {
-        self.wait_until(text, timeout, |s| s.contains(text))
+    pub fn wait_for(&self, text: &str) -> String {
+        self.wait_until(text, |s| s.contains(text))
+    }
+
+    /// Polls `done` until it holds; fails the test with the screen after `PATIENCE`.
+    pub fn wait(&self, what: &str, mut done: impl FnMut() -> bool) {
+        let start = Instant::now();
+        while !done() {
+            if start.elapsed() > PATIENCE {
+                panic!(
+                    "waited {PATIENCE:?} for {what}; the screen:\n{}",
+                    self.screen()
+                );
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
     }
 }
 
