@@ -70,36 +70,30 @@ async fn an_enforcer_that_loses_its_lease_mid_sweep_stops_and_nothing_is_done_tw
     all_due_without_guards(&sandbox);
     let engine = Engine::connect(host()).await.unwrap();
     let clock = Arc::new(FakeClock::new(unix_now()));
+    // Another, live process takes the lease over as soon as the first removal is recorded, as
+    // one would after this enforcer stalled past its lease on slow flash.
+    let db = sandbox.db();
+    let mut taken = false;
     let mut enforcer = Enforcer::new(
         engine,
         Store::open(&sandbox.db()).unwrap(),
         clock,
         LeaseKind::Service,
-    );
-    // Another, live process takes the lease over as soon as the sweep is journalled, as one
-    // would after this enforcer stalled past its lease on slow flash.
-    let db = sandbox.db();
-    let usurper = std::thread::spawn(move || {
-        let conn = rusqlite::Connection::open(db).unwrap();
-        conn.busy_timeout(Duration::from_secs(5)).unwrap();
-        loop {
-            let pending: i64 = conn
-                .query_row("SELECT count(*) FROM pending_removals", [], |r| r.get(0))
-                .unwrap();
-            if pending > 0 {
-                conn.execute(
-                    "UPDATE lease SET holder = 'service on another box', host = 'another box',
-                         expires = expires + 3600",
-                    [],
-                )
-                .unwrap();
-                return;
-            }
-            std::thread::sleep(Duration::from_millis(2));
+    )
+    .with_action_sink(Box::new(move |_| {
+        if std::mem::replace(&mut taken, true) {
+            return;
         }
-    });
+        let conn = rusqlite::Connection::open(&db).unwrap();
+        conn.busy_timeout(Duration::from_secs(30)).unwrap();
+        conn.execute(
+            "UPDATE lease SET holder = 'service on another box', host = 'another box',
+                 expires = expires + 3600",
+            [],
+        )
+        .unwrap();
+    }));
     let report = enforcer.cycle().await.unwrap();
-    usurper.join().unwrap();
     let removed_first = report
         .actions
         .iter()
