@@ -7,7 +7,7 @@ use crate::support;
 use support::bench::Bench;
 
 use imgreaper::core::model::Mode;
-use imgreaper::node::clock::Clock;
+use imgreaper::node::clock::{Clock, unix_now};
 use imgreaper::node::disk::usage_at;
 use imgreaper::node::enforcer::{CycleReport, Enforcer};
 use support::engine::OwnEngine;
@@ -241,6 +241,7 @@ async fn keep_last_two_of_five_versions_used_one_after_another() {
     ));
     let mut enforcer = bench.enforcer().await;
     // Each version runs for a while, then the next replaces it; the newest keeps running.
+    let mut last_removal = 0;
     for (v, version) in versions.iter().enumerate() {
         let container = format!("{}-run{v}", bench.sandbox.prefix);
         create_container(version, &container);
@@ -248,9 +249,10 @@ async fn keep_last_two_of_five_versions_used_one_after_another() {
         bench.clock.advance(60);
         if v + 1 < versions.len() {
             // The engine dates the container's end (its destroy event, in whole seconds), and
-            // that is the version's last use: a second apart, so the order is clear.
-            std::thread::sleep(std::time::Duration::from_millis(1100));
+            // that is the version's last use: each in a later second, so the order is clear.
+            support::wait_for_wall_clock_after(last_removal);
             docker(&["rm", &container]);
+            last_removal = unix_now();
             enforcer.cycle().await.unwrap();
             bench.clock.advance(60);
         }

@@ -17,6 +17,14 @@ use std::time::{Duration, Instant};
 /// a test slower, never red. (Speed is measured by tests/bench, never asserted.)
 pub const PATIENCE: Duration = Duration::from_secs(90);
 
+/// Waits until the wall clock has passed `second` (Unix seconds): for what is stamped in whole
+/// seconds (engine events, first-seen times), so two stamps come out in order. At most a second.
+pub fn wait_for_wall_clock_after(second: i64) {
+    while imgreaper::node::clock::unix_now() <= second {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
 /// Polls `done` until it holds; fails the test, naming `what`, after `PATIENCE`.
 pub fn wait_until(what: &str, mut done: impl FnMut() -> bool) {
     let start = Instant::now();
