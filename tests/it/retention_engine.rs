@@ -10,81 +10,11 @@ use imgreaper::core::model::Mode;
 use imgreaper::node::clock::{Clock, unix_now};
 use imgreaper::node::disk::usage_at;
 use imgreaper::node::enforcer::{CycleReport, Enforcer};
-use support::engine::OwnEngine;
+use support::engine::{OwnEngine, QuietEngine, quiet_engine};
 use support::images::{create_container, import, import_into};
 use support::{docker, exists};
 
 const MB: usize = 1_000_000;
-
-/// A dockerd of the test's own whose data root is a small tmpfs: a disk that really fills.
-struct TmpfsEngine {
-    own: OwnEngine,
-}
-
-impl TmpfsEngine {
-    /// Mounts a tmpfs of `size` (e.g. `256m`) as the data root and starts dockerd on it.
-    fn start(size: &str) -> TmpfsEngine {
-        support::host(); // makes sure docker and busybox are installed
-        let mut own = OwnEngine::new();
-        let root = own.dir.path().join("root");
-        std::fs::create_dir(&root).unwrap();
-        let mounted = std::process::Command::new("mount")
-            .args(["-t", "tmpfs", "-o", &format!("size={size}"), "tmpfs"])
-            .arg(&root)
-            .output()
-            .expect("mount runs");
-        assert!(
-            mounted.status.success(),
-            "mount -t tmpfs (the disk-pressure tests need root): {}",
-            String::from_utf8_lossy(&mounted.stderr)
-        );
-        own.start();
-        TmpfsEngine { own }
-    }
-
-    fn host(&self) -> String {
-        self.own.host()
-    }
-
-    fn data_root(&self) -> std::path::PathBuf {
-        self.own.dir.path().join("root")
-    }
-
-    fn docker(&self, args: &[&str]) -> String {
-        let output = self.own.docker_output(args);
-        assert!(
-            output.status.success(),
-            "docker {} failed: {}",
-            args.join(" "),
-            String::from_utf8_lossy(&output.stderr)
-        );
-        String::from_utf8_lossy(&output.stdout).trim().to_string()
-    }
-
-    fn exists(&self, reference: &str) -> bool {
-        self.own.exists(reference)
-    }
-}
-
-impl Drop for TmpfsEngine {
-    /// Stops dockerd, then unmounts what it left mounted under its directory, deepest first.
-    fn drop(&mut self) {
-        self.own.stop();
-        let mounts = std::fs::read_to_string("/proc/self/mounts").unwrap_or_default();
-        let mut points: Vec<&str> = mounts
-            .lines()
-            .filter_map(|line| line.split_whitespace().nth(1))
-            .filter(|point| std::path::Path::new(point).starts_with(self.own.dir.path()))
-            .collect();
-        points.sort_by_key(|p| std::cmp::Reverse(p.len()));
-        for point in points {
-            let _ = std::process::Command::new("umount")
-                .arg("-l")
-                .arg(point)
-                .output();
-        }
-    }
-}
 
 fn removed(report: &CycleReport) -> Vec<String> {
     let mut names: Vec<String> = report
@@ -101,13 +31,13 @@ fn removed(report: &CycleReport) -> Vec<String> {
 /// recently used): i0 pinned, i1 kept, i2 in use, i3..i7 candidates. The marks make exactly
 /// i3, i4 and i5 go: high at the current usage, low between 2.5 and 3 images below it.
 struct Filled {
-    engine: TmpfsEngine,
+    engine: QuietEngine,
     names: Vec<String>,
     low_percent: u64,
 }
 
 async fn fill(bench: &Bench, mode: Mode) -> (Filled, Enforcer) {
-    let engine = TmpfsEngine::start("256m");
+    let engine = quiet_engine();
     bench.settings(mode);
     let mut enforcer = bench.enforcer_on(&engine.host()).await;
     let mut names = Vec::new();
@@ -158,7 +88,7 @@ async fn fill(bench: &Bench, mode: Mode) -> (Filled, Enforcer) {
     )
 }
 
-fn create_container_on(engine: &TmpfsEngine, image: &str, name: &str) {
+fn create_container_on(engine: &OwnEngine, image: &str, name: &str) {
     engine.docker(&["create", "--name", name, image, "/bin/busybox", "true"]);
 }
 
