@@ -22,15 +22,6 @@ fn approve_mode(seq: u64) -> Msg {
     )
 }
 
-fn shown(app: &App) -> Vec<String> {
-    let snapshot = app.snapshot.as_ref().unwrap();
-    app.images
-        .index
-        .iter()
-        .map(|&i| snapshot.rows[i].key(&snapshot.inventory))
-        .collect()
-}
-
 // ------------------------------------------------------------------------- the header
 
 #[test]

@@ -3,22 +3,13 @@
 //! readers never write, pulls and short-lived containers are seen after downtime.
 
 use crate::support;
-use support::bench::Bench;
+use support::bench::{Bench, removals};
 
 use imgreaper::core::model::Mode;
 use imgreaper::core::settings::Settings;
 use imgreaper::node::clock::{Clock, unix_now};
-use imgreaper::node::enforcer::CycleReport;
 use support::images::import;
 use support::{docker, exists};
-
-fn removed(report: &CycleReport) -> usize {
-    report
-        .actions
-        .iter()
-        .filter(|a| a.action == "remove" || a.action == "untag")
-        .count()
-}
 
 #[tokio::test]
 async fn an_approval_does_not_carry_over_to_the_image_a_name_moves_to() {
@@ -43,7 +34,7 @@ async fn an_approval_does_not_carry_over_to_the_image_a_name_moves_to() {
         exists(&new_id),
         "the new image was removed on the old image's approval: {report:?}"
     );
-    assert_eq!(removed(&report), 0, "{report:?}");
+    assert_eq!(removals(&report), 0, "{report:?}");
     assert!(
         bench.actions_for(&name).iter().any(|a| a == "lapse"),
         "the lapse is recorded: {:?}",
@@ -151,7 +142,7 @@ async fn a_clock_stepped_forward_after_boot_skips_no_guard_and_makes_nothing_ove
     // NTP steps the wall clock forward by a year; only seconds have really passed.
     bench.clock.set(bench.clock.now() + 365 * 24 * 3600);
     let report = enforcer.cycle().await.unwrap();
-    assert_eq!(removed(&report), 0, "{report:?}");
+    assert_eq!(removals(&report), 0, "{report:?}");
     assert!(exists(&name), "a clock step removed an image seconds old");
 }
 
@@ -238,7 +229,7 @@ async fn a_container_that_lived_a_second_counts_as_use() {
     bench.clock.advance(11 * 60);
     let mut enforcer = bench.enforcer().await;
     let report = enforcer.cycle().await.unwrap();
-    assert_eq!(removed(&report), 0, "{report:?}");
+    assert_eq!(removals(&report), 0, "{report:?}");
     assert!(exists(&name), "removed right after it was used");
 }
 

@@ -1,23 +1,15 @@
 //! The enforcer in-process against a real Docker engine, with a fake clock where time must pass.
 
 use crate::support;
-use support::bench::Bench;
+use support::bench::{Bench, removals};
 
 use imgreaper::core::model::Mode;
 use imgreaper::node::clock::Clock;
-use imgreaper::node::enforcer::{CycleReport, Enforcer};
+use imgreaper::node::enforcer::Enforcer;
 use imgreaper::node::engine::Engine;
 use imgreaper::node::store::LeaseKind;
 use support::images::{create_container, import};
 use support::{docker, docker_output, exists, host};
-
-fn removed_count(report: &CycleReport) -> usize {
-    report
-        .actions
-        .iter()
-        .filter(|a| a.action == "remove" || a.action == "untag")
-        .count()
-}
 
 #[tokio::test]
 async fn a_thirty_minute_rule_removes_at_the_deadline_and_not_before() {
@@ -38,11 +30,11 @@ async fn a_thirty_minute_rule_removes_at_the_deadline_and_not_before() {
 
     bench.clock.advance(1);
     let report = enforcer.cycle().await.unwrap();
-    assert_eq!(removed_count(&report), 1, "{report:?}");
+    assert_eq!(removals(&report), 1, "{report:?}");
     assert!(!exists(&reference));
     // Nothing is removed twice.
     let report = enforcer.cycle().await.unwrap();
-    assert_eq!(removed_count(&report), 0);
+    assert_eq!(removals(&report), 0);
     assert_eq!(bench.audit_for(&reference).len(), 1);
 }
 
@@ -76,7 +68,7 @@ async fn agent_downloaded_only_spares_images_that_were_already_present() {
     enforcer.cycle().await.unwrap();
     bench.clock.advance(24 * 3600);
     let report = enforcer.cycle().await.unwrap();
-    assert_eq!(removed_count(&report), 0);
+    assert_eq!(removals(&report), 0);
     assert!(exists(&reference));
 }
 
@@ -110,7 +102,7 @@ async fn an_image_pulled_while_watching_is_agent_downloaded_and_removed() {
     assert!(exists(&remote));
     bench.clock.advance(5 * 60);
     let report = enforcer.cycle().await.unwrap();
-    assert_eq!(removed_count(&report), 1, "{report:?}");
+    assert_eq!(removals(&report), 1, "{report:?}");
     assert!(!exists(&remote));
 }
 
@@ -164,7 +156,7 @@ async fn approve_mode_waits_for_an_operator() {
         .approve(&first, &first_id, "tester", bench.clock.now())
         .unwrap();
     let report = enforcer.cycle().await.unwrap();
-    assert_eq!(removed_count(&report), 1);
+    assert_eq!(removals(&report), 1);
     assert!(!exists(&first) && exists(&second));
 }
 

@@ -3,8 +3,6 @@
 
 use crate::support;
 
-use imgreaper::core::model::Mode;
-use imgreaper::core::settings::Settings;
 use imgreaper::node::clock::{Clock, FakeClock, SystemClock, unix_now};
 use imgreaper::node::enforcer::{Enforcer, Notice, run};
 use imgreaper::node::engine::Engine;
@@ -15,14 +13,9 @@ use support::images::import;
 use support::{PATIENCE, Sandbox, exists, host};
 
 fn settings(sandbox: &Sandbox) {
-    Store::open(&sandbox.db())
-        .unwrap()
-        .save_settings(&Settings {
-            mode: Mode::Auto,
-            startup_delay_secs: 0,
-            min_age_secs: 0,
-            interval_secs: 3600,
-        })
+    sandbox
+        .store()
+        .save_settings(&support::auto_without_guards(3600))
         .unwrap();
 }
 

@@ -4,8 +4,6 @@
 
 use crate::support;
 
-use imgreaper::core::model::Mode;
-use imgreaper::core::settings::Settings;
 use imgreaper::node::clock::{FakeClock, unix_now};
 use imgreaper::node::enforcer::Enforcer;
 use imgreaper::node::engine::Engine;
@@ -17,14 +15,9 @@ use support::{Sandbox, docker, exists, host};
 
 fn all_due_without_guards(sandbox: &Sandbox) {
     sandbox.all_due();
-    Store::open(&sandbox.db())
-        .unwrap()
-        .save_settings(&Settings {
-            mode: Mode::Auto,
-            startup_delay_secs: 0,
-            min_age_secs: 0,
-            interval_secs: 60,
-        })
+    sandbox
+        .store()
+        .save_settings(&support::auto_without_guards(60))
         .unwrap();
 }
 

@@ -1,6 +1,7 @@
 //! Policy documents: both spellings, bare and whole NMP, every validation
 //! error with its path and position, warnings, and the export round trip.
 
+use crate::support::policy::errors;
 use imgreaper::core::policy::{
     Diagnostic, PolicyDocument, Rule, Severity, Spelling, Start, parse, validate_pattern,
 };
@@ -11,16 +12,6 @@ fn rule(name: &str, minutes: u64, only: bool) -> Rule {
         image_name: name.to_string(),
         delete_after_minutes: minutes,
         agent_downloaded_only: only,
-    }
-}
-
-fn errors(text: &str) -> Vec<Diagnostic> {
-    match parse(text) {
-        Ok(parsed) => panic!("accepted: {text}\n{parsed:?}"),
-        Err(all) => all
-            .into_iter()
-            .filter(|d| d.severity == Severity::Error)
-            .collect(),
     }
 }
 

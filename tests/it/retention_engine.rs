@@ -4,28 +4,17 @@
 //! enforcer runs in-process with a fake clock.
 
 use crate::support;
-use support::bench::Bench;
+use support::bench::{Bench, removed_references};
 
 use imgreaper::core::model::Mode;
 use imgreaper::node::clock::{Clock, unix_now};
 use imgreaper::node::disk::usage_at;
-use imgreaper::node::enforcer::{CycleReport, Enforcer};
+use imgreaper::node::enforcer::Enforcer;
 use support::engine::{OwnEngine, QuietEngine, quiet_engine};
 use support::images::{create_container, import, import_into};
 use support::{docker, exists};
 
 const MB: usize = 1_000_000;
-
-fn removed(report: &CycleReport) -> Vec<String> {
-    let mut names: Vec<String> = report
-        .actions
-        .iter()
-        .filter(|a| a.action == "remove" || a.action == "untag")
-        .map(|a| a.reference.clone())
-        .collect();
-    names.sort();
-    names
-}
 
 /// Eight images of about 24 MB on a 256 MB tmpfs, first seen a minute apart (so i0 is the least
 /// recently used): i0 pinned, i1 kept, i2 in use, i3..i7 candidates. The marks make exactly
@@ -99,7 +88,7 @@ async fn disk_pressure_frees_down_to_the_low_mark_least_recently_used_first() {
     let names = &filled.names;
     let report = enforcer.cycle().await.unwrap();
     assert_eq!(
-        removed(&report),
+        removed_references(&report),
         [names[3].clone(), names[4].clone(), names[5].clone()],
         "{report:#?}"
     );
@@ -123,7 +112,7 @@ async fn disk_pressure_frees_down_to_the_low_mark_least_recently_used_first() {
     }
     // Below the high mark now: nothing more goes.
     let report = enforcer.cycle().await.unwrap();
-    assert!(removed(&report).is_empty(), "{report:#?}");
+    assert!(removed_references(&report).is_empty(), "{report:#?}");
     let audit = bench.references_with("remove");
     assert_eq!(
         audit,
@@ -189,7 +178,11 @@ async fn keep_last_two_of_five_versions_used_one_after_another() {
     }
     bench.clock.advance(3600);
     let report = enforcer.cycle().await.unwrap();
-    assert_eq!(removed(&report), versions[..3].to_vec(), "{report:#?}");
+    assert_eq!(
+        removed_references(&report),
+        versions[..3].to_vec(),
+        "{report:#?}"
+    );
     let remaining: Vec<&String> = versions.iter().filter(|v| exists(v)).collect();
     assert_eq!(remaining, [&versions[3], &versions[4]]);
     let kept = bench
@@ -258,7 +251,7 @@ async fn a_moved_tags_old_image_goes_by_its_former_name_and_the_new_one_stays() 
     bench.clock.advance(31 * 60);
     let report = enforcer.cycle().await.unwrap();
     assert_eq!(
-        removed(&report),
+        removed_references(&report),
         std::slice::from_ref(&old_id),
         "{report:#?}"
     );
@@ -291,7 +284,7 @@ async fn a_moved_tags_old_image_goes_by_its_digest_name_and_the_new_one_stays() 
     );
     bench.clock.advance(30 * 60);
     let report = enforcer.cycle().await.unwrap();
-    assert_eq!(removed(&report), [old_digest], "{report:#?}");
+    assert_eq!(removed_references(&report), [old_digest], "{report:#?}");
     assert!(!exists(&old_id), "the old image is gone");
     assert!(exists(&new_id), "the new, in-use image stays");
 }
@@ -321,7 +314,7 @@ async fn a_digest_rule_removes_the_tagged_image_pulled_with_that_digest() {
     bench.clock.advance(5 * 60);
     let report = enforcer.cycle().await.unwrap();
     assert_eq!(
-        removed(&report),
+        removed_references(&report),
         std::slice::from_ref(&remote),
         "{report:#?}"
     );

@@ -137,7 +137,8 @@ fn on_a_full_or_read_only_filesystem_reading_works_and_writing_says_which() {
         return;
     }
     // (name, tmpfs size, the database under it, the fault, what a write says before the path)
-    let cases: [(&str, u64, &str, fn(&Tmpfs), &str); 2] = [
+    type Case = (&'static str, u64, &'static str, fn(&Tmpfs), &'static str);
+    let cases: [Case; 2] = [
         (
             "fulldisk",
             2 << 20,

@@ -5,7 +5,7 @@ use super::{Sandbox, host};
 use imgreaper::core::model::{Mode, Timestamp};
 use imgreaper::core::settings::Settings;
 use imgreaper::node::clock::{Clock, FakeClock, unix_now};
-use imgreaper::node::enforcer::Enforcer;
+use imgreaper::node::enforcer::{CycleReport, Enforcer};
 use imgreaper::node::engine::Engine;
 use imgreaper::node::store::{LeaseKind, Store};
 use std::sync::Arc;
@@ -125,4 +125,21 @@ impl Bench {
             .unwrap_or_else(|| panic!("{reference} not in images --json: {rows:?}"));
         row["state"].as_str().unwrap().to_string()
     }
+}
+
+/// The references a cycle removed or untagged, sorted.
+pub fn removed_references(report: &CycleReport) -> Vec<String> {
+    let mut names: Vec<String> = report
+        .actions
+        .iter()
+        .filter(|a| a.action == "remove" || a.action == "untag")
+        .map(|a| a.reference.clone())
+        .collect();
+    names.sort();
+    names
+}
+
+/// How many references a cycle removed or untagged.
+pub fn removals(report: &CycleReport) -> usize {
+    removed_references(report).len()
 }

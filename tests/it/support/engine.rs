@@ -133,23 +133,12 @@ impl OwnEngine {
     }
 
     pub fn docker_output(&self, args: &[&str]) -> Output {
-        Command::new("docker")
-            .args(args)
-            .env("DOCKER_HOST", self.host())
-            .output()
-            .expect("the docker CLI runs")
+        super::docker_output_on(&self.host(), args)
     }
 
     /// Runs the docker CLI against this engine; panics with its stderr on failure.
     pub fn docker(&self, args: &[&str]) -> String {
-        let output = self.docker_output(args);
-        assert!(
-            output.status.success(),
-            "docker {} failed: {}",
-            args.join(" "),
-            String::from_utf8_lossy(&output.stderr)
-        );
-        String::from_utf8_lossy(&output.stdout).trim().to_string()
+        super::docker_on(&self.host(), args)
     }
 
     pub fn exists(&self, reference: &str) -> bool {

@@ -6,6 +6,7 @@ pub mod bench;
 pub mod engine;
 pub mod fs;
 pub mod images;
+pub mod policy;
 pub mod tmux;
 
 use std::path::{Path, PathBuf};
@@ -59,7 +60,16 @@ pub fn host() -> &'static str {
 
 /// Runs the docker CLI against the test engine; panics with its stderr on failure.
 pub fn docker(args: &[&str]) -> String {
-    let output = docker_output(args);
+    docker_on(host(), args)
+}
+
+pub fn docker_output(args: &[&str]) -> Output {
+    docker_output_on(host(), args)
+}
+
+/// Runs the docker CLI against the engine at `engine`; panics with its stderr on failure.
+pub fn docker_on(engine: &str, args: &[&str]) -> String {
+    let output = docker_output_on(engine, args);
     assert!(
         output.status.success(),
         "docker {} failed: {}",
@@ -69,12 +79,22 @@ pub fn docker(args: &[&str]) -> String {
     String::from_utf8_lossy(&output.stdout).trim().to_string()
 }
 
-pub fn docker_output(args: &[&str]) -> Output {
+pub fn docker_output_on(engine: &str, args: &[&str]) -> Output {
     Command::new("docker")
         .args(args)
-        .env("DOCKER_HOST", host())
+        .env("DOCKER_HOST", engine)
         .output()
         .expect("the docker CLI runs")
+}
+
+/// Auto mode with no start-up delay and no minimum age: what is due goes at once.
+pub fn auto_without_guards(interval_secs: i64) -> imgreaper::core::settings::Settings {
+    imgreaper::core::settings::Settings {
+        mode: imgreaper::core::model::Mode::Auto,
+        startup_delay_secs: 0,
+        min_age_secs: 0,
+        interval_secs,
+    }
 }
 
 /// Whether the engine still has something by this name or ID.
@@ -110,6 +130,11 @@ impl Sandbox {
 
     pub fn db(&self) -> PathBuf {
         self.dir.path().join("imgreaper.db")
+    }
+
+    /// A connection to this test's database.
+    pub fn store(&self) -> imgreaper::node::store::Store {
+        imgreaper::node::store::Store::open(&self.db()).expect("open store")
     }
 
     pub fn write(&self, name: &str, text: &str) -> PathBuf {
