@@ -380,7 +380,7 @@ fn a_shorter_list_and_long_dialogs_on_the_real_engine() {
     let tmux = Tmux::start("e2e-t", (160, 40), &env_for(&db));
     tmux.type_text(BIN);
     tmux.send(&["Enter"]);
-    tmux.wait_for("REFERENCE");
+    tmux.wait_until_loaded();
     filter(&tmux, &prefix);
     tmux.wait_for("9 of");
 
@@ -498,7 +498,7 @@ fn q_with_unsaved_rule_edits_asks_on_the_real_binary() {
     let tmux = Tmux::start("e2e-t", (120, 32), &env_for(&db));
     tmux.type_text(BIN);
     tmux.send(&["Enter"]);
-    tmux.wait_for("REFERENCE");
+    tmux.wait_until_loaded();
     edit_first_rule(&tmux, "45");
 
     // q asks; esc stays; q then d discards and quits.
@@ -518,7 +518,7 @@ fn q_with_unsaved_rule_edits_asks_on_the_real_binary() {
     // Again: q then s saves and quits.
     tmux.type_text(BIN);
     tmux.send(&["Enter"]);
-    tmux.wait_for("REFERENCE");
+    tmux.wait_until_loaded();
     edit_first_rule(&tmux, "45");
     tmux.send(&["q"]);
     tmux.wait_for("Quit with unsaved edits");
@@ -632,13 +632,13 @@ fn ctrl_z_suspends_and_fg_resumes() {
     let tmux = Tmux::start("e2e-z", (120, 32), &env_for(&db));
     tmux.type_text(BIN);
     tmux.send(&["Enter"]);
-    tmux.wait_for("REFERENCE");
+    tmux.wait_until_loaded();
     tmux.send(&["C-z"]);
     tmux.wait_until("the shell", |s| s.contains("Stopped"));
     assert_eq!(tmux.display("#{alternate_on}"), "0");
     tmux.type_text("fg");
     tmux.send(&["Enter"]);
-    tmux.wait_for("REFERENCE");
+    tmux.wait_until_loaded();
     assert!(tmux.console_running());
     tmux.send(&["q"]);
     assert_restored(&tmux);

@@ -379,3 +379,19 @@ fn a_lapsed_approval_shows_in_the_details() {
         "{screen}"
     );
 }
+
+/// Found by console_import under load: `i` pressed in Rules before the first data arrived did
+/// nothing and said nothing (on_rules_action returns no effects without a snapshot).
+#[test]
+#[ignore = "product bug, reported: a key that acts on data, pressed before the first load, is \
+            dropped without a word"]
+fn a_key_pressed_before_the_first_data_is_acted_on_or_answered() {
+    let mut app = App::new(false, Theme::dark(), (120, 30));
+    press(&mut app, KeyCode::Tab);
+    assert_eq!(app.view, View::Rules);
+    press(&mut app, KeyCode::Char('i'));
+    assert!(
+        app.modal.is_some() || !app.messages.entries.is_empty(),
+        "`i` before the first load: no prompt and no message"
+    );
+}

@@ -22,7 +22,7 @@ fn importing_a_missing_file_offers_the_starting_policy() {
     let tmux = Tmux::start("import", (120, 32), &env);
     tmux.type_text(env!("CARGO_BIN_EXE_imgreaper"));
     tmux.send(&["Enter"]);
-    tmux.wait_for("Images");
+    tmux.wait_until_loaded();
     tmux.send(&["Tab"]);
     tmux.wait_for("No saved policies");
     tmux.send(&["i"]);

@@ -156,6 +156,14 @@ impl Tmux {
         screen
     }
 
+    /// Waits until the console shows its first data (the header names the enforcer's mode):
+    /// until then it has nothing to act on, and keys that act on data do nothing.
+    pub fn wait_until_loaded(&self) -> String {
+        self.wait_until("the console's first data", |s| {
+            s.contains("│ enforcer ") && !s.contains("│ enforcer ? ")
+        })
+    }
+
     pub fn wait_for(&self, text: &str) -> String {
         self.wait_until(text, |s| s.contains(text))
     }
