@@ -195,7 +195,7 @@ fn contended_console() -> usize {
     tmux.send(&["/"]);
     tmux.type_text(&format!("{prefix}/shown"));
     tmux.send(&["Enter"]);
-    tmux.wait_for("2 of");
+    tmux.wait_for_shown(2);
     assert!(
         writer.holding(),
         "the writer let go while the keys were answered"

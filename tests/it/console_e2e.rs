@@ -171,7 +171,8 @@ fn console_end_to_end() {
     tmux.send(&["/"]);
     tmux.type_text(&prefix);
     tmux.send(&["Enter"]);
-    let first = tmux.wait_until("the filter", |s| s.contains("3 of") && s.contains(&a));
+    tmux.wait_for_shown(3);
+    let first = tmux.wait_until("the filter", |s| s.contains(&a));
     assert!(
         !first.contains(" alpine"),
         "filter let other images through:\n{first}"
@@ -190,7 +191,7 @@ fn console_end_to_end() {
     tmux.send(&["/"]);
     tmux.type_text(&format!("{prefix}-b"));
     tmux.send(&["Enter"]);
-    tmux.wait_for("1 of");
+    tmux.wait_for_shown(1);
     tmux.send(&["p"]);
     tmux.wait_for("Postpone");
     tmux.send(&["Enter"]);
@@ -203,7 +204,7 @@ fn console_end_to_end() {
     tmux.send(&["/"]);
     tmux.type_text(&format!("{prefix}-c"));
     tmux.send(&["Enter"]);
-    tmux.wait_for("1 of");
+    tmux.wait_for_shown(1);
     tmux.send(&["r"]);
     let refusal = tmux.wait_for("Cannot remove");
     assert!(
@@ -219,7 +220,7 @@ fn console_end_to_end() {
     tmux.send(&["/"]);
     tmux.type_text(&format!("{prefix}-a"));
     tmux.send(&["Enter"]);
-    tmux.wait_for("1 of");
+    tmux.wait_for_shown(1);
     tmux.send(&["r"]);
     let dialog = tmux.wait_for("Remove 1 reference?");
     assert!(dialog.contains(&format!("docker rmi {a}")), "{dialog}");
@@ -382,7 +383,7 @@ fn a_shorter_list_and_long_dialogs_on_the_real_engine() {
     tmux.send(&["Enter"]);
     tmux.wait_until_loaded();
     filter(&tmux, &prefix);
-    tmux.wait_for("9 of");
+    tmux.wait_for_shown(9);
 
     // 160×40, every shown row marked: all names in the command, the buttons on screen.
     tmux.send(&["*"]);
@@ -399,7 +400,7 @@ fn a_shorter_list_and_long_dialogs_on_the_real_engine() {
     // 80×24, three marked names, two of them hidden by the filter.
     for name in &names[..3] {
         filter(&tmux, name);
-        tmux.wait_for("1 of");
+        tmux.wait_for_shown(1);
         tmux.send(&["Space"]);
         tmux.send(&["Escape"]);
     }
@@ -417,10 +418,10 @@ fn a_shorter_list_and_long_dialogs_on_the_real_engine() {
 
     // Bug 1: the cursor on the last row, another shell removes the last two.
     filter(&tmux, &prefix);
-    tmux.wait_for("9 of");
+    tmux.wait_for_shown(9);
     tmux.send(&["G"]);
     ok("docker", &["rmi", &names[7], &names[6]]);
-    tmux.wait_for("7 of");
+    tmux.wait_for_shown(7);
     tmux.send(&["k"]);
     tmux.send(&["j"]);
     assert!(
@@ -433,7 +434,7 @@ fn a_shorter_list_and_long_dialogs_on_the_real_engine() {
     tmux.send(&["Escape"]);
     let short = &dangling["sha256:".len().."sha256:".len() + 12];
     filter(&tmux, short);
-    tmux.wait_for("1 of");
+    tmux.wait_for_shown(1);
     tmux.send(&["G"]);
     tmux.send(&["r"]);
     let screen = tmux.wait_for("Remove 1 reference?");

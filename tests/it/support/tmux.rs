@@ -37,6 +37,8 @@ fn ok(args: &[&str]) -> String {
 /// One shell pane of `columns` x `rows`; the server is killed (with everything in it) on drop.
 pub struct Tmux {
     socket: String,
+    /// What was typed, in order: a failed wait shows it with the screen.
+    typed: std::cell::RefCell<Vec<String>>,
 }
 
 impl Tmux {
@@ -47,6 +49,7 @@ impl Tmux {
             .subsec_nanos();
         let tmux = Tmux {
             socket: format!("imgreaper-{label}-{}-{nanos}", std::process::id()),
+            typed: Default::default(),
         };
         let (columns, rows) = (size.0.to_string(), size.1.to_string());
         let mut args = vec![
@@ -77,23 +80,21 @@ impl Tmux {
         let mut args = vec!["-L", &self.socket, "send-keys", "-t", "main"];
         args.extend(keys);
         ok(&args);
+        self.typed.borrow_mut().push(keys.join(" "));
         self.wait_until_read(&format!("the keys {keys:?} to be read"));
     }
 
     /// Types text literally (no key-name interpretation).
     pub fn type_text(&self, text: &str) {
         ok(&["-L", &self.socket, "send-keys", "-t", "main", "-l", text]);
+        self.typed.borrow_mut().push(format!("{text:?}"));
         self.wait_until_read(&format!("{text:?} to be read"));
     }
 
     /// Waits until the program in the pane has read all it was sent: the terminal's input queue
     /// is empty. (In a shell's cooked mode an unfinished line does not count as queued.)
     fn wait_until_read(&self, what: &str) {
-        let tty = std::fs::OpenOptions::new()
-            .read(true)
-            .custom_flags(libc::O_NOCTTY | libc::O_NONBLOCK)
-            .open(self.display("#{pane_tty}"))
-            .expect("the pane's terminal opens");
+        let tty = self.pane_tty();
         self.wait(what, || {
             let mut queued: libc::c_int = 0;
             // SAFETY: FIONREAD writes one int through the pointer; the descriptor is open.
@@ -116,10 +117,32 @@ impl Tmux {
             "-y",
             &rows,
         ]);
-        let size = format!("{columns}x{rows}");
-        self.wait(&format!("the pane to be {size}"), || {
-            self.display("#{pane_width}x#{pane_height}") == size
-        });
+        // tmux may pass a new size on to the terminal later than it reports it: wait until the
+        // terminal itself has it (and so the program in it has been sent SIGWINCH).
+        let tty = self.pane_tty();
+        let wanted = (
+            rows.parse::<u16>().unwrap(),
+            columns.parse::<u16>().unwrap(),
+        );
+        self.wait(
+            &format!("the pane's terminal to be {columns}x{rows}"),
+            || {
+                let mut size: libc::winsize = unsafe { std::mem::zeroed() };
+                // SAFETY: TIOCGWINSZ writes one winsize through the pointer; the descriptor is open.
+                let status = unsafe { libc::ioctl(tty.as_raw_fd(), libc::TIOCGWINSZ, &mut size) };
+                assert_eq!(status, 0, "TIOCGWINSZ on the pane's terminal failed");
+                (size.ws_row, size.ws_col) == wanted
+            },
+        );
+    }
+
+    /// The pane's terminal, opened without becoming this process's controlling terminal.
+    fn pane_tty(&self) -> std::fs::File {
+        std::fs::OpenOptions::new()
+            .read(true)
+            .custom_flags(libc::O_NOCTTY | libc::O_NONBLOCK)
+            .open(self.display("#{pane_tty}"))
+            .expect("the pane's terminal opens")
     }
 
     /// Whether a full-screen program (the console) still runs: the pane is on the alternate screen.
@@ -164,6 +187,17 @@ impl Tmux {
         })
     }
 
+    /// Waits until the console's status line says it shows `shown` rows ("3 of 40 references"):
+    /// a bare "3 of" would also match "13 of" on the screen before.
+    pub fn wait_for_shown(&self, shown: usize) -> String {
+        let start = format!("{shown} of ");
+        self.wait_until(&format!("{shown} rows shown"), |s| {
+            s.lines()
+                .map(str::trim_start)
+                .any(|l| l.starts_with(&start) && l.contains(" reference"))
+        })
+    }
+
     pub fn wait_for(&self, text: &str) -> String {
         self.wait_until(text, |s| s.contains(text))
     }
@@ -173,8 +207,10 @@ impl Tmux {
         let start = Instant::now();
         while !done() {
             if start.elapsed() > PATIENCE {
+                let typed = self.typed.borrow();
+                let last: Vec<&String> = typed.iter().rev().take(12).rev().collect();
                 panic!(
-                    "waited {PATIENCE:?} for {what}; the screen:\n{}",
+                    "waited {PATIENCE:?} for {what}; the last keys typed: {last:?}; the screen:\n{}",
                     self.screen()
                 );
             }
