@@ -8,8 +8,8 @@ use crate::core::plan::{RefPlan, RefState};
 use crate::core::snapshot::Snapshot;
 use crate::node::clock::Clock;
 use crate::node::engine::Engine;
-use crate::node::removal::{self, Outcome, Target};
-use crate::node::store::{NewAudit, Owner, Store, unless_disk_full};
+use crate::node::removal::{self, Batch, Outcome, Target};
+use crate::node::store::{NewAudit, Owner, Store};
 use anyhow::Result;
 
 /// Why a decision was not taken for one target.
@@ -103,7 +103,9 @@ pub fn postpone(
             }));
             continue;
         };
-        let until = before.max(now).saturating_add(seconds.max(0));
+        // However often it is postponed, a removal is never planned more than 100 years ahead.
+        let latest = now.saturating_add(crate::core::policy::limits::MAX_SECONDS as i64);
+        let until = before.max(now).saturating_add(seconds.max(0)).min(latest);
         store.postpone(&target.reference, &target.image_id, until, actor)?;
         store.audit(
             &NewAudit::new(now, actor, "postpone", &target.reference, &target.image_id).result(
@@ -117,6 +119,27 @@ pub fn postpone(
         }));
     }
     Ok(results)
+}
+
+/// Records that an operator removes a name a keep rule keeps, before it is removed.
+pub fn ignore_keep(
+    store: &mut Store,
+    target: &Target,
+    keep: &str,
+    actor: &str,
+    now: Timestamp,
+) -> Result<()> {
+    store.audit(
+        &NewAudit::new(
+            now,
+            actor,
+            "ignore-keep",
+            &target.reference,
+            &target.image_id,
+        )
+        .result(format!("keep rule ignored: {keep}; removing it by hand")),
+    )?;
+    Ok(())
 }
 
 /// Pins or unpins each target; returns whether each changed.
@@ -180,10 +203,10 @@ pub struct Removals {
     pub unrecorded: Vec<NewAudit>,
 }
 
-/// Removes targets now, never forced: grouped by image (the names of one image one after
-/// another, its last name by image ID), each journalled under `owner` first. On a full disk
-/// it removes all the same, since that is how space comes back, and says what it could not
-/// record.
+/// Removes targets now, never forced, as the enforcer does (`removal::Batch`): journalled under
+/// `owner` first; an image whose every name goes is held, its names taken off, and deleted by
+/// ID after the grace. On a full disk it removes all the same, since that is how space comes
+/// back, and says what it could not record.
 pub async fn remove(
     engine: &Engine,
     store: &mut Store,
@@ -192,30 +215,22 @@ pub async fn remove(
     owner: &Owner,
     clock: &dyn Clock,
 ) -> Result<Removals> {
+    let store = std::sync::Mutex::new(store);
+    let batch = Batch {
+        engine,
+        store: &store,
+        owner,
+        actor,
+        clock,
+        concurrency: 4,
+        grace: removal::CREATE_GRACE,
+    };
     let mut done = Removals::default();
-    for mut group in removal::by_image(targets) {
-        let mut journalled = Vec::new();
-        for name in std::mem::take(&mut group.names) {
-            let target = group.target(&name);
-            let pending = removal::pending(&target, actor, owner, clock.now());
-            match unless_disk_full(store.begin_removal(&pending))? {
-                Some(true) | None => journalled.push(name),
-                Some(false) => {
-                    let busy = Outcome::NotDone("another process is removing it right now".into());
-                    done.outcomes.push((target, busy));
-                }
-            }
+    for finished in batch.run(targets, &|| Ok(())).await? {
+        if finished.unrecorded {
+            done.unrecorded.extend(finished.entry);
         }
-        group.names = journalled;
-        for (name, outcome) in removal::remove_image_names(engine, &group, || Ok(())).await {
-            let target = group.target(&name);
-            let recorded = removal::record(store, owner, &target, &outcome, actor, clock.now());
-            if unless_disk_full(recorded)?.is_none() {
-                done.unrecorded
-                    .extend(removal::audit(&target, &outcome, actor, clock.now()));
-            }
-            done.outcomes.push((target, outcome));
-        }
+        done.outcomes.push((finished.target, finished.outcome));
     }
     Ok(done)
 }

@@ -5,6 +5,7 @@
 
 mod audit;
 mod error;
+mod holds;
 mod images;
 mod lease;
 mod open;
@@ -15,10 +16,10 @@ mod settings;
 
 pub use audit::{AUDIT_KEEP, AuditEntry, NewAudit, Owner, PendingRemoval};
 pub use error::{StoreError, explain};
+pub use holds::Hold;
 pub use images::TrackingUpdate;
 pub use lease::{HolderView, Lease, LeaseClaim, LeaseKind};
 pub use open::default_path;
-pub use overrides::DecisionKind;
 
 use anyhow::Result;
 use rusqlite::Connection;

@@ -92,22 +92,29 @@ pub fn draw(app: &App, frame: &mut Frame, area: Rect) {
         .filter(|r| **r != name)
         .map(|r| escape_controls(r).into_owned())
         .collect();
-    lines.push(Line::from(if image.in_use() {
-        format!(
-            "It cannot be removed while a container uses it: {}.",
-            escape_controls(&container_names(&image.containers))
-        )
-    } else if others.is_empty() {
-        format!(
-            "Removing it deletes the image and frees {}.",
-            bytes(image.size)
-        )
-    } else {
-        format!(
-            "Removing it only untags: the image keeps {}.",
-            others.join(", ")
-        )
-    }));
+    lines.push(Line::from(
+        if image.in_use() && image.containers.is_empty() {
+            format!(
+                "It cannot be removed while other local images are built on it ({}).",
+                image.children.len()
+            )
+        } else if image.in_use() {
+            format!(
+                "It cannot be removed while a container uses it: {}.",
+                escape_controls(&container_names(&image.containers))
+            )
+        } else if others.is_empty() {
+            format!(
+                "Removing it deletes the image and frees {}.",
+                bytes(image.size)
+            )
+        } else {
+            format!(
+                "Removing it only untags: the image keeps {}.",
+                others.join(", ")
+            )
+        },
+    ));
     if let Some(reason) = app.failed.get(&name) {
         lines.push(Line::styled(
             format!("Last removal failed: {}", escape_controls(reason)),

@@ -43,6 +43,9 @@ fn draw_list(app: &App, frame: &mut Frame, area: Rect) {
                         (None, _) => "not saved yet",
                         (Some(_), true) => "edited, not saved",
                         (Some(_), false) if !draft.base.enabled => "disabled",
+                        (Some(_), false) if editor.not_placed(&draft.name).is_some() => {
+                            "not placed here"
+                        }
                         _ => "saved",
                     };
                     Row::new(vec![
@@ -96,6 +99,18 @@ fn draw_side(app: &App, frame: &mut Frame, area: Rect) {
     let theme = &app.theme;
     let editor = &app.rules;
     let mut lines: Vec<Line> = Vec::new();
+    let policy = editor.current().map(|entry| match entry {
+        Entry::Policy(p) | Entry::Rule(p, _) => p,
+    });
+    if let Some(why) = policy.and_then(|p| editor.not_placed(&editor.drafts[p].name)) {
+        lines.push(Line::styled(
+            format!(
+                "{}: its rules apply nothing on this node",
+                escape_controls(why)
+            ),
+            theme.warning,
+        ));
+    }
     if let Some(form) = &editor.form {
         form_lines(app, form, &mut lines);
     }
