@@ -6,13 +6,12 @@ use crate::support;
 use imgreaper::node::engine::Engine;
 use imgreaper::node::store::Store;
 use imgreaper::node::watcher::{Wake, Watcher};
-use std::io::{BufRead, BufReader, Read, Write};
-use std::os::unix::net::{UnixListener, UnixStream};
+use std::io::{BufRead, BufReader};
+use std::os::unix::net::UnixListener;
 use std::process::{Child, Output, Stdio};
-use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
+use support::proxy::{Action, Proxy};
 use support::{PATIENCE, Sandbox, docker_output, host};
 
 /// Waits for a child with a watchdog, so a hang fails the test instead of stalling the suite.
@@ -127,69 +126,6 @@ fn where_nothing_listens_the_hint_says_so() {
     }
 }
 
-/// A socket proxy in front of the test engine that forwards every request except the event
-/// stream, which it refuses with 403, as a proxy allowing only a few endpoints would. It counts
-/// the image-list requests (one per enforcer cycle).
-struct DenyingProxy {
-    address: String,
-    inventories: Arc<AtomicUsize>,
-}
-
-fn denying_proxy(dir: &std::path::Path) -> DenyingProxy {
-    let path = dir.join("proxy.sock");
-    let listener = UnixListener::bind(&path).unwrap();
-    let upstream = host().strip_prefix("unix://").unwrap().to_string();
-    let inventories = Arc::new(AtomicUsize::new(0));
-    let counter = inventories.clone();
-    std::thread::spawn(move || {
-        for client in listener.incoming().flatten() {
-            let upstream = upstream.clone();
-            let counter = counter.clone();
-            std::thread::spawn(move || proxy_one(client, &upstream, &counter));
-        }
-    });
-    DenyingProxy {
-        address: format!("unix://{}", path.display()),
-        inventories,
-    }
-}
-
-fn proxy_one(mut client: UnixStream, upstream: &str, inventories: &AtomicUsize) {
-    let mut head = Vec::new();
-    let mut byte = [0u8; 1];
-    while !head.ends_with(b"\r\n\r\n") {
-        match client.read(&mut byte) {
-            Ok(1) => head.push(byte[0]),
-            _ => return,
-        }
-    }
-    let text = String::from_utf8_lossy(&head).to_string();
-    let request_line = text.lines().next().unwrap_or_default().to_string();
-    if request_line.contains("/events") {
-        let _ = client.write_all(
-            b"HTTP/1.1 403 Forbidden\r\nContent-Length: 9\r\nConnection: close\r\n\r\nforbidden",
-        );
-        return;
-    }
-    if request_line.starts_with("GET") && request_line.contains("/images/json") {
-        inventories.fetch_add(1, Ordering::SeqCst);
-    }
-    let Ok(mut server) = UnixStream::connect(upstream) else {
-        return;
-    };
-    // One request per connection, so every request passes through the check above.
-    let head = text.replacen("\r\n", "\r\nConnection: close\r\n", 1);
-    if server.write_all(head.as_bytes()).is_err() {
-        return;
-    }
-    let (mut client_read, mut server_write) =
-        (client.try_clone().unwrap(), server.try_clone().unwrap());
-    std::thread::spawn(move || {
-        let _ = std::io::copy(&mut client_read, &mut server_write);
-    });
-    let _ = std::io::copy(&mut server, &mut client);
-}
-
 /// The service's standard error, line by line, as it comes.
 fn stderr_lines(child: &mut Child) -> mpsc::Receiver<String> {
     let (sender, receiver) = mpsc::channel();
@@ -211,11 +147,19 @@ fn announced_retry(line: &str) -> Option<u64> {
 #[test]
 fn a_refused_event_stream_is_retried_with_backoff_not_in_a_tight_loop() {
     let sandbox = Sandbox::new("no-events");
-    let proxy = denying_proxy(sandbox.dir.path());
+    // A proxy in front of the test engine that refuses the event stream, as one allowing only a
+    // few endpoints would.
+    let proxy = Proxy::start(host());
+    proxy.on(
+        "GET",
+        "/events",
+        usize::MAX,
+        Action::Respond(403, r#"{"message": "forbidden"}"#.to_string()),
+    );
     let mut child = sandbox
         .command(&[
             "--host",
-            &proxy.address,
+            &proxy.host(),
             "run",
             "--startup-delay",
             "0s",
@@ -237,7 +181,12 @@ fn a_refused_event_stream_is_retried_with_backoff_not_in_a_tight_loop() {
         delays.extend(announced_retry(&line));
         log.push(line);
     }
-    let inventories = proxy.inventories.load(Ordering::SeqCst);
+    // One image list per attempt.
+    let inventories = proxy
+        .seen()
+        .iter()
+        .filter(|request| request.starts_with("GET") && request.contains("/images/json"))
+        .count();
     // SAFETY: kill with a child's pid and a valid signal number.
     unsafe { libc::kill(child.id() as i32, libc::SIGTERM) };
     wait_or_kill(child, PATIENCE);

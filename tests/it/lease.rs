@@ -9,8 +9,8 @@ use imgreaper::node::enforcer::Enforcer;
 use imgreaper::node::engine::Engine;
 use imgreaper::node::store::{LeaseKind, Owner, PendingRemoval, Store};
 use std::sync::Arc;
-use std::time::Duration;
 use support::images::import;
+use support::proxy::{Action, Proxy};
 use support::{Sandbox, docker, exists, host};
 
 fn all_due_without_guards(sandbox: &Sandbox) {
@@ -61,31 +61,33 @@ async fn an_enforcer_that_loses_its_lease_mid_sweep_stops_and_nothing_is_done_tw
         import(name);
     }
     all_due_without_guards(&sandbox);
-    let engine = Engine::connect(host()).await.unwrap();
-    let clock = Arc::new(FakeClock::new(unix_now()));
-    // Another, live process takes the lease over as soon as the first removal is recorded, as
-    // one would after this enforcer stalled past its lease on slow flash.
+    // Another, live process takes the lease over as soon as the first removal reaches the
+    // engine, as one would after this enforcer stalled past its lease on slow flash.
+    let proxy = Proxy::start(host());
     let db = sandbox.db();
-    let mut taken = false;
+    proxy.on(
+        "DELETE",
+        "/images/",
+        1,
+        Action::Before(Box::new(move |_, _| {
+            let conn = rusqlite::Connection::open(&db).unwrap();
+            conn.busy_timeout(support::PATIENCE).unwrap();
+            conn.execute(
+                "UPDATE lease SET holder = 'service on another box', host = 'another box',
+                     expires = expires + 3600",
+                [],
+            )
+            .unwrap();
+        })),
+    );
+    let engine = Engine::connect(&proxy.host()).await.unwrap();
+    let clock = Arc::new(FakeClock::new(unix_now()));
     let mut enforcer = Enforcer::new(
         engine,
         Store::open(&sandbox.db()).unwrap(),
         clock,
         LeaseKind::Service,
-    )
-    .with_action_sink(Box::new(move |_| {
-        if std::mem::replace(&mut taken, true) {
-            return;
-        }
-        let conn = rusqlite::Connection::open(&db).unwrap();
-        conn.busy_timeout(Duration::from_secs(30)).unwrap();
-        conn.execute(
-            "UPDATE lease SET holder = 'service on another box', host = 'another box',
-                 expires = expires + 3600",
-            [],
-        )
-        .unwrap();
-    }));
+    );
     let report = enforcer.cycle().await.unwrap();
     let removed_first = report
         .actions

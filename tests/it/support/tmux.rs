@@ -77,18 +77,37 @@ impl Tmux {
 
     /// Key names as tmux knows them (`Enter`, `Tab`, `q`).
     pub fn send(&self, keys: &[&str]) {
-        let mut args = vec!["-L", &self.socket, "send-keys", "-t", "main"];
-        args.extend(keys);
-        ok(&args);
-        self.typed.borrow_mut().push(keys.join(" "));
-        self.wait_until_read(&format!("the keys {keys:?} to be read"));
+        let bytes: Vec<u8> = keys.iter().flat_map(|key| key_bytes(key)).collect();
+        self.input(&bytes, &keys.join(" "));
     }
 
     /// Types text literally (no key-name interpretation).
     pub fn type_text(&self, text: &str) {
-        ok(&["-L", &self.socket, "send-keys", "-t", "main", "-l", text]);
-        self.typed.borrow_mut().push(format!("{text:?}"));
-        self.wait_until_read(&format!("{text:?} to be read"));
+        self.input(text.as_bytes(), &format!("{text:?}"));
+    }
+
+    /// Puts `bytes` in the pane's terminal as typed input and waits until the program there has
+    /// read them: a key is never read together with the next one (an Escape read with the key
+    /// after it is Alt+key). TIOCSTI (root may use it) puts them in the input queue before it
+    /// returns; `tmux send-keys` returns before tmux has written them, so without root the
+    /// wait cannot tell "not written yet" from "read".
+    fn input(&self, bytes: &[u8], what: &str) {
+        self.typed.borrow_mut().push(what.to_string());
+        let tty = self.pane_tty();
+        let injected = bytes.iter().all(|byte| {
+            // SAFETY: TIOCSTI reads one byte through the pointer; the descriptor is open.
+            unsafe { libc::ioctl(tty.as_raw_fd(), libc::TIOCSTI, byte as *const u8) == 0 }
+        });
+        if !injected {
+            assert!(
+                !super::fs::is_root(),
+                "TIOCSTI on the pane's terminal failed: {}",
+                std::io::Error::last_os_error()
+            );
+            let text = String::from_utf8_lossy(bytes).into_owned();
+            ok(&["-L", &self.socket, "send-keys", "-t", "main", "-l", &text]);
+        }
+        self.wait_until_read(&format!("{what} to be read"));
     }
 
     /// Waits until the program in the pane has read all it was sent: the terminal's input queue
@@ -104,8 +123,15 @@ impl Tmux {
         });
     }
 
+    /// Resizes the pane and waits until the console has drawn itself at the new size (its
+    /// footer on the last row): a key typed while the console is still taking the resize in can
+    /// go unread until the next key (crossterm drops the terminal's readiness when a SIGWINCH
+    /// comes in the same wake-up), and this harness waits for each key to be read.
     pub fn resize(&self, columns: u16, rows: u16) {
-        let (columns, rows) = (columns.to_string(), rows.to_string());
+        self.typed
+            .borrow_mut()
+            .push(format!("(resize to {columns}x{rows})"));
+        let (width, height) = (columns.to_string(), rows.to_string());
         ok(&[
             "-L",
             &self.socket,
@@ -113,27 +139,34 @@ impl Tmux {
             "-t",
             "main",
             "-x",
-            &columns,
+            &width,
             "-y",
-            &rows,
+            &height,
         ]);
-        // tmux may pass a new size on to the terminal later than it reports it: wait until the
-        // terminal itself has it (and so the program in it has been sent SIGWINCH).
-        let tty = self.pane_tty();
-        let wanted = (
-            rows.parse::<u16>().unwrap(),
-            columns.parse::<u16>().unwrap(),
-        );
+        // tmux reports the new size before it passes it on to the terminal.
         self.wait(
-            &format!("the pane's terminal to be {columns}x{rows}"),
-            || {
-                let mut size: libc::winsize = unsafe { std::mem::zeroed() };
-                // SAFETY: TIOCGWINSZ writes one winsize through the pointer; the descriptor is open.
-                let status = unsafe { libc::ioctl(tty.as_raw_fd(), libc::TIOCGWINSZ, &mut size) };
-                assert_eq!(status, 0, "TIOCGWINSZ on the pane's terminal failed");
-                (size.ws_row, size.ws_col) == wanted
-            },
+            &format!("the pane's terminal to be {width}x{height}"),
+            || self.terminal_size() == (rows, columns),
         );
+        self.wait_until(&format!("the console drawn at {width}x{height}"), |s| {
+            let lines: Vec<&str> = s.lines().collect();
+            lines.len() == usize::from(rows)
+                && lines.last().is_some_and(|l| !l.trim().is_empty())
+                && lines
+                    .iter()
+                    .all(|l| l.chars().count() <= usize::from(columns))
+        });
+    }
+
+    /// (rows, columns) as the pane's terminal has them: what the program in it sees.
+    fn terminal_size(&self) -> (u16, u16) {
+        let tty = self.pane_tty();
+        // SAFETY: an all-zero winsize is a valid value.
+        let mut size: libc::winsize = unsafe { std::mem::zeroed() };
+        // SAFETY: TIOCGWINSZ writes one winsize through the pointer; the descriptor is open.
+        let status = unsafe { libc::ioctl(tty.as_raw_fd(), libc::TIOCGWINSZ, &mut size) };
+        assert_eq!(status, 0, "TIOCGWINSZ on the pane's terminal failed");
+        (size.ws_row, size.ws_col)
     }
 
     /// The pane's terminal, opened without becoming this process's controlling terminal.
@@ -210,7 +243,9 @@ impl Tmux {
                 let typed = self.typed.borrow();
                 let last: Vec<&String> = typed.iter().rev().take(12).rev().collect();
                 panic!(
-                    "waited {PATIENCE:?} for {what}; the last keys typed: {last:?}; the screen:\n{}",
+                    "waited {PATIENCE:?} for {what}; the last keys typed: {last:?}; the pane's \
+                     terminal has {:?} (rows, columns); the screen:\n{}",
+                    self.terminal_size(),
                     self.screen()
                 );
             }
@@ -222,5 +257,19 @@ impl Tmux {
 impl Drop for Tmux {
     fn drop(&mut self) {
         let _ = tmux(&["-L", &self.socket, "kill-server"]);
+    }
+}
+
+/// The bytes a terminal sends for a key named as tmux names it.
+fn key_bytes(key: &str) -> Vec<u8> {
+    match key {
+        "Enter" => b"\r".to_vec(),
+        "Escape" => b"\x1b".to_vec(),
+        "Tab" => b"\t".to_vec(),
+        "BSpace" => b"\x7f".to_vec(),
+        "Space" => b" ".to_vec(),
+        "C-z" => vec![0x1a],
+        key if key.chars().count() == 1 => key.as_bytes().to_vec(),
+        other => panic!("no bytes known for the key {other:?}: add them to key_bytes"),
     }
 }
