@@ -36,6 +36,14 @@ pub fn unix_now() -> Timestamp {
         .unwrap_or(0)
 }
 
+/// The wall clock in nanoseconds.
+pub fn unix_now_nanos() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| i64::try_from(d.as_nanos()).unwrap_or(i64::MAX))
+        .unwrap_or(0)
+}
+
 /// Seconds since boot, suspend included (`CLOCK_BOOTTIME`, which `/proc/uptime` also reads).
 pub fn uptime() -> i64 {
     nanos(libc::CLOCK_BOOTTIME) / 1_000_000_000

@@ -95,7 +95,7 @@ impl Snapshot {
             rules: rule_book_of(&policies, &node, moment.wall),
             policies,
             node,
-            overrides: store.overrides()?,
+            overrides: store.overrides_at(moment)?,
             settings: view.settings,
             guards: view.guards(moment),
             now: moment.wall,

@@ -37,6 +37,7 @@ fn reads_that_change_nothing_do_not_wake_other_processes() {
     let tracked = HashMap::from([(
         "sha256:a".to_string(),
         TrackedImage {
+            boot_offset: None,
             boot: Some(1),
             first_seen: stamp(1),
             last_used: Some(stamp(2)),
@@ -48,20 +49,26 @@ fn reads_that_change_nothing_do_not_wake_other_processes() {
         tracked,
         names: HashMap::from([("sha256:a".to_string(), vec!["a:1".to_string()])]),
         cursor: Some("5.000000000".into()),
+        read_at: None,
         now: 3,
     };
     store.update_tracking(|_| Ok((update.clone(), ()))).unwrap();
     let before = other.data_version().unwrap();
     // The same picture again writes nothing.
     store.update_tracking(|_| Ok((update, ()))).unwrap();
-    assert_eq!(store.expire_postponements(10).unwrap(), 0);
+    let at = |wall| imgreaper::core::time::Moment {
+        wall,
+        up: wall,
+        boot: 1,
+    };
+    assert_eq!(store.expire_postponements(&at(10)).unwrap(), 0);
     assert_eq!(store.prune_audit(10).unwrap(), 0);
     assert_eq!(
         other.data_version().unwrap(),
         before,
         "a no-op wrote to the database"
     );
-    store.postpone("x:1", "sha256:a", 5, "t").unwrap();
+    store.postpone("x:1", "sha256:a", 5, None, "t").unwrap();
     assert_ne!(
         other.data_version().unwrap(),
         before,
