@@ -70,7 +70,10 @@ fn snapshot(references: usize) -> Snapshot {
         })
         .collect();
     let mut snapshot = Snapshot {
-        inventory: Inventory { images },
+        inventory: Inventory {
+            images,
+            podman: false,
+        },
         records,
         former_names: HashMap::new(),
         disk: Default::default(),

@@ -114,7 +114,7 @@ pub fn reader_view(
     moment: &Moment,
     engine_start: Option<i64>,
 ) -> Result<EnforcerView> {
-    if let Some(lease) = store.lease(moment.wall)?
+    if let Some(lease) = store.lease(moment)?
         && let Some(view) = lease.view
         && view.boot == moment.boot
     {

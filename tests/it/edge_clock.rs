@@ -147,3 +147,134 @@ fn a_boot_whose_clock_was_a_year_behind_makes_nothing_overdue_after_the_next_reb
         .unwrap();
     assert_eq!(row["state"], "scheduled", "{row:#}");
 }
+
+// ---- 5: the lease is on the monotonic clock --------------------------------------------------
+
+/// Starts `imgreaper run` and waits until it has finished a cycle holding the lease.
+fn service(
+    sandbox: &Sandbox,
+    args: &[&str],
+) -> (std::process::Child, std::sync::mpsc::Receiver<String>) {
+    let mut child = sandbox
+        .command(args)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let (send, lines) = std::sync::mpsc::channel();
+    let stderr = child.stderr.take().unwrap();
+    std::thread::spawn(move || {
+        use std::io::BufRead;
+        for line in std::io::BufReader::new(stderr)
+            .lines()
+            .map_while(Result::ok)
+        {
+            if send.send(line).is_err() {
+                return;
+            }
+        }
+    });
+    (child, lines)
+}
+
+fn wait_for_line(lines: &std::sync::mpsc::Receiver<String>, text: &str) -> String {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
+    loop {
+        let left = deadline.saturating_duration_since(std::time::Instant::now());
+        match lines.recv_timeout(left) {
+            Ok(line) if line.contains(text) => return line,
+            Ok(_) => {}
+            Err(error) => panic!("never said {text:?}: {error}"),
+        }
+    }
+}
+
+#[test]
+fn a_wall_clock_step_never_hands_a_live_holders_lease_to_another_process() {
+    let sandbox = Sandbox::new("lease-step");
+    let (mut holder, lines) = service(&sandbox, &["run"]);
+    wait_for_line(&lines, "references");
+    // Another process whose wall clock reads an hour later (the lease lasts 30 s).
+    let ahead = imgreaper_at(&sandbox, Some("+1h"), None, &["run", "--once"]);
+    let said = String::from_utf8_lossy(&ahead.stderr);
+    // SAFETY: a signal to our own child.
+    unsafe { libc::kill(holder.id() as i32, libc::SIGTERM) };
+    holder.wait().unwrap();
+    assert!(
+        said.contains("standing by"),
+        "it took the lease of a live holder: {said}"
+    );
+}
+
+// ---- 4: a frozen holder does not block the one that took its lease ------------------------
+
+#[test]
+fn a_frozen_enforcer_leaves_no_work_orphaned_for_the_one_that_took_its_lease() {
+    use support::proxy::{Action, Proxy};
+    let sandbox = Sandbox::new("frozen");
+    let names: Vec<String> = (0..3).map(|i| sandbox.repo(&format!("app:{i}"))).collect();
+    let ids: Vec<String> = names.iter().map(|n| import(n)).collect();
+    sandbox.apply_rule(&format!("{}/*", sandbox.prefix), 0, false);
+    // The service's first request to take a name off is held: it is mid-sweep, its removals
+    // journalled, when it is frozen (SIGSTOP, or a console suspended with ^Z).
+    let proxy = Proxy::start(support::host());
+    proxy.on("DELETE", "/images/", 1, Action::Hold);
+    let (mut frozen, _lines) = service(
+        &sandbox,
+        &[
+            "--host",
+            &proxy.host(),
+            "run",
+            "--startup-delay",
+            "0s",
+            "--min-age",
+            "0s",
+        ],
+    );
+    proxy.wait_holding(std::time::Duration::from_secs(120));
+    // SAFETY: signals to our own child.
+    unsafe { libc::kill(frozen.id() as i32, libc::SIGSTOP) };
+    // Its lease expires (30 s on the monotonic clock); a cron run takes it.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
+    loop {
+        let taker = imgreaper_at(&sandbox, None, None, &RUN_ONCE);
+        let said = String::from_utf8_lossy(&taker.stderr).into_owned();
+        if !said.contains("standing by") {
+            assert!(succeeded(&taker), "{said}");
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the lease never expired: {said}"
+        );
+        std::thread::sleep(std::time::Duration::from_secs(2));
+    }
+    for (name, id) in names.iter().zip(&ids) {
+        assert!(
+            !support::exists(id),
+            "{name} waits for a frozen process that no longer holds the lease"
+        );
+    }
+    let store = imgreaper::node::store::Store::open(&sandbox.db()).unwrap();
+    assert_eq!(
+        store.pending_removals().unwrap(),
+        [],
+        "the frozen process's journal is left for it, though it lost the lease"
+    );
+    assert_eq!(store.holds().unwrap(), []);
+    drop(store);
+    // The frozen one wakes up: it sees it lost the lease, and records nothing twice.
+    unsafe { libc::kill(frozen.id() as i32, libc::SIGCONT) };
+    proxy.release();
+    unsafe { libc::kill(frozen.id() as i32, libc::SIGTERM) };
+    frozen.wait().unwrap();
+    let log: Vec<Value> =
+        serde_json::from_str(&sandbox.ok(&["log", "--json", "--limit", "1000"])).unwrap();
+    for id in &ids {
+        let removals = log
+            .iter()
+            .filter(|e| e["image_id"] == id.as_str() && e["action"] == "remove")
+            .count();
+        assert_eq!(removals, 1, "{id}: {log:#?}");
+    }
+}

@@ -110,6 +110,7 @@ fn the_console_details_pane_shows_a_deadline_past_year_9999() {
             },
         )]),
         inventory: Inventory {
+            podman: false,
             images: vec![image],
         },
         former_names: HashMap::new(),

@@ -39,6 +39,7 @@ fn image(id: &str, references: &[&str]) -> Image {
 /// app:0; the disk 90% full against marks 85/75.
 fn snapshot() -> Snapshot {
     let inventory = Inventory {
+        podman: false,
         images: vec![
             image("a1", &["app:1"]),
             image("a2", &["app:2"]),

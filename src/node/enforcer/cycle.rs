@@ -23,7 +23,7 @@ impl Enforcer {
         };
         self.view = Some(view);
         if !self.heartbeat()? {
-            report.lease_holder = self.store.lease(self.clock.now())?.map(|l| l.holder);
+            report.lease_holder = self.store.lease(&self.clock.moment())?.map(|l| l.holder);
             return Ok(report);
         }
         report.leased = true;

@@ -180,6 +180,10 @@ const MIGRATIONS: &[&str] = &[
     ALTER TABLE images ADD COLUMN boot_offset INTEGER;
     ALTER TABLE postponements ADD COLUMN boot TEXT;
     ALTER TABLE postponements ADD COLUMN until_up INTEGER;
+    -- The lease expires on the monotonic clock of the boot it was taken in: a wall-clock step
+    -- never hands a live holder's lease to another process.
+    ALTER TABLE lease ADD COLUMN boot TEXT;
+    ALTER TABLE lease ADD COLUMN expires_up INTEGER;
     ",
 ];
 

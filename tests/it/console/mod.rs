@@ -71,7 +71,10 @@ pub fn snapshot_of(
     overrides: Overrides,
     mode: Mode,
 ) -> Snapshot {
-    let inventory = Inventory { images };
+    let inventory = Inventory {
+        images,
+        podman: false,
+    };
     let mut records = HashMap::new();
     for (i, img) in inventory.images.iter().enumerate() {
         let idle = if img.in_use() {

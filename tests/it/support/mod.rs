@@ -6,6 +6,7 @@ pub mod bench;
 pub mod engine;
 pub mod fs;
 pub mod images;
+pub mod podman;
 pub mod policy;
 pub mod proxy;
 pub mod tmux;
@@ -61,16 +62,16 @@ pub fn host() -> &'static str {
 
 /// Runs the docker CLI against the test engine; panics with its stderr on failure.
 pub fn docker(args: &[&str]) -> String {
-    docker_on(host(), args)
+    docker_ok_on(host(), args)
 }
 
 pub fn docker_output(args: &[&str]) -> Output {
-    docker_output_on(host(), args)
+    docker_on(host(), args)
 }
 
 /// Runs the docker CLI against the engine at `engine`; panics with its stderr on failure.
-pub fn docker_on(engine: &str, args: &[&str]) -> String {
-    let output = docker_output_on(engine, args);
+pub fn docker_ok_on(engine: &str, args: &[&str]) -> String {
+    let output = docker_on(engine, args);
     assert!(
         output.status.success(),
         "docker {} failed: {}",
@@ -78,14 +79,6 @@ pub fn docker_on(engine: &str, args: &[&str]) -> String {
         String::from_utf8_lossy(&output.stderr)
     );
     String::from_utf8_lossy(&output.stdout).trim().to_string()
-}
-
-pub fn docker_output_on(engine: &str, args: &[&str]) -> Output {
-    Command::new("docker")
-        .args(args)
-        .env("DOCKER_HOST", engine)
-        .output()
-        .expect("the docker CLI runs")
 }
 
 /// Auto mode with no start-up delay and no minimum age: what is due goes at once.
@@ -96,6 +89,15 @@ pub fn auto_without_guards(interval_secs: i64) -> imgreaper::core::settings::Set
         min_age_secs: 0,
         interval_secs,
     }
+}
+
+/// Runs the docker CLI against the engine at `host`.
+pub fn docker_on(host: &str, args: &[&str]) -> Output {
+    Command::new("docker")
+        .args(args)
+        .env("DOCKER_HOST", host)
+        .output()
+        .expect("the docker CLI runs")
 }
 
 /// Whether the engine still has something by this name or ID.
