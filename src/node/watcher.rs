@@ -72,6 +72,8 @@ pub struct Watcher {
     backoff: Backoff,
     poll: Interval,
     version: Option<i64>,
+    /// Engine events read so far: with the wake-ups, how well bursts are drained.
+    events_read: u64,
 }
 
 impl Watcher {
@@ -86,7 +88,13 @@ impl Watcher {
             backoff: Backoff::new(Duration::from_secs(1), ceiling),
             poll,
             version: store.data_version().ok(),
+            events_read: 0,
         }
+    }
+
+    /// How many engine events this watcher has read (each wake-up reads one or a burst).
+    pub fn events_read(&self) -> u64 {
+        self.events_read
     }
 
     /// Waits for the next reason to look again. Cancel-safe: dropping it loses at most events,
@@ -105,8 +113,9 @@ impl Watcher {
                 event = next_event(&mut self.events) => match event {
                     Some(Ok(_)) => {
                         self.backoff.reset();
+                        self.events_read += 1;
                         if let Some(events) = self.events.as_mut() {
-                            drain(events).await;
+                            self.events_read += drain(events).await;
                         }
                         return Wake::Engine;
                     }
@@ -153,14 +162,21 @@ async fn sleep_until(at: Option<Instant>) {
 }
 
 /// Reads the rest of a burst: until the stream is quiet for `QUIET`, at most `LONGEST_BURST`.
-async fn drain(events: &mut Events) {
+/// Returns how many events it read.
+async fn drain(events: &mut Events) -> u64 {
     let end = Instant::now() + LONGEST_BURST;
+    let mut read = 0;
     loop {
         let quiet_until = (Instant::now() + QUIET).min(end);
         match tokio::time::timeout_at(quiet_until, events.next()).await {
-            Ok(Some(Ok(_))) if Instant::now() < end => continue,
-            // Quiet, over the limit, or failed: the next `next` sees a failure again.
-            _ => return,
+            Ok(Some(Ok(_))) => {
+                read += 1;
+                if Instant::now() >= end {
+                    return read;
+                }
+            }
+            // Quiet or failed: the next `next` sees a failure again.
+            _ => return read,
         }
     }
 }

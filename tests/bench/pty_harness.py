@@ -11,6 +11,10 @@ idle(argv, env, marker, seconds): spawns it the same way, waits for the first fr
 period, then for `seconds` counts the bytes written to the terminal and samples /proc/PID for CPU time
 and memory.
 
+idle_over_heartbeats(argv, env, marker, db, beats): for tests; no window of seconds. After the first
+frame, lets the console's enforcer take the lease and renew it once (read from the database), then
+counts the bytes written to the terminal until it has renewed the lease `beats` more times.
+
 Run standalone for a quick look:
   tests/bench/pty_harness.py first-frame 'reg\\.local/' -- target/release/imgreaper --db /tmp/x.db
   tests/bench/pty_harness.py idle 'reg\\.local/' 10 -- target/release/imgreaper --db /tmp/x.db
@@ -21,6 +25,7 @@ import os
 import re
 import select
 import signal
+import sqlite3
 import struct
 import subprocess
 import sys
@@ -240,6 +245,55 @@ def idle(argv, env, marker, seconds, windows=3, settle=3.0, timeout=30):
         session.close()
 
 
+def idle_over_heartbeats(argv, env, marker, db, beats, patience=180):
+    """Bytes the console writes to the terminal while its enforcer renews the lease `beats` times,
+    from one renewal on (so its start-up, first cycle and first renewal are behind it). Fails
+    after `patience` seconds of waiting for the first frame or a renewal."""
+    session = Session(argv, env)
+    holder = f"console pid {session.proc.pid} %"
+
+    def heartbeat():
+        try:
+            with sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=30) as conn:
+                row = conn.execute(
+                    "SELECT heartbeat FROM lease WHERE holder LIKE ?", (holder,)
+                ).fetchone()
+                return row[0] if row else None
+        except sqlite3.Error:
+            return None
+
+    def next_heartbeat(after, counted):
+        """Pumps output (adding it to `counted`) until the lease shows a renewal after `after`."""
+        deadline = time.monotonic() + patience
+        while time.monotonic() < deadline:
+            data = session.pump(0.25)
+            if data == b"":
+                return None
+            if data:
+                counted[0] += len(data)
+            beat = heartbeat()
+            if beat is not None and beat != after:
+                return beat
+        return None
+
+    try:
+        if session.wait_for(marker, patience) is None:
+            return {"error": "no first frame", "screen": session.text()[-2000:]}
+        ignored = [0]
+        beat = next_heartbeat(None, ignored)
+        beat = beat and next_heartbeat(beat, ignored)
+        counted = [0]
+        beats_seen = []
+        while beat is not None and len(beats_seen) < beats:
+            beat = next_heartbeat(beat, counted)
+            beats_seen.append(beat)
+        if beat is None:
+            return {"error": "the lease was not renewed", "screen": session.text()[-2000:]}
+        return {"bytes": counted[0], "heartbeats": beats_seen, "screen": session.text()[-2000:]}
+    finally:
+        session.close()
+
+
 def main():
     if "--" not in sys.argv:
         sys.exit(__doc__)
@@ -250,6 +304,8 @@ def main():
         print(screen if elapsed is None else f"first frame after {elapsed * 1000:.1f} ms")
     elif opts[0] == "idle":
         print(idle(argv, dict(os.environ), opts[1], float(opts[2])))
+    elif opts[0] == "idle-over-heartbeats":
+        print(idle_over_heartbeats(argv, dict(os.environ), opts[1], opts[2], int(opts[3])))
     else:
         sys.exit(__doc__)
 

@@ -6,7 +6,6 @@ use crate::support;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
-use std::time::{Duration, Instant};
 use support::tmux::{Tmux, have_tmux};
 
 const BIN: &str = env!("CARGO_BIN_EXE_imgreaper");
@@ -166,15 +165,15 @@ fn console_end_to_end() {
     let tmux = Tmux::start("e2e-t", (120, 32), &env_for(&db));
     tmux.type_text(BIN);
     tmux.send(&["Enter"]);
-    tmux.wait_for(&b, Duration::from_secs(20));
+    // Its rows may be below the first screen: the shared engine holds other tests' images too.
+    tmux.wait_until_loaded();
 
     // Filter to our images only.
     tmux.send(&["/"]);
     tmux.type_text(&prefix);
     tmux.send(&["Enter"]);
-    let first = tmux.wait_until("the filter", Duration::from_secs(5), |s| {
-        s.contains("3 of") && s.contains(&a)
-    });
+    tmux.wait_for_shown(3);
+    let first = tmux.wait_until("the filter", |s| s.contains(&a));
     assert!(
         !first.contains(" alpine"),
         "filter let other images through:\n{first}"
@@ -186,20 +185,18 @@ fn console_end_to_end() {
         before.contains("in 59m") || before.contains("in 1h"),
         "no countdown: {before}"
     );
-    std::thread::sleep(Duration::from_millis(1_500));
-    let after = line_of(&tmux.screen(), &a).to_string();
-    assert_ne!(before, after, "the countdown did not change in 1.5 s");
+    tmux.wait_until("the countdown to change", |s| line_of(s, &a) != before);
 
     // Postpone b by the default hour: its state becomes "postponed".
     tmux.send(&["Escape"]);
     tmux.send(&["/"]);
     tmux.type_text(&format!("{prefix}-b"));
     tmux.send(&["Enter"]);
-    tmux.wait_for("1 of", Duration::from_secs(5));
+    tmux.wait_for_shown(1);
     tmux.send(&["p"]);
-    tmux.wait_for("Postpone", Duration::from_secs(5));
+    tmux.wait_for("Postpone");
     tmux.send(&["Enter"]);
-    tmux.wait_until("b postponed", Duration::from_secs(15), |s| {
+    tmux.wait_until("b postponed", |s| {
         s.lines().any(|l| l.contains(&b) && l.contains("postponed"))
     });
 
@@ -208,9 +205,9 @@ fn console_end_to_end() {
     tmux.send(&["/"]);
     tmux.type_text(&format!("{prefix}-c"));
     tmux.send(&["Enter"]);
-    tmux.wait_for("1 of", Duration::from_secs(5));
+    tmux.wait_for_shown(1);
     tmux.send(&["r"]);
-    let refusal = tmux.wait_for("Cannot remove", Duration::from_secs(5));
+    let refusal = tmux.wait_for("Cannot remove");
     assert!(
         refusal.contains(&format!("in use by {container}")),
         "{refusal}"
@@ -224,39 +221,25 @@ fn console_end_to_end() {
     tmux.send(&["/"]);
     tmux.type_text(&format!("{prefix}-a"));
     tmux.send(&["Enter"]);
-    tmux.wait_for("1 of", Duration::from_secs(5));
+    tmux.wait_for_shown(1);
     tmux.send(&["r"]);
-    let dialog = tmux.wait_for("Remove 1 reference?", Duration::from_secs(5));
+    let dialog = tmux.wait_for("Remove 1 reference?");
     assert!(dialog.contains(&format!("docker rmi {a}")), "{dialog}");
     tmux.send(&["Tab"]);
     tmux.send(&["Enter"]);
-    let start = Instant::now();
-    while image_exists(&a) {
-        assert!(
-            start.elapsed() < Duration::from_secs(20),
-            "{a} still in docker images:\n{}",
-            tmux.screen()
-        );
-        std::thread::sleep(Duration::from_millis(200));
-    }
-    tmux.wait_for(&format!("removed {a}"), Duration::from_secs(10));
+    tmux.wait(&format!("{a} to leave docker images"), || !image_exists(&a));
+    tmux.wait_for(&format!("removed {a}"));
 
     // Rules view: edit the pattern; the preview's match count changes before saving.
     tmux.send(&["Escape"]);
     tmux.send(&["Tab"]);
-    tmux.wait_for("POLICY / PATTERN", Duration::from_secs(5));
+    tmux.wait_for("POLICY / PATTERN");
     tmux.send(&["j"]);
     tmux.send(&["e"]);
-    tmux.wait_for(
-        &format!("Pattern {prefix}-* matches 2 local"),
-        Duration::from_secs(5),
-    );
+    tmux.wait_for(&format!("Pattern {prefix}-* matches 2 local"));
     tmux.send(&["BSpace"]);
     tmux.type_text("b*");
-    tmux.wait_for(
-        &format!("Pattern {prefix}-b* matches 1 local"),
-        Duration::from_secs(5),
-    );
+    tmux.wait_for(&format!("Pattern {prefix}-b* matches 1 local"));
     tmux.send(&["Escape"]);
     let saved = imgreaper(&db, &["policy", "show", "e2e"]);
     assert!(
@@ -266,31 +249,22 @@ fn console_end_to_end() {
 
     // q quits and gives the shell its normal screen back.
     tmux.send(&["q"]);
-    tmux.wait_until("the shell prompt", Duration::from_secs(10), |s| {
-        s.trim_end().ends_with("E2E$")
-    });
+    tmux.wait_until("the shell prompt", |s| s.trim_end().ends_with("E2E$"));
     assert_eq!(tmux.display("#{alternate_on}"), "0");
 }
 
 /// Checks that the pane is back on the normal screen with a cooked terminal.
 fn assert_restored(tmux: &Tmux) {
-    let start = Instant::now();
-    while tmux.display("#{alternate_on}") != "0" {
-        let screen = tmux.screen();
-        assert!(
-            start.elapsed() < Duration::from_secs(10),
-            "still on the alternate screen:\n{screen}"
-        );
-        std::thread::sleep(Duration::from_millis(200));
-    }
-    std::thread::sleep(Duration::from_millis(500)); // let the shell print its prompt
+    tmux.wait("the normal screen back", || !tmux.console_running());
+    tmux.wait("the shell in the foreground", || {
+        tmux.display("#{pane_current_command}") == "sh"
+    });
     tmux.type_text("clear");
     tmux.send(&["Enter"]);
+    tmux.wait_until("a cleared screen", |s| s.trim() == "E2E$");
     tmux.type_text("stty -a | tr ' ' '\\n' | grep -x -e icanon -e echo -e -icanon -e -echo");
     tmux.send(&["Enter"]);
-    let screen = tmux.wait_until("stty output", Duration::from_secs(5), |s| {
-        s.matches("E2E$").count() >= 2
-    });
+    let screen = tmux.wait_until("stty output", |s| s.matches("E2E$").count() >= 2);
     let flags: Vec<&str> = screen
         .lines()
         .map(str::trim)
@@ -313,7 +287,7 @@ fn terminal_restored_after_panic() {
     let tmux = Tmux::start("e2e-p", (120, 32), &env_for(&db));
     tmux.type_text(&format!("IMGREAPER_TEST_PANIC=1 {BIN}"));
     tmux.send(&["Enter"]);
-    let screen = tmux.wait_for("panicking after the first frame", Duration::from_secs(20));
+    let screen = tmux.wait_for("panicking after the first frame");
     assert!(screen.contains("IMGREAPER_TEST_PANIC"), "{screen}");
     assert_restored(&tmux);
 }
@@ -329,7 +303,7 @@ fn terminal_restored_after_sigterm() {
     let tmux = Tmux::start("e2e-s", (120, 32), &env_for(&db));
     tmux.type_text(BIN);
     tmux.send(&["Enter"]);
-    tmux.wait_for("Images", Duration::from_secs(20));
+    tmux.wait_for("Images");
     assert_eq!(tmux.display("#{alternate_on}"), "1");
     // The console is the shell's only child: signal exactly that process.
     let shell = tmux.display("#{pane_pid}");
@@ -408,14 +382,14 @@ fn a_shorter_list_and_long_dialogs_on_the_real_engine() {
     let tmux = Tmux::start("e2e-t", (160, 40), &env_for(&db));
     tmux.type_text(BIN);
     tmux.send(&["Enter"]);
-    tmux.wait_for("REFERENCE", Duration::from_secs(20));
+    tmux.wait_until_loaded();
     filter(&tmux, &prefix);
-    tmux.wait_for("9 of", Duration::from_secs(10));
+    tmux.wait_for_shown(9);
 
     // 160×40, every shown row marked: all names in the command, the buttons on screen.
     tmux.send(&["*"]);
     tmux.send(&["r"]);
-    let screen = tmux.wait_for("Remove 9 references?", Duration::from_secs(5));
+    let screen = tmux.wait_for("Remove 9 references?");
     let mut all = names.clone();
     all.push(format!("{prefix}-dangling:1"));
     assert_dialog_whole(&screen, &all);
@@ -427,13 +401,13 @@ fn a_shorter_list_and_long_dialogs_on_the_real_engine() {
     // 80×24, three marked names, two of them hidden by the filter.
     for name in &names[..3] {
         filter(&tmux, name);
-        tmux.wait_for("1 of", Duration::from_secs(5));
+        tmux.wait_for_shown(1);
         tmux.send(&["Space"]);
         tmux.send(&["Escape"]);
     }
     filter(&tmux, &names[2]);
     tmux.send(&["r"]);
-    let screen = tmux.wait_for("Remove 3 references?", Duration::from_secs(5));
+    let screen = tmux.wait_for("Remove 3 references?");
     assert!(
         screen.contains("2 of them marked but hidden by the filter"),
         "{screen}"
@@ -445,10 +419,10 @@ fn a_shorter_list_and_long_dialogs_on_the_real_engine() {
 
     // Bug 1: the cursor on the last row, another shell removes the last two.
     filter(&tmux, &prefix);
-    tmux.wait_for("9 of", Duration::from_secs(10));
+    tmux.wait_for_shown(9);
     tmux.send(&["G"]);
     ok("docker", &["rmi", &names[7], &names[6]]);
-    tmux.wait_for("7 of", Duration::from_secs(20));
+    tmux.wait_for_shown(7);
     tmux.send(&["k"]);
     tmux.send(&["j"]);
     assert!(
@@ -461,48 +435,39 @@ fn a_shorter_list_and_long_dialogs_on_the_real_engine() {
     tmux.send(&["Escape"]);
     let short = &dangling["sha256:".len().."sha256:".len() + 12];
     filter(&tmux, short);
-    tmux.wait_for("1 of", Duration::from_secs(5));
+    tmux.wait_for_shown(1);
     tmux.send(&["G"]);
     tmux.send(&["r"]);
-    let screen = tmux.wait_for("Remove 1 reference?", Duration::from_secs(5));
+    let screen = tmux.wait_for("Remove 1 reference?");
     assert_dialog_whole(&screen, std::slice::from_ref(&dangling));
     tmux.send(&["y"]);
-    let start = Instant::now();
-    while run("docker", &["image", "inspect", &dangling])
-        .status
-        .success()
-    {
-        assert!(
-            start.elapsed() < Duration::from_secs(20),
-            "the dangling image is still there:\n{}",
-            tmux.screen()
-        );
-        std::thread::sleep(Duration::from_millis(200));
-    }
-    tmux.wait_for("Nothing matches the filter", Duration::from_secs(20));
+    tmux.wait("the dangling image to go", || {
+        !run("docker", &["image", "inspect", &dangling])
+            .status
+            .success()
+    });
+    tmux.wait_for("Nothing matches the filter");
     assert!(
         tmux.console_running(),
         "the console exited:\n{}",
         tmux.screen()
     );
     tmux.send(&["q"]);
-    tmux.wait_until("the shell prompt", Duration::from_secs(10), |s| {
-        s.trim_end().ends_with("E2E$")
-    });
+    tmux.wait_until("the shell prompt", |s| s.trim_end().ends_with("E2E$"));
 }
 
 /// Opens the Rules view and changes the first rule's minutes to `minutes` without saving.
 fn edit_first_rule(tmux: &Tmux, minutes: &str) {
     tmux.send(&["2"]);
-    tmux.wait_for("POLICY / PATTERN", Duration::from_secs(5));
+    tmux.wait_for("POLICY / PATTERN");
     tmux.send(&["j"]);
     tmux.send(&["e"]);
-    tmux.wait_for("delete_after_minutes", Duration::from_secs(5));
+    tmux.wait_for("delete_after_minutes");
     tmux.send(&["Tab"]);
     tmux.send(&["BSpace", "BSpace"]);
     tmux.type_text(minutes);
     tmux.send(&["Enter"]);
-    tmux.wait_for("edited, not saved", Duration::from_secs(5));
+    tmux.wait_for("edited, not saved");
 }
 
 /// Issue 10, bug 4: q with unsaved rule edits asks (stay, discard, save) on the real binary.
@@ -535,39 +500,32 @@ fn q_with_unsaved_rule_edits_asks_on_the_real_binary() {
     let tmux = Tmux::start("e2e-t", (120, 32), &env_for(&db));
     tmux.type_text(BIN);
     tmux.send(&["Enter"]);
-    tmux.wait_for("REFERENCE", Duration::from_secs(20));
+    tmux.wait_until_loaded();
     edit_first_rule(&tmux, "45");
 
     // q asks; esc stays; q then d discards and quits.
     tmux.send(&["q"]);
-    tmux.wait_for(
-        "Quit with unsaved edits in 1 policy?",
-        Duration::from_secs(5),
-    );
+    tmux.wait_for("Quit with unsaved edits in 1 policy?");
     tmux.send(&["Escape"]);
-    tmux.wait_until("the question to close", Duration::from_secs(5), |s| {
+    tmux.wait_until("the question to close", |s| {
         !s.contains("Quit with unsaved edits")
     });
     assert!(tmux.console_running());
     tmux.send(&["q"]);
-    tmux.wait_for("Quit with unsaved edits", Duration::from_secs(5));
+    tmux.wait_for("Quit with unsaved edits");
     tmux.send(&["d"]);
-    tmux.wait_until("the shell prompt", Duration::from_secs(10), |s| {
-        s.trim_end().ends_with("E2E$")
-    });
+    tmux.wait_until("the shell prompt", |s| s.trim_end().ends_with("E2E$"));
     assert_eq!(minutes(&db), 60, "discarding saved the edit");
 
     // Again: q then s saves and quits.
     tmux.type_text(BIN);
     tmux.send(&["Enter"]);
-    tmux.wait_for("REFERENCE", Duration::from_secs(20));
+    tmux.wait_until_loaded();
     edit_first_rule(&tmux, "45");
     tmux.send(&["q"]);
-    tmux.wait_for("Quit with unsaved edits", Duration::from_secs(5));
+    tmux.wait_for("Quit with unsaved edits");
     tmux.send(&["s"]);
-    tmux.wait_until("the shell prompt", Duration::from_secs(15), |s| {
-        s.trim_end().ends_with("E2E$")
-    });
+    tmux.wait_until("the shell prompt", |s| s.trim_end().ends_with("E2E$"));
     assert_eq!(minutes(&db), 45, "save and quit did not save");
 }
 
@@ -649,18 +607,18 @@ fn no_engine_at_start_then_r_reconnects() {
     let tmux = Tmux::start("e2e-t", (120, 32), &env);
     tmux.type_text(BIN);
     tmux.send(&["Enter"]);
-    let screen = tmux.wait_for("Engine unreachable", Duration::from_secs(20));
+    let screen = tmux.wait_for("Engine unreachable");
     assert!(screen.contains("no data yet"), "{screen}");
     assert!(!screen.contains("last data"), "{screen}");
     assert!(!screen.contains("Reading the engine"), "{screen}");
 
     let _engine = EngineProxy::start(&socket);
     tmux.send(&["R"]);
-    tmux.wait_until("the engine's images", Duration::from_secs(20), |s| {
+    tmux.wait_until("the engine's images", |s| {
         s.contains("REFERENCE") && !s.contains("Engine unreachable")
     });
     filter(&tmux, &prefix);
-    tmux.wait_for(&format!("{prefix}-a:1"), Duration::from_secs(5));
+    tmux.wait_for(&format!("{prefix}-a:1"));
     tmux.send(&["q"]);
 }
 
@@ -676,15 +634,13 @@ fn ctrl_z_suspends_and_fg_resumes() {
     let tmux = Tmux::start("e2e-z", (120, 32), &env_for(&db));
     tmux.type_text(BIN);
     tmux.send(&["Enter"]);
-    tmux.wait_for("REFERENCE", Duration::from_secs(20));
+    tmux.wait_until_loaded();
     tmux.send(&["C-z"]);
-    tmux.wait_until("the shell", Duration::from_secs(10), |s| {
-        s.contains("Stopped")
-    });
+    tmux.wait_until("the shell", |s| s.contains("Stopped"));
     assert_eq!(tmux.display("#{alternate_on}"), "0");
     tmux.type_text("fg");
     tmux.send(&["Enter"]);
-    tmux.wait_for("REFERENCE", Duration::from_secs(10));
+    tmux.wait_until_loaded();
     assert!(tmux.console_running());
     tmux.send(&["q"]);
     assert_restored(&tmux);

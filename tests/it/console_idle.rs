@@ -1,12 +1,13 @@
 //! An idle console writes nothing to the terminal: run the real binary on a pseudo-terminal
-//! against the real engine for two lease-heartbeat periods with no countdown on screen, and count
-//! the bytes it writes (a count, not a timing).
+//! against the real engine with no countdown on screen, and count the bytes it writes while its
+//! enforcer renews the lease twice (read from the database: each renewal is a write the console's
+//! loader notices and must find changes nothing on screen).
 
 use crate::support;
 
 use std::process::Command;
 use support::Sandbox;
-use support::engine::OwnEngine;
+use support::engine::{OwnEngine, quiet_engine};
 use support::images::import_on;
 
 #[test]
@@ -15,17 +16,15 @@ fn with_nothing_changing_and_no_countdown_the_console_writes_nothing() {
         eprintln!("skipped: python3 drives the pseudo-terminal and is not installed");
         return;
     }
+    if !OwnEngine::possible() {
+        return;
+    }
     let sandbox = Sandbox::new("idle");
-    // An engine of its own where one can be started: on the shared one, other tests' images
-    // come and go, and the console rightly shows them.
-    let mut own = OwnEngine::possible().then(OwnEngine::new);
-    let host = match own.as_mut() {
-        Some(engine) => {
-            engine.start();
-            engine.host()
-        }
-        None => support::host().to_string(),
-    };
+    // An engine nothing else uses while this test runs, whose data root is a tmpfs of its own:
+    // on the shared engine other tests' images come and go, and on the host's disk other
+    // processes move the disk use the header shows; the console rightly redraws for either.
+    let engine = quiet_engine();
+    let host = engine.host();
     let reference = sandbox.repo("quiet:1");
     import_on(&host, &reference);
     // No policy: nothing is scheduled, so no countdown is visible. The records exist, as they
@@ -40,9 +39,10 @@ fn with_nothing_changing_and_no_countdown_the_console_writes_nothing() {
     let output = Command::new("python3")
         .args([
             harness,
-            "idle",
+            "idle-over-heartbeats",
             &sandbox.prefix,
-            "22",
+            &sandbox.db().to_string_lossy(),
+            "2",
             "--",
             env!("CARGO_BIN_EXE_imgreaper"),
         ])
@@ -58,11 +58,7 @@ fn with_nothing_changing_and_no_countdown_the_console_writes_nothing() {
         String::from_utf8_lossy(&output.stderr)
     );
     assert!(!report.contains("'error'"), "{report}");
-    let total = report
-        .split("'total':")
-        .nth(1)
-        .expect("a total in the report");
-    let bytes: u64 = total
+    let bytes: u64 = report
         .split("'bytes':")
         .nth(1)
         .and_then(|rest| rest.trim_start().split([',', '}']).next())
@@ -70,6 +66,6 @@ fn with_nothing_changing_and_no_countdown_the_console_writes_nothing() {
         .unwrap_or_else(|| panic!("no byte count in {report}"));
     assert_eq!(
         bytes, 0,
-        "the idle console wrote {bytes} bytes in 22 s: {report}"
+        "the idle console wrote {bytes} bytes over two lease renewals: {report}"
     );
 }

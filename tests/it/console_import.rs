@@ -3,7 +3,6 @@
 
 use crate::support;
 
-use std::time::Duration;
 use support::Sandbox;
 use support::tmux::{Tmux, have_tmux};
 
@@ -23,25 +22,23 @@ fn importing_a_missing_file_offers_the_starting_policy() {
     let tmux = Tmux::start("import", (120, 32), &env);
     tmux.type_text(env!("CARGO_BIN_EXE_imgreaper"));
     tmux.send(&["Enter"]);
-    tmux.wait_for("Images", Duration::from_secs(20));
+    tmux.wait_until_loaded();
     tmux.send(&["Tab"]);
-    tmux.wait_for("No saved policies", Duration::from_secs(5));
+    tmux.wait_for("No saved policies");
     tmux.send(&["i"]);
-    tmux.wait_for("Import policy file", Duration::from_secs(5));
+    tmux.wait_for("Import policy file");
     tmux.type_text(&missing.display().to_string());
     tmux.send(&["Enter"]);
-    let screen = tmux.wait_for("does not exist", Duration::from_secs(10));
+    let screen = tmux.wait_for("does not exist");
     assert!(screen.contains("edge (2 rules)"), "{screen}");
     assert!(screen.contains("myorg/app:*"), "{screen}");
     assert!(screen.contains("not saved yet"), "{screen}");
     assert!(!missing.exists(), "the import wrote a file");
     // It is a draft: q asks about it, and quitting without saving (d) saves nothing.
     tmux.send(&["q"]);
-    tmux.wait_for("Quit with unsaved edits", Duration::from_secs(5));
+    tmux.wait_for("Quit with unsaved edits");
     tmux.send(&["d"]);
-    tmux.wait_until("the shell prompt", Duration::from_secs(10), |s| {
-        s.trim_end().ends_with("E2E$")
-    });
+    tmux.wait_until("the shell prompt", |s| s.trim_end().ends_with("E2E$"));
     let listed = sandbox.ok(&["policy", "list"]);
     assert_eq!(listed.lines().count(), 1, "only the header: {listed}");
 }

@@ -189,15 +189,6 @@ fn mono_theme_renders() {
 
 // ---------------------------------------------------------------- App::update
 
-fn shown(app: &App) -> Vec<String> {
-    let snapshot = app.snapshot.as_ref().unwrap();
-    app.images
-        .index
-        .iter()
-        .map(|&i| snapshot.rows[i].key(&snapshot.inventory))
-        .collect()
-}
-
 #[test]
 fn filter_narrows_the_list_and_esc_clears_it() {
     let mut app = app(80, 24, false);

@@ -3,94 +3,23 @@
 //! readers never write, pulls and short-lived containers are seen after downtime.
 
 use crate::support;
+use support::bench::{Bench, removals};
 
 use imgreaper::core::model::Mode;
 use imgreaper::core::settings::Settings;
-use imgreaper::node::clock::{Clock, FakeClock, unix_now};
-use imgreaper::node::enforcer::{CycleReport, Enforcer};
-use imgreaper::node::engine::Engine;
-use imgreaper::node::store::{LeaseKind, Store};
-use std::sync::Arc;
+use imgreaper::node::clock::{Clock, unix_now};
 use support::images::import;
-use support::{Sandbox, docker, exists, host};
-
-struct Bench {
-    sandbox: Sandbox,
-    clock: Arc<FakeClock>,
-}
-
-impl Bench {
-    fn new(test: &str) -> Bench {
-        Bench::starting_at(test, unix_now())
-    }
-
-    fn starting_at(test: &str, now: i64) -> Bench {
-        Bench {
-            sandbox: Sandbox::new(test),
-            clock: Arc::new(FakeClock::new(now)),
-        }
-    }
-
-    fn store(&self) -> Store {
-        Store::open(&self.sandbox.db()).expect("open store")
-    }
-
-    fn policy(&self, pattern: &str, minutes: u64, agent_downloaded_only: bool) {
-        self.sandbox
-            .apply_rule(pattern, minutes, agent_downloaded_only);
-    }
-
-    fn settings(&self, mode: Mode, startup_delay_secs: i64, min_age_secs: i64) {
-        self.store()
-            .save_settings(&Settings {
-                mode,
-                startup_delay_secs,
-                min_age_secs,
-                interval_secs: 60,
-            })
-            .unwrap();
-    }
-
-    async fn enforcer(&self) -> Enforcer {
-        let engine = Engine::connect(host()).await.expect("engine");
-        Enforcer::new(engine, self.store(), self.clock.clone(), LeaseKind::Service)
-    }
-
-    fn actions_for(&self, reference: &str) -> Vec<String> {
-        self.store()
-            .audit_log(10_000)
-            .unwrap()
-            .into_iter()
-            .filter(|e| e.entry.reference == reference)
-            .map(|e| e.entry.action)
-            .collect()
-    }
-
-    fn state_of(&self, reference: &str) -> String {
-        let rows = self.sandbox.images_json();
-        let row = rows
-            .iter()
-            .find(|r| r["reference"] == reference)
-            .unwrap_or_else(|| panic!("{reference} not in images --json: {rows:?}"));
-        row["state"].as_str().unwrap().to_string()
-    }
-}
-
-fn removed(report: &CycleReport) -> usize {
-    report
-        .actions
-        .iter()
-        .filter(|a| a.action == "remove" || a.action == "untag")
-        .count()
-}
+use support::{docker, exists};
 
 #[tokio::test]
 async fn an_approval_does_not_carry_over_to_the_image_a_name_moves_to() {
     let bench = Bench::new("approval-moves");
-    bench.settings(Mode::Approve, 0, 0);
+    bench.settings_with_guards(Mode::Approve, 0, 0);
     let name = bench.sandbox.repo("app:1");
     import(&name);
-    bench.policy(&format!("{}/*", bench.sandbox.prefix), 0, false);
+    bench
+        .sandbox
+        .apply_rule(&format!("{}/*", bench.sandbox.prefix), 0, false);
     let mut enforcer = bench.enforcer().await;
     let report = enforcer.cycle().await.unwrap();
     assert_eq!(report.awaiting_approval, 1);
@@ -105,7 +34,7 @@ async fn an_approval_does_not_carry_over_to_the_image_a_name_moves_to() {
         exists(&new_id),
         "the new image was removed on the old image's approval: {report:?}"
     );
-    assert_eq!(removed(&report), 0, "{report:?}");
+    assert_eq!(removals(&report), 0, "{report:?}");
     assert!(
         bench.actions_for(&name).iter().any(|a| a == "lapse"),
         "the lapse is recorded: {:?}",
@@ -117,10 +46,12 @@ async fn an_approval_does_not_carry_over_to_the_image_a_name_moves_to() {
 #[test]
 fn approve_refuses_a_reference_that_is_not_awaiting_approval() {
     let bench = Bench::new("approve-early");
-    bench.settings(Mode::Approve, 0, 0);
+    bench.settings_with_guards(Mode::Approve, 0, 0);
     let name = bench.sandbox.repo("app:1");
     import(&name);
-    bench.policy(&format!("{}/*", bench.sandbox.prefix), 600, false);
+    bench
+        .sandbox
+        .apply_rule(&format!("{}/*", bench.sandbox.prefix), 600, false);
     assert_eq!(bench.state_of(&name), "scheduled");
     let output = bench.sandbox.imgreaper(&["approve", &name]);
     let stderr = String::from_utf8_lossy(&output.stderr);
@@ -133,10 +64,12 @@ fn approve_refuses_a_reference_that_is_not_awaiting_approval() {
 #[tokio::test]
 async fn a_postponement_stays_with_its_image_and_does_not_cover_the_one_the_name_moves_to() {
     let bench = Bench::new("postpone-moves");
-    bench.settings(Mode::Auto, 0, 0);
+    bench.settings_with_guards(Mode::Auto, 0, 0);
     let name = bench.sandbox.repo("app:1");
     let held = import(&name);
-    bench.policy(&format!("{}/*", bench.sandbox.prefix), 60, false);
+    bench
+        .sandbox
+        .apply_rule(&format!("{}/*", bench.sandbox.prefix), 60, false);
     bench.sandbox.ok(&["postpone", &name, "--for", "10h"]);
     assert_eq!(bench.state_of(&name), "postponed");
     let new_id = import(&bench.sandbox.repo("next:1"));
@@ -185,15 +118,19 @@ fn run_once_from_cron_removes_what_is_due_once_the_engine_has_been_up_long_enoug
     let bench = Bench::new("cron");
     // A short stored start-up delay the engine has long passed; the default minimum age is
     // replaced by a short one so the test need not wait ten minutes.
-    bench.settings(Mode::Auto, 2, 1);
+    bench.settings_with_guards(Mode::Auto, 2, 1);
     let name = bench.sandbox.repo("old:1");
     import(&name);
-    bench.policy(&format!("{}/*", bench.sandbox.prefix), 0, false);
-    std::thread::sleep(std::time::Duration::from_secs(3));
+    bench
+        .sandbox
+        .apply_rule(&format!("{}/*", bench.sandbox.prefix), 0, false);
     // The first run sees the image for the first time; the next, a cron period later, is past
     // the minimum age. Neither restarts the start-up delay.
     bench.sandbox.ok(&["run", "--once"]);
-    std::thread::sleep(std::time::Duration::from_secs(2));
+    assert!(exists(&name), "removed by the run that first saw it");
+    // First seen is stamped in whole seconds: the minimum age (one second) has passed once the
+    // clock is past the second the first run ended in.
+    support::wait_for_wall_clock_after(unix_now());
     bench.sandbox.ok(&["run", "--once"]);
     assert!(
         !exists(&name),
@@ -205,27 +142,31 @@ fn run_once_from_cron_removes_what_is_due_once_the_engine_has_been_up_long_enoug
 async fn a_clock_stepped_forward_after_boot_skips_no_guard_and_makes_nothing_overdue() {
     let bench = Bench::new("clockstep");
     // Default guards: 5 minutes after start, 10 minutes after an image arrives.
-    bench.settings(Mode::Auto, 300, 600);
+    bench.settings_with_guards(Mode::Auto, 300, 600);
     let name = bench.sandbox.repo("fresh:1");
     import(&name);
-    bench.policy(&format!("{}/*", bench.sandbox.prefix), 60, false);
+    bench
+        .sandbox
+        .apply_rule(&format!("{}/*", bench.sandbox.prefix), 60, false);
     let mut enforcer = bench.enforcer().await;
     // The enforcer notices the engine just (re)connected: the start-up delay runs from now.
     enforcer.cycle().await.unwrap();
     // NTP steps the wall clock forward by a year; only seconds have really passed.
     bench.clock.set(bench.clock.now() + 365 * 24 * 3600);
     let report = enforcer.cycle().await.unwrap();
-    assert_eq!(removed(&report), 0, "{report:?}");
+    assert_eq!(removals(&report), 0, "{report:?}");
     assert!(exists(&name), "a clock step removed an image seconds old");
 }
 
 #[tokio::test]
 async fn reading_commands_write_nothing_to_the_database() {
     let bench = Bench::new("readers");
-    bench.settings(Mode::Auto, 0, 0);
+    bench.settings_with_guards(Mode::Auto, 0, 0);
     let name = bench.sandbox.repo("app:1");
     import(&name);
-    bench.policy(&format!("{}/*", bench.sandbox.prefix), 60, false);
+    bench
+        .sandbox
+        .apply_rule(&format!("{}/*", bench.sandbox.prefix), 60, false);
     let file = bench.sandbox.write(
         "preview.json",
         r#"{"image_policy": {"removal": [{"image_name": "*", "delete_after_minutes": 5}]}}"#,
@@ -247,7 +188,7 @@ async fn reading_commands_write_nothing_to_the_database() {
 #[tokio::test]
 async fn a_pull_made_while_nothing_watched_is_agent_downloaded_at_the_next_run() {
     let bench = Bench::new("unwatched-pull");
-    bench.settings(Mode::Auto, 0, 0);
+    bench.settings_with_guards(Mode::Auto, 0, 0);
     let local = bench.sandbox.repo("src:1");
     import(&local);
     let remote = format!("127.0.0.1:5000/{}", bench.sandbox.repo("pulled:1"));
@@ -272,10 +213,12 @@ async fn a_pull_made_while_nothing_watched_is_agent_downloaded_at_the_next_run()
 async fn a_container_that_lived_a_second_counts_as_use() {
     // The enforcer first sees the image idle, fifty minutes ago by its clock.
     let bench = Bench::starting_at("shortlived", unix_now() - 50 * 60);
-    bench.settings(Mode::Auto, 0, 0);
+    bench.settings_with_guards(Mode::Auto, 0, 0);
     let name = bench.sandbox.repo("tool:1");
     import(&name);
-    bench.policy(&format!("{}/*", bench.sandbox.prefix), 60, false);
+    bench
+        .sandbox
+        .apply_rule(&format!("{}/*", bench.sandbox.prefix), 60, false);
     let mut enforcer = bench.enforcer().await;
     enforcer.cycle().await.unwrap();
     enforcer.release();
@@ -298,18 +241,20 @@ async fn a_container_that_lived_a_second_counts_as_use() {
     bench.clock.advance(11 * 60);
     let mut enforcer = bench.enforcer().await;
     let report = enforcer.cycle().await.unwrap();
-    assert_eq!(removed(&report), 0, "{report:?}");
+    assert_eq!(removals(&report), 0, "{report:?}");
     assert!(exists(&name), "removed right after it was used");
 }
 
 #[test]
 fn adopt_and_disown_set_the_agent_downloaded_flag_by_hand() {
     let bench = Bench::new("adopt");
-    bench.settings(Mode::Auto, 0, 0);
+    bench.settings_with_guards(Mode::Auto, 0, 0);
     let name = bench.sandbox.repo("local:1");
     import(&name);
     // The default reading: rules apply only to images pulled while imgreaper watched.
-    bench.policy(&format!("{}/*", bench.sandbox.prefix), 60, true);
+    bench
+        .sandbox
+        .apply_rule(&format!("{}/*", bench.sandbox.prefix), 60, true);
     assert_eq!(bench.state_of(&name), "spared");
     bench.sandbox.ok(&["adopt", &name]);
     assert_eq!(bench.state_of(&name), "scheduled");

@@ -7,7 +7,7 @@ use crate::support;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 use support::tmux::{Tmux, have_tmux};
 
 const BIN: &str = env!("CARGO_BIN_EXE_imgreaper");
@@ -169,7 +169,7 @@ fn demo_box_loads_and_the_console_shows_it() {
     ));
     tmux.send(&["Enter"]);
     // The enforcer the loading ran has let go: the console enforces.
-    let screen = tmux.wait_until("the demo in the console", Duration::from_secs(120), |s| {
+    let screen = tmux.wait_until("the demo in the console", |s| {
         s.contains("myorg/gateway") && s.contains("<none>") && s.contains("this console")
     });
     let line_with = |word: &str| {
@@ -190,7 +190,5 @@ fn demo_box_loads_and_the_console_shows_it() {
     );
     assert_eq!(engine.census(), census, "loading again changed the fixture");
     tmux.send(&["q"]);
-    tmux.wait_until("the shell prompt", Duration::from_secs(10), |s| {
-        s.trim_end().ends_with("E2E$")
-    });
+    tmux.wait_until("the shell prompt", |s| s.trim_end().ends_with("E2E$"));
 }

@@ -1,91 +1,15 @@
 //! The enforcer in-process against a real Docker engine, with a fake clock where time must pass.
 
 use crate::support;
+use support::bench::{Bench, removals};
 
 use imgreaper::core::model::Mode;
-use imgreaper::core::settings::Settings;
-use imgreaper::node::clock::{Clock, FakeClock, unix_now};
-use imgreaper::node::enforcer::{CycleReport, Enforcer};
+use imgreaper::node::clock::Clock;
+use imgreaper::node::enforcer::Enforcer;
 use imgreaper::node::engine::Engine;
-use imgreaper::node::store::{LeaseKind, Store};
-use std::sync::Arc;
+use imgreaper::node::store::LeaseKind;
 use support::images::{create_container, import};
-use support::{Sandbox, docker, docker_output, exists, host};
-
-struct Bench {
-    sandbox: Sandbox,
-    clock: Arc<FakeClock>,
-}
-
-impl Bench {
-    fn new(test: &str) -> Bench {
-        Bench {
-            sandbox: Sandbox::new(test),
-            clock: Arc::new(FakeClock::new(unix_now())),
-        }
-    }
-
-    fn store(&self) -> Store {
-        Store::open(&self.sandbox.db()).expect("open store")
-    }
-
-    /// Saves a policy whose rules are `(pattern under this test's prefix, minutes, agent_downloaded_only)`.
-    fn policy(&self, rules: &[(&str, u64, bool)]) {
-        let rules: Vec<String> = rules
-            .iter()
-            .map(|(pattern, minutes, only)| {
-                format!(
-                    r#"{{"image_name": "{}/{pattern}", "delete_after_minutes": {minutes}, "agent_downloaded_only": {only}}}"#,
-                    self.sandbox.prefix
-                )
-            })
-            .collect();
-        let text = format!(
-            r#"{{"image_policy": {{"removal": [{}]}}}}"#,
-            rules.join(",")
-        );
-        let document = imgreaper::core::policy::parse(&text)
-            .expect("valid policy")
-            .document;
-        self.store()
-            .save_policy("test", &document, self.clock.now())
-            .unwrap();
-    }
-
-    fn settings(&self, mode: Mode) {
-        self.store()
-            .save_settings(&Settings {
-                mode,
-                startup_delay_secs: 0,
-                min_age_secs: 0,
-                interval_secs: 60,
-            })
-            .unwrap();
-    }
-
-    async fn enforcer(&self) -> Enforcer {
-        let engine = Engine::connect(host()).await.expect("engine");
-        Enforcer::new(engine, self.store(), self.clock.clone(), LeaseKind::Service)
-    }
-
-    fn audit_for(&self, reference: &str) -> Vec<(String, String)> {
-        self.store()
-            .audit_log(10_000)
-            .unwrap()
-            .into_iter()
-            .filter(|e| e.entry.reference == reference)
-            .map(|e| (e.entry.action, e.entry.result))
-            .collect()
-    }
-}
-
-fn removed_count(report: &CycleReport) -> usize {
-    report
-        .actions
-        .iter()
-        .filter(|a| a.action == "remove" || a.action == "untag")
-        .count()
-}
+use support::{docker, docker_output, exists, host};
 
 #[tokio::test]
 async fn a_thirty_minute_rule_removes_at_the_deadline_and_not_before() {
@@ -93,7 +17,7 @@ async fn a_thirty_minute_rule_removes_at_the_deadline_and_not_before() {
     bench.settings(Mode::Auto);
     let reference = bench.sandbox.repo("app:1");
     import(&reference);
-    bench.policy(&[("app:*", 30, false)]);
+    bench.rules(&[("app:*", 30, false)]);
     let mut enforcer = bench.enforcer().await;
     let start = bench.clock.now();
 
@@ -106,11 +30,11 @@ async fn a_thirty_minute_rule_removes_at_the_deadline_and_not_before() {
 
     bench.clock.advance(1);
     let report = enforcer.cycle().await.unwrap();
-    assert_eq!(removed_count(&report), 1, "{report:?}");
+    assert_eq!(removals(&report), 1, "{report:?}");
     assert!(!exists(&reference));
     // Nothing is removed twice.
     let report = enforcer.cycle().await.unwrap();
-    assert_eq!(removed_count(&report), 0);
+    assert_eq!(removals(&report), 0);
     assert_eq!(bench.audit_for(&reference).len(), 1);
 }
 
@@ -121,7 +45,7 @@ async fn the_more_aggressive_of_two_rules_decides() {
     let (fast, slow) = (bench.sandbox.repo("fast:1"), bench.sandbox.repo("slow:1"));
     import(&fast);
     import(&slow);
-    bench.policy(&[("*", 60, false), ("fast:*", 10, false)]);
+    bench.rules(&[("*", 60, false), ("fast:*", 10, false)]);
     let mut enforcer = bench.enforcer().await;
     enforcer.cycle().await.unwrap();
     bench.clock.advance(10 * 60);
@@ -139,12 +63,12 @@ async fn agent_downloaded_only_spares_images_that_were_already_present() {
     bench.settings(Mode::Auto);
     let reference = bench.sandbox.repo("present:1");
     import(&reference);
-    bench.policy(&[("*", 1, true)]);
+    bench.rules(&[("*", 1, true)]);
     let mut enforcer = bench.enforcer().await;
     enforcer.cycle().await.unwrap();
     bench.clock.advance(24 * 3600);
     let report = enforcer.cycle().await.unwrap();
-    assert_eq!(removed_count(&report), 0);
+    assert_eq!(removals(&report), 0);
     assert!(exists(&reference));
 }
 
@@ -178,7 +102,7 @@ async fn an_image_pulled_while_watching_is_agent_downloaded_and_removed() {
     assert!(exists(&remote));
     bench.clock.advance(5 * 60);
     let report = enforcer.cycle().await.unwrap();
-    assert_eq!(removed_count(&report), 1, "{report:?}");
+    assert_eq!(removals(&report), 1, "{report:?}");
     assert!(!exists(&remote));
 }
 
@@ -192,7 +116,7 @@ async fn a_pinned_reference_survives_and_a_postponement_holds_until_it_ends() {
     );
     import(&pinned);
     let postponed_id = import(&postponed);
-    bench.policy(&[("*", 10, false)]);
+    bench.rules(&[("*", 10, false)]);
     let now = bench.clock.now();
     let mut store = bench.store();
     store.pin(&pinned, "tester", now).unwrap();
@@ -219,7 +143,7 @@ async fn approve_mode_waits_for_an_operator() {
     let (first, second) = (bench.sandbox.repo("one:1"), bench.sandbox.repo("two:1"));
     let first_id = import(&first);
     import(&second);
-    bench.policy(&[("*", 0, false)]);
+    bench.rules(&[("*", 0, false)]);
     let mut enforcer = bench.enforcer().await;
     let report = enforcer.cycle().await.unwrap();
     assert_eq!(report.awaiting_approval, 2);
@@ -232,7 +156,7 @@ async fn approve_mode_waits_for_an_operator() {
         .approve(&first, &first_id, "tester", bench.clock.now())
         .unwrap();
     let report = enforcer.cycle().await.unwrap();
-    assert_eq!(removed_count(&report), 1);
+    assert_eq!(removals(&report), 1);
     assert!(!exists(&first) && exists(&second));
 }
 
@@ -242,7 +166,7 @@ async fn dry_run_removes_nothing_and_records_each_would_be_removal_once() {
     bench.settings(Mode::DryRun);
     let reference = bench.sandbox.repo("maybe:1");
     import(&reference);
-    bench.policy(&[("*", 0, false)]);
+    bench.rules(&[("*", 0, false)]);
     let mut enforcer = bench.enforcer().await;
     enforcer.cycle().await.unwrap();
     bench.clock.advance(3600);
@@ -263,7 +187,7 @@ async fn only_one_of_two_enforcers_on_the_same_database_acts() {
     bench.settings(Mode::Auto);
     let reference = bench.sandbox.repo("contested:1");
     import(&reference);
-    bench.policy(&[("*", 0, false)]);
+    bench.rules(&[("*", 0, false)]);
     let mut first = bench.enforcer().await;
     let mut second = bench.enforcer().await;
     let engine = Engine::connect(host()).await.unwrap();
@@ -307,7 +231,7 @@ async fn images_in_use_are_never_removed_while_containers_keep_appearing() {
     for reference in &references {
         import(reference);
     }
-    bench.policy(&[("*", 0, false)]);
+    bench.rules(&[("*", 0, false)]);
     let mut enforcer = bench.enforcer().await;
     let prefix = bench.sandbox.prefix.clone();
     let creator_refs = references.clone();

@@ -3,13 +3,16 @@
 
 use crate::support;
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::os::unix::net::{UnixListener, UnixStream};
+use imgreaper::node::engine::Engine;
+use imgreaper::node::store::Store;
+use imgreaper::node::watcher::{Wake, Watcher};
+use std::io::{BufRead, BufReader};
+use std::os::unix::net::UnixListener;
 use std::process::{Child, Output, Stdio};
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::mpsc;
 use std::time::{Duration, Instant};
-use support::{Sandbox, docker_output, host};
+use support::proxy::{Action, Proxy};
+use support::{PATIENCE, Sandbox, docker_output, host};
 
 /// Waits for a child with a watchdog, so a hang fails the test instead of stalling the suite.
 fn wait_or_kill(mut child: Child, watchdog: Duration) -> Output {
@@ -28,30 +31,33 @@ fn wait_or_kill(mut child: Child, watchdog: Duration) -> Output {
     );
 }
 
-/// A Unix socket that accepts every connection and never answers: a hung engine.
-fn silent_socket(dir: &std::path::Path) -> String {
+/// A Unix socket that accepts every connection and never answers: a hung engine. The receiver
+/// hears of each connection it accepts.
+fn silent_socket(dir: &std::path::Path) -> (String, mpsc::Receiver<()>) {
     let path = dir.join("silent.sock");
     let listener = UnixListener::bind(&path).unwrap();
+    let (accepted, connections) = mpsc::channel();
     std::thread::spawn(move || {
         let mut held = Vec::new();
         for stream in listener.incoming().flatten() {
             held.push(stream); // keep it open, say nothing
+            let _ = accepted.send(());
         }
     });
-    format!("unix://{}", path.display())
+    (format!("unix://{}", path.display()), connections)
 }
 
 #[test]
 fn a_silent_engine_is_reported_with_its_address_instead_of_hanging() {
     let sandbox = Sandbox::new("silent");
-    let silent = silent_socket(sandbox.dir.path());
+    let (silent, _connections) = silent_socket(sandbox.dir.path());
     let child = sandbox
         .command(&["--host", &silent, "images"])
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    let output = wait_or_kill(child, Duration::from_secs(60));
+    let output = wait_or_kill(child, PATIENCE);
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(output.status.code(), Some(1), "{stderr}");
     assert!(stderr.contains(&silent), "names the address: {stderr}");
@@ -61,24 +67,26 @@ fn a_silent_engine_is_reported_with_its_address_instead_of_hanging() {
 #[test]
 fn sigterm_stops_the_service_at_once_even_while_the_engine_hangs() {
     let sandbox = Sandbox::new("silent-term");
-    let silent = silent_socket(sandbox.dir.path());
-    let mut child = sandbox
+    let (silent, connections) = silent_socket(sandbox.dir.path());
+    let child = sandbox
         .command(&["--host", &silent, "run"])
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    // Let it get stuck in its first request to the engine.
-    std::thread::sleep(Duration::from_secs(2));
-    assert!(child.try_wait().unwrap().is_none(), "it exited on its own");
+    // It is stuck in its first request to the engine once the engine has its connection.
+    connections
+        .recv_timeout(PATIENCE)
+        .expect("the service never connected to the engine");
     // SAFETY: kill with a child's pid and a valid signal number.
     unsafe { libc::kill(child.id() as i32, libc::SIGTERM) };
-    let output = wait_or_kill(child, Duration::from_secs(5));
-    assert_eq!(
-        output.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
+    let output = wait_or_kill(child, PATIENCE);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(0), "{stderr}");
+    // At once: it did not wait for its request to time out first.
+    assert!(
+        stderr.contains("stopped before the engine answered") && !stderr.contains("did not answer"),
+        "{stderr}"
     );
 }
 
@@ -118,77 +126,40 @@ fn where_nothing_listens_the_hint_says_so() {
     }
 }
 
-/// A socket proxy in front of the test engine that forwards every request except the event
-/// stream, which it refuses with 403, as a proxy allowing only a few endpoints would. It counts
-/// the image-list requests (one per enforcer cycle).
-struct DenyingProxy {
-    address: String,
-    inventories: Arc<AtomicUsize>,
-}
-
-fn denying_proxy(dir: &std::path::Path) -> DenyingProxy {
-    let path = dir.join("proxy.sock");
-    let listener = UnixListener::bind(&path).unwrap();
-    let upstream = host().strip_prefix("unix://").unwrap().to_string();
-    let inventories = Arc::new(AtomicUsize::new(0));
-    let counter = inventories.clone();
+/// The service's standard error, line by line, as it comes.
+fn stderr_lines(child: &mut Child) -> mpsc::Receiver<String> {
+    let (sender, receiver) = mpsc::channel();
+    let stderr = child.stderr.take().unwrap();
     std::thread::spawn(move || {
-        for client in listener.incoming().flatten() {
-            let upstream = upstream.clone();
-            let counter = counter.clone();
-            std::thread::spawn(move || proxy_one(client, &upstream, &counter));
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            let _ = sender.send(line);
         }
     });
-    DenyingProxy {
-        address: format!("unix://{}", path.display()),
-        inventories,
-    }
+    receiver
 }
 
-fn proxy_one(mut client: UnixStream, upstream: &str, inventories: &AtomicUsize) {
-    let mut head = Vec::new();
-    let mut byte = [0u8; 1];
-    while !head.ends_with(b"\r\n\r\n") {
-        match client.read(&mut byte) {
-            Ok(1) => head.push(byte[0]),
-            _ => return,
-        }
-    }
-    let text = String::from_utf8_lossy(&head).to_string();
-    let request_line = text.lines().next().unwrap_or_default().to_string();
-    if request_line.contains("/events") {
-        let _ = client.write_all(
-            b"HTTP/1.1 403 Forbidden\r\nContent-Length: 9\r\nConnection: close\r\n\r\nforbidden",
-        );
-        return;
-    }
-    if request_line.starts_with("GET") && request_line.contains("/images/json") {
-        inventories.fetch_add(1, Ordering::SeqCst);
-    }
-    let Ok(mut server) = UnixStream::connect(upstream) else {
-        return;
-    };
-    // One request per connection, so every request passes through the check above.
-    let head = text.replacen("\r\n", "\r\nConnection: close\r\n", 1);
-    if server.write_all(head.as_bytes()).is_err() {
-        return;
-    }
-    let (mut client_read, mut server_write) =
-        (client.try_clone().unwrap(), server.try_clone().unwrap());
-    std::thread::spawn(move || {
-        let _ = std::io::copy(&mut client_read, &mut server_write);
-    });
-    let _ = std::io::copy(&mut server, &mut client);
+/// The delay a "retrying in Ns" line announces.
+fn announced_retry(line: &str) -> Option<u64> {
+    let rest = line.split("retrying in ").nth(1)?;
+    rest.split('s').next()?.parse().ok()
 }
 
 #[test]
 fn a_refused_event_stream_is_retried_with_backoff_not_in_a_tight_loop() {
     let sandbox = Sandbox::new("no-events");
-    let proxy = denying_proxy(sandbox.dir.path());
-    let child = sandbox
+    // A proxy in front of the test engine that refuses the event stream, as one allowing only a
+    // few endpoints would.
+    let proxy = Proxy::start(host());
+    proxy.on(
+        "GET",
+        "/events",
+        usize::MAX,
+        Action::Respond(403, r#"{"message": "forbidden"}"#.to_string()),
+    );
+    let mut child = sandbox
         .command(&[
             "--host",
-            &proxy.address,
+            &proxy.host(),
             "run",
             "--startup-delay",
             "0s",
@@ -199,46 +170,58 @@ fn a_refused_event_stream_is_retried_with_backoff_not_in_a_tight_loop() {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    std::thread::sleep(Duration::from_secs(8));
+    let lines = stderr_lines(&mut child);
+    // Each failed attempt says how long it waits before the next: wait for three of them.
+    let mut log = Vec::new();
+    let mut delays = Vec::new();
+    while delays.len() < 3 {
+        let line = lines
+            .recv_timeout(PATIENCE)
+            .unwrap_or_else(|_| panic!("no third retry announced; the log: {log:#?}"));
+        delays.extend(announced_retry(&line));
+        log.push(line);
+    }
+    // One image list per attempt.
+    let inventories = proxy
+        .seen()
+        .iter()
+        .filter(|request| request.starts_with("GET") && request.contains("/images/json"))
+        .count();
     // SAFETY: kill with a child's pid and a valid signal number.
     unsafe { libc::kill(child.id() as i32, libc::SIGTERM) };
-    let output = wait_or_kill(child, Duration::from_secs(10));
-    let cycles = proxy.inventories.load(Ordering::SeqCst);
-    // Retries after 1, 2 and 4 s: a handful of cycles in 8 s, not one per round trip.
+    wait_or_kill(child, PATIENCE);
+    assert_eq!(delays, [1, 2, 4], "the delays grow: {log:#?}");
+    // One look at the engine per attempt (the first, and one after each announced wait), not
+    // one per round trip; the attempt after the third wait may have begun.
     assert!(
-        (1..=8).contains(&cycles),
-        "{cycles} inventories in 8 s: {}",
-        String::from_utf8_lossy(&output.stderr)
+        inventories <= delays.len() + 2,
+        "{inventories} inventories for {} announced retries: {log:#?}",
+        delays.len()
     );
 }
 
-#[test]
-fn a_burst_of_events_causes_a_few_cycles_not_one_per_event() {
+#[tokio::test]
+async fn a_burst_of_events_wakes_the_watcher_a_few_times_not_once_per_event() {
     let sandbox = Sandbox::new("burst");
     let image = sandbox.repo("burst:1");
     support::images::import(&image);
-    let mut child = sandbox
-        .command(&["run", "--interval", "1h"])
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let cycles = Arc::new(Mutex::new(Vec::new()));
-    let seen = cycles.clone();
-    let stderr = child.stderr.take().unwrap();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-            if line.contains("images,") {
-                seen.lock().unwrap().push(Instant::now());
+    let engine = Engine::connect(host()).await.unwrap();
+    let mut store = Store::open(&sandbox.db()).unwrap();
+    let mut watcher = Watcher::new(engine, &store, Duration::from_secs(30));
+    // The watcher subscribes when first asked: tag an image until the subscription hears it.
+    let marker = sandbox.repo("burst:marker");
+    let first = tokio::select! {
+        wake = watcher.next(&mut store) => wake,
+        _ = async {
+            loop {
+                docker_output(&["tag", &image, &marker]);
+                tokio::time::sleep(Duration::from_millis(200)).await;
             }
-        }
-    });
-    let started = Instant::now();
-    while cycles.lock().unwrap().is_empty() && started.elapsed() < Duration::from_secs(20) {
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    let before = cycles.lock().unwrap().len();
-    // Forty containers created in a burst: eighty events (create, destroy) in a few seconds.
+        } => unreachable!(),
+    };
+    assert_eq!(first, Wake::Engine);
+    // Eighty events (forty containers created and removed) while nobody reads the stream, as
+    // while the enforcer is busy with a cycle: they wait in the stream.
     let prefix = sandbox.prefix.replace('/', "-");
     let workers: Vec<_> = (0..8)
         .map(|w| {
@@ -255,11 +238,18 @@ fn a_burst_of_events_causes_a_few_cycles_not_one_per_event() {
     for worker in workers {
         worker.join().unwrap();
     }
-    std::thread::sleep(Duration::from_secs(3));
-    let during = cycles.lock().unwrap().len() - before;
-    // SAFETY: kill with a child's pid and a valid signal number.
-    unsafe { libc::kill(child.id() as i32, libc::SIGTERM) };
-    let _ = child.wait();
-    assert!(during >= 1, "the burst woke nothing");
-    assert!(during <= 12, "{during} cycles for a burst of 80 events");
+    let before = watcher.events_read();
+    let mut wakes = 0;
+    while watcher.events_read() - before < 80 {
+        match watcher.next(&mut store).await {
+            Wake::Engine => wakes += 1,
+            other => panic!("{other:?} after {wakes} wake-ups"),
+        }
+    }
+    let read = watcher.events_read() - before;
+    // Drained in bursts: a wake-up per event would be a cycle per event.
+    assert!(
+        wakes * 4 <= read,
+        "{wakes} wake-ups for {read} events (the burst was 80)"
+    );
 }

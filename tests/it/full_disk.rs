@@ -4,8 +4,6 @@
 
 use crate::support;
 
-use imgreaper::core::model::Mode;
-use imgreaper::core::settings::Settings;
 use imgreaper::node::clock::{FakeClock, unix_now};
 use imgreaper::node::enforcer::Enforcer;
 use imgreaper::node::engine::Engine;
@@ -43,12 +41,7 @@ async fn on_a_full_disk_the_enforcer_keeps_removing_and_records_once_there_is_ro
     let document = imgreaper::core::policy::parse(&text).unwrap().document;
     store.save_policy("due", &document, unix_now()).unwrap();
     store
-        .save_settings(&Settings {
-            mode: Mode::Auto,
-            startup_delay_secs: 0,
-            min_age_secs: 0,
-            interval_secs: 60,
-        })
+        .save_settings(&support::auto_without_guards(60))
         .unwrap();
     let clock = Arc::new(FakeClock::new(unix_now()));
     let engine = Engine::connect(host()).await.unwrap();

@@ -25,24 +25,24 @@ fn corpus() -> Vec<PathBuf> {
 
 /// A database with one policy and one audit entry, and the real binary pointed at it. The
 /// engine address leads nowhere: nothing here may need it before checking its input.
-struct Bench {
+struct SeededDb {
     dir: tempfile::TempDir,
 }
 
-impl Bench {
-    fn new() -> Bench {
-        let bench = Bench {
+impl SeededDb {
+    fn new() -> SeededDb {
+        let seeded = SeededDb {
             dir: tempfile::tempdir().unwrap(),
         };
-        let seed = bench.dir.path().join("seed.json");
+        let seed = seeded.dir.path().join("seed.json");
         std::fs::write(
             &seed,
             r#"{"image_policy": {"removal": [{"image_name": "seed/*", "delete_after_minutes": 9}]}}"#,
         )
         .unwrap();
-        let output = bench.run(&["policy".as_ref(), "apply".as_ref(), seed.as_os_str()]);
+        let output = seeded.run(&["policy".as_ref(), "apply".as_ref(), seed.as_os_str()]);
         assert!(output.status.success(), "{}", describe(&output));
-        bench
+        seeded
     }
 
     fn db(&self) -> PathBuf {
@@ -130,13 +130,13 @@ fn check(failures: &mut Vec<String>, what: &str, output: &Output, codes: &[i32])
 
 #[test]
 fn every_corpus_file_gives_a_clean_result_or_a_clean_error_and_an_error_changes_nothing() {
-    let bench = Bench::new();
+    let seeded = SeededDb::new();
     let mut failures = Vec::new();
     for file in corpus() {
         let name = file.file_name().unwrap().to_string_lossy().into_owned();
         let codes = expected_codes(&file);
 
-        let check_output = bench.run(&["policy".as_ref(), "check".as_ref(), file.as_os_str()]);
+        let check_output = seeded.run(&["policy".as_ref(), "check".as_ref(), file.as_os_str()]);
         let code = check(
             &mut failures,
             &format!("check {name}"),
@@ -152,8 +152,8 @@ fn every_corpus_file_gives_a_clean_result_or_a_clean_error_and_an_error_changes_
             }
         }
 
-        let before = bench.state();
-        let apply = bench.run(&[
+        let before = seeded.state();
+        let apply = seeded.run(&[
             "policy".as_ref(),
             "apply".as_ref(),
             file.as_os_str(),
@@ -161,10 +161,10 @@ fn every_corpus_file_gives_a_clean_result_or_a_clean_error_and_an_error_changes_
             "hostile".as_ref(),
         ]);
         let applied = check(&mut failures, &format!("apply {name}"), &apply, codes);
-        if applied != Some(0) && bench.state() != before {
+        if applied != Some(0) && seeded.state() != before {
             failures.push(format!("apply {name}: failed but changed the database"));
         }
-        let preview = bench.run(&["policy".as_ref(), "preview".as_ref(), file.as_os_str()]);
+        let preview = seeded.run(&["policy".as_ref(), "preview".as_ref(), file.as_os_str()]);
         // Valid input reaches the (absent) engine and fails there, cleanly.
         check(&mut failures, &format!("preview {name}"), &preview, &[1, 2]);
         if applied == Some(0) {
@@ -175,7 +175,7 @@ fn every_corpus_file_gives_a_clean_result_or_a_clean_error_and_an_error_changes_
                 &["log"],
                 &["log", "--json"],
             ] {
-                let output = bench.run(args);
+                let output = seeded.run(args);
                 check(
                     &mut failures,
                     &format!("{} after {name}", args.join(" ")),
@@ -183,7 +183,7 @@ fn every_corpus_file_gives_a_clean_result_or_a_clean_error_and_an_error_changes_
                     &[0],
                 );
             }
-            let show = bench.run(&["policy", "show", "hostile"]);
+            let show = seeded.run(&["policy", "show", "hostile"]);
             if serde_json::from_slice::<serde_json::Value>(&show.stdout).is_err() {
                 failures.push(format!(
                     "policy show after {name} is not JSON: {}",
@@ -202,10 +202,10 @@ fn every_corpus_file_gives_a_clean_result_or_a_clean_error_and_an_error_changes_
 
 #[test]
 fn invalid_utf8_is_an_invalid_policy_with_its_position() {
-    let bench = Bench::new();
+    let seeded = SeededDb::new();
     let file = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("tests/hostile/bad-invalid-utf8-in-pattern.json");
-    let output = bench.run(&["policy".as_ref(), "check".as_ref(), file.as_os_str()]);
+    let output = seeded.run(&["policy".as_ref(), "check".as_ref(), file.as_os_str()]);
     assert_eq!(output.status.code(), Some(2), "{}", describe(&output));
     let stderr = String::from_utf8_lossy(&output.stderr);
     // The 0xFF byte is on line 2, after the 21 characters `  {"image_name": "app`, at byte
@@ -217,15 +217,15 @@ fn invalid_utf8_is_an_invalid_policy_with_its_position() {
 
 #[test]
 fn a_missing_file_or_a_directory_is_invalid_input() {
-    let bench = Bench::new();
-    let missing = bench.dir.path().join("no-such-policy.json");
+    let seeded = SeededDb::new();
+    let missing = seeded.dir.path().join("no-such-policy.json");
     for (file, says) in [
         (missing.as_path(), "does not exist"),
-        (bench.dir.path(), "is a directory"),
+        (seeded.dir.path(), "is a directory"),
     ] {
         for command in ["check", "apply", "preview"] {
-            let before = bench.state();
-            let output = bench.run(&["policy".as_ref(), command.as_ref(), file.as_os_str()]);
+            let before = seeded.state();
+            let output = seeded.run(&["policy".as_ref(), command.as_ref(), file.as_os_str()]);
             assert_eq!(
                 output.status.code(),
                 Some(2),
@@ -235,7 +235,7 @@ fn a_missing_file_or_a_directory_is_invalid_input() {
             let stderr = String::from_utf8_lossy(&output.stderr);
             assert!(stderr.contains(says), "{command}: {stderr}");
             assert!(stderr.contains(&file.display().to_string()), "{stderr}");
-            assert_eq!(bench.state(), before);
+            assert_eq!(seeded.state(), before);
         }
     }
 }
@@ -249,9 +249,9 @@ fn assert_stops_at_the_cap(output: &Output) {
 
 #[test]
 fn huge_and_endless_inputs_stop_at_the_size_cap() {
-    let bench = Bench::new();
+    let seeded = SeededDb::new();
     // 50 MB: a valid start, then spaces (JSON allows them) to the end.
-    let huge = bench.dir.path().join("huge.json");
+    let huge = seeded.dir.path().join("huge.json");
     {
         use std::io::Write;
         let mut file = std::fs::File::create(&huge).unwrap();
@@ -263,20 +263,20 @@ fn huge_and_endless_inputs_stop_at_the_size_cap() {
         }
         file.write_all(b"}").unwrap();
     }
-    let before = bench.state();
+    let before = seeded.state();
     for command in ["check", "apply"] {
-        assert_stops_at_the_cap(&bench.run(&[
+        assert_stops_at_the_cap(&seeded.run(&[
             "policy".as_ref(),
             command.as_ref(),
             huge.as_os_str(),
         ]));
     }
-    assert_eq!(bench.state(), before);
+    assert_eq!(seeded.state(), before);
 
-    assert_stops_at_the_cap(&bench.run(&["policy", "check", "/dev/zero"]));
+    assert_stops_at_the_cap(&seeded.run(&["policy", "check", "/dev/zero"]));
 
     // A FIFO fed without end.
-    let fifo = bench.dir.path().join("endless.json");
+    let fifo = seeded.dir.path().join("endless.json");
     let c_path = std::ffi::CString::new(fifo.to_str().unwrap()).unwrap();
     // SAFETY: c_path is a valid NUL-terminated path.
     assert_eq!(unsafe { libc::mkfifo(c_path.as_ptr(), 0o600) }, 0);
@@ -291,7 +291,7 @@ fn huge_and_endless_inputs_stop_at_the_size_cap() {
         // Ends when the reader closes its end (EPIPE).
         while pipe.write_all(&block).is_ok() {}
     });
-    let child = bench
+    let child = seeded
         .command()
         .args(["policy", "check"])
         .arg(&fifo)
@@ -305,23 +305,23 @@ fn huge_and_endless_inputs_stop_at_the_size_cap() {
 
 #[test]
 fn names_with_control_characters_never_reach_the_terminal() {
-    let bench = Bench::new();
+    let seeded = SeededDb::new();
     let valid = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/hostile/ok-minutes-zero.json");
-    let hostile = bench.dir.path().join("edge\u{1b}[2J\u{7}\r\n.json");
+    let hostile = seeded.dir.path().join("edge\u{1b}[2J\u{7}\r\n.json");
     std::fs::copy(&valid, &hostile).unwrap();
 
-    let output = bench.run(&["policy".as_ref(), "check".as_ref(), hostile.as_os_str()]);
+    let output = seeded.run(&["policy".as_ref(), "check".as_ref(), hostile.as_os_str()]);
     assert_eq!(output.status.code(), Some(0), "{}", describe(&output));
     assert!(unclean(&output).is_none(), "{}", describe(&output));
     assert!(String::from_utf8_lossy(&output.stdout).contains("\\u{1b}[2J"));
 
-    let before = bench.state();
+    let before = seeded.state();
     // The file's stem would be the policy's name: a name with control characters is refused.
-    let output = bench.run(&["policy".as_ref(), "apply".as_ref(), hostile.as_os_str()]);
+    let output = seeded.run(&["policy".as_ref(), "apply".as_ref(), hostile.as_os_str()]);
     assert_eq!(output.status.code(), Some(2), "{}", describe(&output));
     assert!(unclean(&output).is_none(), "{}", describe(&output));
     for name in ["x\u{1b}]0;owned\u{7}", "a\nb", "\u{9b}31m"] {
-        let output = bench.run(&[
+        let output = seeded.run(&[
             "policy".as_ref(),
             "apply".as_ref(),
             valid.as_os_str(),
@@ -331,12 +331,12 @@ fn names_with_control_characters_never_reach_the_terminal() {
         assert_eq!(output.status.code(), Some(2), "{}", describe(&output));
         assert!(unclean(&output).is_none(), "{}", describe(&output));
         for command in ["show", "export", "delete"] {
-            let output = bench.run(&["policy", command, name]);
+            let output = seeded.run(&["policy", command, name]);
             assert_eq!(output.status.code(), Some(2), "{}", describe(&output));
             assert!(unclean(&output).is_none(), "{}", describe(&output));
         }
     }
-    assert_eq!(bench.state(), before);
+    assert_eq!(seeded.state(), before);
 }
 
 /// A database written before names were checked (or by hand) may already hold control
@@ -423,39 +423,39 @@ fn many_rules(count: usize, prefix: &str) -> String {
 
 #[test]
 fn more_than_ten_thousand_rules_are_refused_naming_the_limit() {
-    let bench = Bench::new();
+    let seeded = SeededDb::new();
     let write = |name: &str, text: String| {
-        let path = bench.dir.path().join(name);
+        let path = seeded.dir.path().join(name);
         std::fs::write(&path, text).unwrap();
         path
     };
     let over = write("over.json", many_rules(10_001, "over"));
-    let before = bench.state();
+    let before = seeded.state();
     for command in ["check", "apply"] {
-        let output = bench.run(&["policy".as_ref(), command.as_ref(), over.as_os_str()]);
+        let output = seeded.run(&["policy".as_ref(), command.as_ref(), over.as_os_str()]);
         assert_eq!(output.status.code(), Some(2), "{}", describe(&output));
         let stderr = String::from_utf8_lossy(&output.stderr);
         assert!(stderr.contains("10001 rules"), "{stderr}");
         assert!(stderr.contains("at most 10,000 rules"), "{stderr}");
         assert!(stderr.contains("image_policy.removal"), "{stderr}");
     }
-    assert_eq!(bench.state(), before);
+    assert_eq!(seeded.state(), before);
 
     // Across saved policies: the seed policy holds 1 rule.
     let at_limit = write("full.json", many_rules(9_999, "full"));
-    let output = bench.run(&["policy".as_ref(), "apply".as_ref(), at_limit.as_os_str()]);
+    let output = seeded.run(&["policy".as_ref(), "apply".as_ref(), at_limit.as_os_str()]);
     assert_eq!(output.status.code(), Some(0), "{}", describe(&output));
     let one_more = write("more.json", many_rules(1, "more"));
-    let before = bench.state();
-    let output = bench.run(&["policy".as_ref(), "apply".as_ref(), one_more.as_os_str()]);
+    let before = seeded.state();
+    let output = seeded.run(&["policy".as_ref(), "apply".as_ref(), one_more.as_os_str()]);
     assert_eq!(output.status.code(), Some(2), "{}", describe(&output));
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(
         stderr.contains("10001 rules") && stderr.contains("limit is 10,000"),
         "{stderr}"
     );
-    assert_eq!(bench.state(), before);
+    assert_eq!(seeded.state(), before);
     // Replacing a policy counts its new rules, not old and new.
-    let output = bench.run(&["policy".as_ref(), "apply".as_ref(), at_limit.as_os_str()]);
+    let output = seeded.run(&["policy".as_ref(), "apply".as_ref(), at_limit.as_os_str()]);
     assert_eq!(output.status.code(), Some(0), "{}", describe(&output));
 }

@@ -4,27 +4,20 @@
 
 use crate::support;
 
-use imgreaper::core::model::Mode;
-use imgreaper::core::settings::Settings;
 use imgreaper::node::clock::{FakeClock, unix_now};
 use imgreaper::node::enforcer::Enforcer;
 use imgreaper::node::engine::Engine;
 use imgreaper::node::store::{LeaseKind, Owner, PendingRemoval, Store};
 use std::sync::Arc;
-use std::time::Duration;
 use support::images::import;
+use support::proxy::{Action, Proxy};
 use support::{Sandbox, docker, exists, host};
 
 fn all_due_without_guards(sandbox: &Sandbox) {
     sandbox.all_due();
-    Store::open(&sandbox.db())
-        .unwrap()
-        .save_settings(&Settings {
-            mode: Mode::Auto,
-            startup_delay_secs: 0,
-            min_age_secs: 0,
-            interval_secs: 60,
-        })
+    sandbox
+        .store()
+        .save_settings(&support::auto_without_guards(60))
         .unwrap();
 }
 
@@ -68,7 +61,26 @@ async fn an_enforcer_that_loses_its_lease_mid_sweep_stops_and_nothing_is_done_tw
         import(name);
     }
     all_due_without_guards(&sandbox);
-    let engine = Engine::connect(host()).await.unwrap();
+    // Another, live process takes the lease over as soon as the first removal reaches the
+    // engine, as one would after this enforcer stalled past its lease on slow flash.
+    let proxy = Proxy::start(host());
+    let db = sandbox.db();
+    proxy.on(
+        "DELETE",
+        "/images/",
+        1,
+        Action::Before(Box::new(move |_, _| {
+            let conn = rusqlite::Connection::open(&db).unwrap();
+            conn.busy_timeout(support::PATIENCE).unwrap();
+            conn.execute(
+                "UPDATE lease SET holder = 'service on another box', host = 'another box',
+                     expires = expires + 3600",
+                [],
+            )
+            .unwrap();
+        })),
+    );
+    let engine = Engine::connect(&proxy.host()).await.unwrap();
     let clock = Arc::new(FakeClock::new(unix_now()));
     let mut enforcer = Enforcer::new(
         engine,
@@ -76,30 +88,7 @@ async fn an_enforcer_that_loses_its_lease_mid_sweep_stops_and_nothing_is_done_tw
         clock,
         LeaseKind::Service,
     );
-    // Another, live process takes the lease over as soon as the sweep is journalled, as one
-    // would after this enforcer stalled past its lease on slow flash.
-    let db = sandbox.db();
-    let usurper = std::thread::spawn(move || {
-        let conn = rusqlite::Connection::open(db).unwrap();
-        conn.busy_timeout(Duration::from_secs(5)).unwrap();
-        loop {
-            let pending: i64 = conn
-                .query_row("SELECT count(*) FROM pending_removals", [], |r| r.get(0))
-                .unwrap();
-            if pending > 0 {
-                conn.execute(
-                    "UPDATE lease SET holder = 'service on another box', host = 'another box',
-                         expires = expires + 3600",
-                    [],
-                )
-                .unwrap();
-                return;
-            }
-            std::thread::sleep(Duration::from_millis(2));
-        }
-    });
     let report = enforcer.cycle().await.unwrap();
-    usurper.join().unwrap();
     let removed_first = report
         .actions
         .iter()

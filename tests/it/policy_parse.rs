@@ -1,6 +1,7 @@
 //! Policy documents: both spellings, bare and whole NMP, every validation
 //! error with its path and position, warnings, and the export round trip.
 
+use crate::support::policy::errors;
 use imgreaper::core::policy::{
     Diagnostic, PolicyDocument, Rule, Severity, Spelling, Start, parse, validate_pattern,
 };
@@ -11,16 +12,6 @@ fn rule(name: &str, minutes: u64, only: bool) -> Rule {
         image_name: name.to_string(),
         delete_after_minutes: minutes,
         agent_downloaded_only: only,
-    }
-}
-
-fn errors(text: &str) -> Vec<Diagnostic> {
-    match parse(text) {
-        Ok(parsed) => panic!("accepted: {text}\n{parsed:?}"),
-        Err(all) => all
-            .into_iter()
-            .filter(|d| d.severity == Severity::Error)
-            .collect(),
     }
 }
 
@@ -190,35 +181,6 @@ fn invalid_json_reports_serde_position() {
 }
 
 #[test]
-fn top_level_must_be_an_object() {
-    for text in ["[]", "1", "\"x\"", "null"] {
-        let all = errors(text);
-        assert!(
-            all[0].message.contains("JSON object"),
-            "{text}: {:?}",
-            all[0]
-        );
-    }
-}
-
-#[test]
-fn missing_image_policy_says_what_to_add() {
-    let all = errors(r#"{"label": "x"}"#);
-    assert_eq!(all.len(), 1);
-    assert!(
-        all[0].message.contains(r#""image_policy": {"removal": ["#),
-        "{}",
-        all[0].message
-    );
-    let near = errors(r#"{"image_polcy": {"removal": []}}"#);
-    assert!(
-        near[0].message.contains("did you mean `image_policy`?"),
-        "{}",
-        near[0].message
-    );
-}
-
-#[test]
 fn both_spellings_in_one_document() {
     let all = errors(
         r#"{"image_policy": {"removal": []}, "agentImagePolicy": {"imageRemovalPolicies": []}}"#,
@@ -228,55 +190,154 @@ fn both_spellings_in_one_document() {
     assert_eq!(all[0].column, 35);
 }
 
+/// A seed-spelling document holding one rule.
+fn with_rule(rule_json: &str) -> String {
+    format!(r#"{{"image_policy": {{"removal": [{rule_json}]}}}}"#)
+}
+
+/// Each invalid document, the path of its one error, and what the message says.
 #[test]
-fn image_policy_and_upgrade_policy_are_exclusive() {
-    for key in ["upgrade", "agentUpgradePolicy"] {
-        let text = format!(r#"{{"image_policy": {{"removal": []}}, "{key}": {{}}}}"#);
-        let all = errors(&text);
-        assert_eq!(all.len(), 1, "{all:?}");
-        assert_eq!(all[0].path, key);
-        assert!(all[0].message.contains("not both"), "{}", all[0].message);
+fn each_invalid_document_gets_one_error_at_its_path_saying_what_is_wrong() {
+    let anax_rule =
+        |rule: &str| format!(r#"{{"agentImagePolicy": {{"imageRemovalPolicies": [{rule}]}}}}"#);
+    let minutes = |value: &str| {
+        with_rule(&format!(
+            r#"{{"image_name": "a:1", "delete_after_minutes": {value}}}"#
+        ))
+    };
+    let name = |value: &str| {
+        with_rule(&format!(
+            r#"{{"image_name": {value}, "delete_after_minutes": 1}}"#
+        ))
+    };
+    let only = |value: &str| {
+        with_rule(&format!(
+            r#"{{"image_name": "a:1", "delete_after_minutes": 1, "agent_downloaded_only": {value}}}"#
+        ))
+    };
+    const RULE: &str = "image_policy.removal[0]";
+    const MINUTES: &str = "image_policy.removal[0].delete_after_minutes";
+    const NAME: &str = "image_policy.removal[0].image_name";
+    let cases: Vec<(String, &str, &str)> = vec![
+        // The document.
+        ("[]".into(), "", "JSON object"),
+        ("1".into(), "", "JSON object"),
+        ("\"x\"".into(), "", "JSON object"),
+        ("null".into(), "", "JSON object"),
+        (
+            r#"{"label": "x"}"#.into(),
+            "",
+            r#""image_policy": {"removal": ["#,
+        ),
+        (
+            r#"{"image_polcy": {"removal": []}}"#.into(),
+            "",
+            "did you mean `image_policy`?",
+        ),
+        (
+            r#"{"image_policy": {"removal": []}, "upgrade": {}}"#.into(),
+            "upgrade",
+            "not both",
+        ),
+        (
+            r#"{"image_policy": {"removal": []}, "agentUpgradePolicy": {}}"#.into(),
+            "agentUpgradePolicy",
+            "not both",
+        ),
+        (
+            r#"{"image_policy": {"removal": {"image_name": "a:1"}}}"#.into(),
+            "image_policy.removal",
+            "not an object",
+        ),
+        (
+            r#"{"image_policy": {"removal": ["a:1"]}}"#.into(),
+            RULE,
+            "not a string",
+        ),
+        (r#"{"image_policy": []}"#.into(), "image_policy", ""),
+        (r#"{"image_policy": {}}"#.into(), "", "no `removal` list"),
+        (
+            r#"{"image_policy": {"removals": []}}"#.into(),
+            "image_policy.removals",
+            "did you mean `removal`?",
+        ),
+        (
+            r#"{"start": 5, "image_policy": {"removal": []}}"#.into(),
+            "start",
+            "not a number",
+        ),
+        // A rule's keys.
+        (
+            with_rule(r#"{"image_name": "a:1", "image_name": "b:1", "delete_after_minutes": 1}"#),
+            "",
+            "duplicate key `image_name`",
+        ),
+        (
+            with_rule(r#"{"image_name": "a:1", "delete_after_minute": 1}"#),
+            "image_policy.removal[0].delete_after_minute",
+            "did you mean `delete_after_minutes`?",
+        ),
+        (
+            anax_rule(r#"{"imageId": "a:1", "deleteAfterMinutes": 1, "agentDownloadOnly": true}"#),
+            "",
+            "did you mean `agentDownloadedOnly`?",
+        ),
+        (
+            with_rule(r#"{"imageId": "a:1", "delete_after_minutes": 1}"#),
+            "image_policy.removal[0].imageId",
+            "write `image_name`",
+        ),
+        (
+            with_rule(r#"{"imageId": "a:1", "delete_after_minutes": 1}"#),
+            "",
+            "mix",
+        ),
+        (
+            anax_rule(r#"{"imageId": "a:1", "delete_after_minutes": 1}"#),
+            "",
+            "write `deleteAfterMinutes`",
+        ),
+        // The pattern.
+        (name(r#""MyOrg/App:1""#), NAME, "lowercase"),
+        (name(r#""foo::bar""#), NAME, "`::`"),
+        (name(r#""my image:1""#), NAME, "space"),
+        (name(r#""""#), NAME, "empty"),
+        (name(r#""nginx:1 ""#), NAME, "space"),
+        (name("7"), NAME, "not a number"),
+        (
+            with_rule(r#"{"delete_after_minutes": 1}"#),
+            "",
+            "missing `image_name`",
+        ),
+        // The minutes.
+        (
+            with_rule(r#"{"image_name": "a:1"}"#),
+            "",
+            "missing `delete_after_minutes`",
+        ),
+        (minutes("52560001"), MINUTES, "100 years"),
+        (minutes("5000000000"), MINUTES, "100 years"),
+        (minutes("18446744073709551615"), MINUTES, "100 years"),
+        // agent_downloaded_only.
+        (
+            only(r#""true""#),
+            "image_policy.removal[0].agent_downloaded_only",
+            "without quotes",
+        ),
+        (
+            only("1"),
+            "image_policy.removal[0].agent_downloaded_only",
+            "not a number",
+        ),
+    ];
+    for (text, path, says) in &cases {
+        let all = errors(text);
+        assert_eq!(all.len(), 1, "{text}: {all:#?}");
+        if !path.is_empty() {
+            assert_eq!(all[0].path, *path, "{text}");
+        }
+        assert!(all[0].message.contains(says), "{text}: {}", all[0].message);
     }
-}
-
-#[test]
-fn removal_must_be_an_array_and_rules_objects() {
-    let all = errors(r#"{"image_policy": {"removal": {"image_name": "a:1"}}}"#);
-    assert_eq!(all[0].path, "image_policy.removal");
-    assert!(
-        all[0].message.contains("not an object"),
-        "{}",
-        all[0].message
-    );
-
-    let all = errors(r#"{"image_policy": {"removal": ["a:1"]}}"#);
-    assert_eq!(all[0].path, "image_policy.removal[0]");
-    assert!(
-        all[0].message.contains("not a string"),
-        "{}",
-        all[0].message
-    );
-
-    let all = errors(r#"{"image_policy": []}"#);
-    assert_eq!(all[0].path, "image_policy");
-
-    let all = errors(r#"{"image_policy": {}}"#);
-    assert!(
-        all[0].message.contains("no `removal` list"),
-        "{}",
-        all[0].message
-    );
-}
-
-#[test]
-fn unknown_key_in_image_policy_is_an_error_with_suggestion() {
-    let all = errors(r#"{"image_policy": {"removals": []}}"#);
-    assert_eq!(all[0].path, "image_policy.removals");
-    assert!(
-        all[0].message.contains("did you mean `removal`?"),
-        "{}",
-        all[0].message
-    );
 }
 
 #[test]
@@ -291,44 +352,12 @@ fn enabled_and_start_are_checked() {
 }
 
 #[test]
-fn duplicate_keys_are_errors() {
-    let d = rule_error(r#"{"image_name": "a:1", "image_name": "b:1", "delete_after_minutes": 1}"#);
-    assert!(
-        d.message.contains("duplicate key `image_name`"),
-        "{}",
-        d.message
-    );
-}
-
-// ---- rule fields -----------------------------------------------------------
-
-#[test]
 fn missing_tag_says_how_to_fix_it() {
     let d = rule_error(r#"{"image_name": "image1", "delete_after_minutes": 1}"#);
     assert_eq!(d.path, "image_policy.removal[0].image_name");
     assert!(d.message.contains("`image1:TAG`"), "{}", d.message);
     assert!(d.message.contains("`image1:*`"), "{}", d.message);
     assert_eq!(Err(d.message), validate_pattern("image1"));
-}
-
-#[test]
-fn bad_reference_grammar() {
-    for (name, needle) in [
-        ("MyOrg/App:1", "lowercase"),
-        ("foo::bar", "`::`"),
-        ("my image:1", "space"),
-        ("", "empty"),
-        ("nginx:1 ", "space"),
-    ] {
-        let d = rule_error(&format!(
-            r#"{{"image_name": "{name}", "delete_after_minutes": 1}}"#
-        ));
-        assert!(d.message.contains(needle), "{name}: {}", d.message);
-    }
-    let d = rule_error(r#"{"image_name": 7, "delete_after_minutes": 1}"#);
-    assert!(d.message.contains("not a number"), "{}", d.message);
-    let d = rule_error(r#"{"delete_after_minutes": 1}"#);
-    assert!(d.message.contains("missing `image_name`"), "{}", d.message);
 }
 
 #[test]
@@ -375,70 +404,6 @@ fn minutes_accept_zero_to_a_hundred_years() {
     .document;
     assert_eq!(doc.rules[0].delete_after_minutes, 0);
     assert_eq!(doc.rules[1].delete_after_minutes, 52_560_000);
-}
-
-#[test]
-fn minutes_beyond_a_hundred_years_are_refused_with_the_path() {
-    for minutes in ["52560001", "5000000000", "18446744073709551615"] {
-        let d = rule_error(&format!(
-            r#"{{"image_name": "a:1", "delete_after_minutes": {minutes}}}"#
-        ));
-        assert_eq!(d.path, "image_policy.removal[0].delete_after_minutes");
-        assert!(d.message.contains("100 years"), "{}", d.message);
-    }
-}
-
-#[test]
-fn non_boolean_agent_downloaded_only() {
-    let d = rule_error(
-        r#"{"image_name": "a:1", "delete_after_minutes": 1, "agent_downloaded_only": "true"}"#,
-    );
-    assert_eq!(d.path, "image_policy.removal[0].agent_downloaded_only");
-    assert!(d.message.contains("without quotes"), "{}", d.message);
-    let d = rule_error(
-        r#"{"image_name": "a:1", "delete_after_minutes": 1, "agent_downloaded_only": 1}"#,
-    );
-    assert!(d.message.contains("not a number"), "{}", d.message);
-}
-
-#[test]
-fn unknown_rule_key_suggests_the_nearest_in_the_same_spelling() {
-    let d = rule_error(r#"{"image_name": "a:1", "delete_after_minute": 1}"#);
-    assert_eq!(d.path, "image_policy.removal[0].delete_after_minute");
-    assert!(
-        d.message.contains("did you mean `delete_after_minutes`?"),
-        "{}",
-        d.message
-    );
-
-    let text = r#"{"agentImagePolicy": {"imageRemovalPolicies": [{"imageId": "a:1", "deleteAfterMinutes": 1, "agentDownloadOnly": true}]}}"#;
-    let all = errors(text);
-    assert_eq!(all.len(), 1, "{all:?}");
-    assert!(
-        all[0]
-            .message
-            .contains("did you mean `agentDownloadedOnly`?"),
-        "{}",
-        all[0].message
-    );
-}
-
-#[test]
-fn mixed_spellings_within_one_rule() {
-    let d = rule_error(r#"{"imageId": "a:1", "delete_after_minutes": 1}"#);
-    assert_eq!(d.path, "image_policy.removal[0].imageId");
-    assert!(d.message.contains("write `image_name`"), "{}", d.message);
-    assert!(d.message.contains("mix"), "{}", d.message);
-
-    let all = errors(
-        r#"{"agentImagePolicy": {"imageRemovalPolicies": [{"imageId": "a:1", "delete_after_minutes": 1}]}}"#,
-    );
-    assert_eq!(all.len(), 1, "{all:?}");
-    assert!(
-        all[0].message.contains("write `deleteAfterMinutes`"),
-        "{}",
-        all[0].message
-    );
 }
 
 #[test]

@@ -2,18 +2,9 @@
 //! validation error with its path and position, the keep-makes-unreachable warning, and the
 //! export round trip.
 
-use imgreaper::core::policy::{Diagnostic, DiskMarks, KeepRule, Severity, Spelling, parse};
+use crate::support::policy::errors;
+use imgreaper::core::policy::{Diagnostic, DiskMarks, KeepRule, Spelling, parse};
 use serde_json::json;
-
-fn errors(text: &str) -> Vec<Diagnostic> {
-    match parse(text) {
-        Ok(parsed) => panic!("accepted: {text}\n{parsed:?}"),
-        Err(all) => all
-            .into_iter()
-            .filter(|d| d.severity == Severity::Error)
-            .collect(),
-    }
-}
 
 fn only_error(text: &str) -> Diagnostic {
     let mut all = errors(text);

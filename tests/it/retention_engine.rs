@@ -4,172 +4,31 @@
 //! enforcer runs in-process with a fake clock.
 
 use crate::support;
+use support::bench::{Bench, removed_references};
 
 use imgreaper::core::model::Mode;
-use imgreaper::core::settings::Settings;
-use imgreaper::node::clock::{Clock, FakeClock, unix_now};
+use imgreaper::node::clock::{Clock, unix_now};
 use imgreaper::node::disk::usage_at;
-use imgreaper::node::enforcer::{CycleReport, Enforcer};
-use imgreaper::node::engine::Engine;
-use imgreaper::node::store::{LeaseKind, Store};
-use std::sync::Arc;
-use support::engine::OwnEngine;
+use imgreaper::node::enforcer::Enforcer;
+use support::engine::{OwnEngine, QuietEngine, quiet_engine};
 use support::images::{create_container, import, import_into};
-use support::{Sandbox, docker, exists, host};
+use support::{docker, exists};
 
 const MB: usize = 1_000_000;
-
-/// A dockerd of the test's own whose data root is a small tmpfs: a disk that really fills.
-struct TmpfsEngine {
-    own: OwnEngine,
-}
-
-impl TmpfsEngine {
-    /// Mounts a tmpfs of `size` (e.g. `256m`) as the data root and starts dockerd on it.
-    fn start(size: &str) -> TmpfsEngine {
-        support::host(); // makes sure docker and busybox are installed
-        let mut own = OwnEngine::new();
-        let root = own.dir.path().join("root");
-        std::fs::create_dir(&root).unwrap();
-        let mounted = std::process::Command::new("mount")
-            .args(["-t", "tmpfs", "-o", &format!("size={size}"), "tmpfs"])
-            .arg(&root)
-            .output()
-            .expect("mount runs");
-        assert!(
-            mounted.status.success(),
-            "mount -t tmpfs (the disk-pressure tests need root): {}",
-            String::from_utf8_lossy(&mounted.stderr)
-        );
-        own.start();
-        TmpfsEngine { own }
-    }
-
-    fn host(&self) -> String {
-        self.own.host()
-    }
-
-    fn data_root(&self) -> std::path::PathBuf {
-        self.own.dir.path().join("root")
-    }
-
-    fn docker(&self, args: &[&str]) -> String {
-        let output = self.own.docker_output(args);
-        assert!(
-            output.status.success(),
-            "docker {} failed: {}",
-            args.join(" "),
-            String::from_utf8_lossy(&output.stderr)
-        );
-        String::from_utf8_lossy(&output.stdout).trim().to_string()
-    }
-
-    fn exists(&self, reference: &str) -> bool {
-        self.own.exists(reference)
-    }
-}
-
-impl Drop for TmpfsEngine {
-    /// Stops dockerd, then unmounts what it left mounted under its directory, deepest first.
-    fn drop(&mut self) {
-        self.own.stop();
-        let mounts = std::fs::read_to_string("/proc/self/mounts").unwrap_or_default();
-        let mut points: Vec<&str> = mounts
-            .lines()
-            .filter_map(|line| line.split_whitespace().nth(1))
-            .filter(|point| std::path::Path::new(point).starts_with(self.own.dir.path()))
-            .collect();
-        points.sort_by_key(|p| std::cmp::Reverse(p.len()));
-        for point in points {
-            let _ = std::process::Command::new("umount")
-                .arg("-l")
-                .arg(point)
-                .output();
-        }
-    }
-}
-
-struct Bench {
-    sandbox: Sandbox,
-    clock: Arc<FakeClock>,
-}
-
-impl Bench {
-    fn new(test: &str) -> Bench {
-        Bench {
-            sandbox: Sandbox::new(test),
-            clock: Arc::new(FakeClock::new(unix_now())),
-        }
-    }
-
-    fn store(&self) -> Store {
-        Store::open(&self.sandbox.db()).expect("open store")
-    }
-
-    fn settings(&self, mode: Mode) {
-        self.store()
-            .save_settings(&Settings {
-                mode,
-                startup_delay_secs: 0,
-                min_age_secs: 0,
-                interval_secs: 60,
-            })
-            .unwrap();
-    }
-
-    /// Saves a policy document given as JSON text.
-    fn policy(&self, text: &str) {
-        let document = imgreaper::core::policy::parse(text)
-            .unwrap_or_else(|e| panic!("{text}: {e:#?}"))
-            .document;
-        self.store()
-            .save_policy("test", &document, self.clock.now())
-            .unwrap();
-    }
-
-    async fn enforcer(&self, engine_host: &str) -> Enforcer {
-        let engine = Engine::connect(engine_host).await.expect("engine");
-        Enforcer::new(engine, self.store(), self.clock.clone(), LeaseKind::Service)
-    }
-
-    fn actions(&self, action: &str) -> Vec<String> {
-        let mut references: Vec<String> = self
-            .store()
-            .audit_log(10_000)
-            .unwrap()
-            .into_iter()
-            .filter(|e| e.entry.action == action)
-            .map(|e| e.entry.reference)
-            .collect();
-        references.sort();
-        references
-    }
-}
-
-fn removed(report: &CycleReport) -> Vec<String> {
-    let mut names: Vec<String> = report
-        .actions
-        .iter()
-        .filter(|a| a.action == "remove" || a.action == "untag")
-        .map(|a| a.reference.clone())
-        .collect();
-    names.sort();
-    names
-}
 
 /// Eight images of about 24 MB on a 256 MB tmpfs, first seen a minute apart (so i0 is the least
 /// recently used): i0 pinned, i1 kept, i2 in use, i3..i7 candidates. The marks make exactly
 /// i3, i4 and i5 go: high at the current usage, low between 2.5 and 3 images below it.
 struct Filled {
-    engine: TmpfsEngine,
+    engine: QuietEngine,
     names: Vec<String>,
     low_percent: u64,
 }
 
 async fn fill(bench: &Bench, mode: Mode) -> (Filled, Enforcer) {
-    let engine = TmpfsEngine::start("256m");
+    let engine = quiet_engine();
     bench.settings(mode);
-    let mut enforcer = bench.enforcer(&engine.host()).await;
+    let mut enforcer = bench.enforcer_on(&engine.host()).await;
     let mut names = Vec::new();
     for i in 0..8 {
         let name = bench.sandbox.repo(&format!("i{i}:1"));
@@ -201,7 +60,7 @@ async fn fill(bench: &Bench, mode: Mode) -> (Filled, Enforcer) {
         high >= 60 && low >= 1 && low < high,
         "the tmpfs is not filled as planned: {usage:?}, images of {image_size} bytes"
     );
-    bench.policy(&format!(
+    bench.policy_json(&format!(
         r#"{{"image_policy": {{
             "removal": [{{"image_name": "{p}/*", "delete_after_minutes": 1000000, "agent_downloaded_only": false}}],
             "keep": [{{"image_name": "{p}/i1:*"}}],
@@ -218,7 +77,7 @@ async fn fill(bench: &Bench, mode: Mode) -> (Filled, Enforcer) {
     )
 }
 
-fn create_container_on(engine: &TmpfsEngine, image: &str, name: &str) {
+fn create_container_on(engine: &OwnEngine, image: &str, name: &str) {
     engine.docker(&["create", "--name", name, image, "/bin/busybox", "true"]);
 }
 
@@ -229,7 +88,7 @@ async fn disk_pressure_frees_down_to_the_low_mark_least_recently_used_first() {
     let names = &filled.names;
     let report = enforcer.cycle().await.unwrap();
     assert_eq!(
-        removed(&report),
+        removed_references(&report),
         [names[3].clone(), names[4].clone(), names[5].clone()],
         "{report:#?}"
     );
@@ -253,8 +112,8 @@ async fn disk_pressure_frees_down_to_the_low_mark_least_recently_used_first() {
     }
     // Below the high mark now: nothing more goes.
     let report = enforcer.cycle().await.unwrap();
-    assert!(removed(&report).is_empty(), "{report:#?}");
-    let audit = bench.actions("remove");
+    assert!(removed_references(&report).is_empty(), "{report:#?}");
+    let audit = bench.references_with("remove");
     assert_eq!(
         audit,
         [names[3].clone(), names[4].clone(), names[5].clone()]
@@ -277,7 +136,7 @@ async fn disk_pressure_in_dry_run_removes_nothing_and_records_what_would_go() {
         before.used
     );
     assert_eq!(
-        bench.actions("would-remove"),
+        bench.references_with("would-remove"),
         [names[3].clone(), names[4].clone(), names[5].clone()],
         "recorded once each"
     );
@@ -293,14 +152,15 @@ async fn keep_last_two_of_five_versions_used_one_after_another() {
     for version in &versions {
         import(version);
     }
-    bench.policy(&format!(
+    bench.policy_json(&format!(
         r#"{{"image_policy": {{
             "removal": [{{"image_name": "{p}/app:*", "delete_after_minutes": 10, "agent_downloaded_only": false}}],
             "keep": [{{"image_name": "{p}/app:*", "last": 2}}]}}}}"#,
         p = bench.sandbox.prefix
     ));
-    let mut enforcer = bench.enforcer(host()).await;
+    let mut enforcer = bench.enforcer().await;
     // Each version runs for a while, then the next replaces it; the newest keeps running.
+    let mut last_removal = 0;
     for (v, version) in versions.iter().enumerate() {
         let container = format!("{}-run{v}", bench.sandbox.prefix);
         create_container(version, &container);
@@ -308,16 +168,21 @@ async fn keep_last_two_of_five_versions_used_one_after_another() {
         bench.clock.advance(60);
         if v + 1 < versions.len() {
             // The engine dates the container's end (its destroy event, in whole seconds), and
-            // that is the version's last use: a second apart, so the order is clear.
-            std::thread::sleep(std::time::Duration::from_millis(1100));
+            // that is the version's last use: each in a later second, so the order is clear.
+            support::wait_for_wall_clock_after(last_removal);
             docker(&["rm", &container]);
+            last_removal = unix_now();
             enforcer.cycle().await.unwrap();
             bench.clock.advance(60);
         }
     }
     bench.clock.advance(3600);
     let report = enforcer.cycle().await.unwrap();
-    assert_eq!(removed(&report), versions[..3].to_vec(), "{report:#?}");
+    assert_eq!(
+        removed_references(&report),
+        versions[..3].to_vec(),
+        "{report:#?}"
+    );
     let remaining: Vec<&String> = versions.iter().filter(|v| exists(v)).collect();
     assert_eq!(remaining, [&versions[3], &versions[4]]);
     let kept = bench
@@ -356,11 +221,11 @@ async fn a_moved_tags_old_image_goes_by_its_former_name_and_the_new_one_stays() 
     bench.settings(Mode::Auto);
     let name = bench.sandbox.repo("app:1");
     let old_id = import(&name);
-    bench.policy(&format!(
+    bench.policy_json(&format!(
         r#"{{"image_policy": {{"removal": [{{"image_name": "{}/app:*", "delete_after_minutes": 30, "agent_downloaded_only": false}}]}}}}"#,
         bench.sandbox.prefix
     ));
-    let mut enforcer = bench.enforcer(host()).await;
+    let mut enforcer = bench.enforcer().await;
     // The enforcer sees the image under its name, then the name moves to a new image (a rebuild).
     enforcer.cycle().await.unwrap();
     let new_id = import(&name);
@@ -386,7 +251,7 @@ async fn a_moved_tags_old_image_goes_by_its_former_name_and_the_new_one_stays() 
     bench.clock.advance(31 * 60);
     let report = enforcer.cycle().await.unwrap();
     assert_eq!(
-        removed(&report),
+        removed_references(&report),
         std::slice::from_ref(&old_id),
         "{report:#?}"
     );
@@ -406,11 +271,11 @@ async fn a_moved_tags_old_image_goes_by_its_digest_name_and_the_new_one_stays() 
     let new_id = docker(&["image", "inspect", "--format", "{{.Id}}", &remote]);
     assert_ne!(old_id, new_id);
     create_container(&remote, &format!("{}-web", bench.sandbox.prefix));
-    bench.policy(&format!(
+    bench.policy_json(&format!(
         r#"{{"image_policy": {{"removal": [{{"image_name": "127.0.0.1:5000/{}/app:*", "delete_after_minutes": 30, "agent_downloaded_only": false}}]}}}}"#,
         bench.sandbox.prefix
     ));
-    let mut enforcer = bench.enforcer(host()).await;
+    let mut enforcer = bench.enforcer().await;
     enforcer.cycle().await.unwrap();
     let rows = bench.sandbox.ok(&["images", "--json"]);
     assert!(
@@ -419,7 +284,7 @@ async fn a_moved_tags_old_image_goes_by_its_digest_name_and_the_new_one_stays() 
     );
     bench.clock.advance(30 * 60);
     let report = enforcer.cycle().await.unwrap();
-    assert_eq!(removed(&report), [old_digest], "{report:#?}");
+    assert_eq!(removed_references(&report), [old_digest], "{report:#?}");
     assert!(!exists(&old_id), "the old image is gone");
     assert!(exists(&new_id), "the new, in-use image stays");
 }
@@ -432,7 +297,7 @@ async fn a_digest_rule_removes_the_tagged_image_pulled_with_that_digest() {
     let other = format!("127.0.0.1:5000/{}", bench.sandbox.repo("app:2"));
     let digest = push_and_pull(&bench.sandbox.repo("d1:1"), &remote);
     push_and_pull(&bench.sandbox.repo("d2:1"), &other);
-    bench.policy(&format!(
+    bench.policy_json(&format!(
         r#"{{"image_policy": {{"removal": [{{"image_name": "{digest}", "delete_after_minutes": 5, "agent_downloaded_only": false}}]}}}}"#
     ));
     let all: Vec<serde_json::Value> =
@@ -444,12 +309,12 @@ async fn a_digest_rule_removes_the_tagged_image_pulled_with_that_digest() {
     };
     assert_eq!(state(&remote).as_deref(), Some("scheduled"));
     assert_eq!(state(&other).as_deref(), Some("no_rule"));
-    let mut enforcer = bench.enforcer(host()).await;
+    let mut enforcer = bench.enforcer().await;
     enforcer.cycle().await.unwrap();
     bench.clock.advance(5 * 60);
     let report = enforcer.cycle().await.unwrap();
     assert_eq!(
-        removed(&report),
+        removed_references(&report),
         std::slice::from_ref(&remote),
         "{report:#?}"
     );

@@ -45,14 +45,13 @@ fn writing_commands(policy: &Path) -> Vec<Vec<String>> {
     .collect()
 }
 
-fn run(mut command: Command, sandbox: &Sandbox, db: &Path, args: &[String]) -> Output {
+fn run(mut command: Command, db: &Path, args: &[String]) -> Output {
     command
         .args(args)
         .env("DOCKER_HOST", support::host())
         .env("IMGREAPER_DB", db)
         .env_remove("SSH_CLIENT")
         .env_remove("SSH_CONNECTION");
-    let _ = sandbox;
     command.output().expect("imgreaper runs")
 }
 
@@ -75,7 +74,6 @@ fn seed(sandbox: &Sandbox, db: &Path) {
     for _ in 0..3 {
         let output = run(
             as_root(),
-            sandbox,
             db,
             &[
                 "policy".into(),
@@ -90,7 +88,7 @@ fn seed(sandbox: &Sandbox, db: &Path) {
 fn assert_reads_work(sandbox: &Sandbox, db: &Path, command: impl Fn() -> Command) {
     let policy = sandbox.dir.path().join("edge.json");
     for args in reading_commands(&policy) {
-        let output = run(command(), sandbox, db, &args);
+        let output = run(command(), db, &args);
         assert!(
             output.status.success(),
             "`imgreaper {}` must work: {}",
@@ -99,9 +97,9 @@ fn assert_reads_work(sandbox: &Sandbox, db: &Path, command: impl Fn() -> Command
         );
         assert!(!output.stdout.is_empty(), "{}", args.join(" "));
     }
-    let list = run(command(), sandbox, db, &["policy".into(), "list".into()]);
+    let list = run(command(), db, &["policy".into(), "list".into()]);
     assert!(String::from_utf8_lossy(&list.stdout).contains("edge"));
-    let log = run(command(), sandbox, db, &["log".into(), "--json".into()]);
+    let log = run(command(), db, &["log".into(), "--json".into()]);
     let entries: Vec<serde_json::Value> = serde_json::from_slice(&log.stdout).unwrap();
     assert_eq!(entries.len(), 3, "{}", text(&log));
 }
@@ -114,7 +112,7 @@ fn assert_writes_fail_with(
 ) {
     let policy = sandbox.dir.path().join("edge.json");
     for args in writing_commands(&policy) {
-        let output = run(command(), sandbox, db, &args);
+        let output = run(command(), db, &args);
         let stderr = String::from_utf8_lossy(&output.stderr);
         assert_eq!(output.status.code(), Some(1), "{}", text(&output));
         assert!(stderr.contains(expected), "{}", text(&output));
@@ -124,48 +122,46 @@ fn assert_writes_fail_with(
     }
 }
 
-#[test]
-fn on_a_full_disk_reading_works_and_writing_says_disk_full() {
-    if !is_root() {
-        eprintln!("skipped: mounting a tmpfs needs root");
-        return;
-    }
-    let sandbox = Sandbox::new("fulldisk");
-    let tmpfs = Tmpfs::mount(2 << 20);
-    let db = tmpfs.path().join("state/imgreaper.db");
-    seed(&sandbox, &db);
-    tmpfs.fill();
-
-    assert_reads_work(&sandbox, &db, as_root);
-    assert_writes_fail_with(
-        &sandbox,
-        &db,
-        as_root,
-        &format!("disk full at {}", db.display()),
-    );
-    // Failed attempts changed nothing and left the reads working.
-    assert_reads_work(&sandbox, &db, as_root);
+/// Every read works and every write fails saying `expected`; the failed writes changed
+/// nothing, so the reads still work after them.
+fn assert_only_reads(sandbox: &Sandbox, db: &Path, command: impl Fn() -> Command, expected: &str) {
+    assert_reads_work(sandbox, db, &command);
+    assert_writes_fail_with(sandbox, db, &command, expected);
+    assert_reads_work(sandbox, db, &command);
 }
 
 #[test]
-fn on_a_read_only_mount_reading_works_and_writing_says_read_only() {
+fn on_a_full_or_read_only_filesystem_reading_works_and_writing_says_which() {
     if !is_root() {
         eprintln!("skipped: mounting a tmpfs needs root");
         return;
     }
-    let sandbox = Sandbox::new("romount");
-    let tmpfs = Tmpfs::mount(8 << 20);
-    let db = tmpfs.path().join("imgreaper.db");
-    seed(&sandbox, &db);
-    tmpfs.remount_read_only();
-
-    assert_reads_work(&sandbox, &db, as_root);
-    assert_writes_fail_with(
-        &sandbox,
-        &db,
-        as_root,
-        &format!("read-only: {}", db.display()),
-    );
+    // (name, tmpfs size, the database under it, the fault, what a write says before the path)
+    type Case = (&'static str, u64, &'static str, fn(&Tmpfs), &'static str);
+    let cases: [Case; 2] = [
+        (
+            "fulldisk",
+            2 << 20,
+            "state/imgreaper.db",
+            Tmpfs::fill,
+            "disk full at",
+        ),
+        (
+            "romount",
+            8 << 20,
+            "imgreaper.db",
+            Tmpfs::remount_read_only,
+            "read-only:",
+        ),
+    ];
+    for (name, size, path, fault, says) in cases {
+        let sandbox = Sandbox::new(name);
+        let tmpfs = Tmpfs::mount(size);
+        let db = tmpfs.path().join(path);
+        seed(&sandbox, &db);
+        fault(&tmpfs);
+        assert_only_reads(&sandbox, &db, as_root, &format!("{says} {}", db.display()));
+    }
 }
 
 /// A user who may read the database but not write it or its directory (no `-wal`/`-shm` can be
@@ -185,8 +181,7 @@ fn a_user_who_may_only_read_reads_and_is_told_read_only() {
     set_mode(&sandbox.dir.path().join("edge.json"), 0o644);
     let nobody = || as_nobody(Path::new(env!("CARGO_BIN_EXE_imgreaper")));
 
-    assert_reads_work(&sandbox, &db, nobody);
-    assert_writes_fail_with(
+    assert_only_reads(
         &sandbox,
         &db,
         nobody,
@@ -199,8 +194,7 @@ fn a_user_who_may_only_read_reads_and_is_told_read_only() {
     let _: i64 = holder
         .query_row("SELECT count(*) FROM policies", [], |row| row.get(0))
         .unwrap();
-    assert_reads_work(&sandbox, &db, nobody);
-    assert_writes_fail_with(
+    assert_only_reads(
         &sandbox,
         &db,
         nobody,
@@ -219,8 +213,7 @@ fn a_user_who_may_only_read_reads_and_is_told_read_only() {
         .status()
         .unwrap();
     assert!(status.success());
-    assert_reads_work(&sandbox, &own_db, nobody);
-    assert_writes_fail_with(
+    assert_only_reads(
         &sandbox,
         &own_db,
         nobody,

@@ -323,3 +323,13 @@ pub fn everything_due() -> Vec<StoredPolicy> {
         saved_at: NOW - 3_600,
     }]
 }
+
+/// The keys of the rows the images view shows, in order.
+pub fn shown(app: &App) -> Vec<String> {
+    let snapshot = app.snapshot.as_ref().unwrap();
+    app.images
+        .index
+        .iter()
+        .map(|&i| snapshot.rows[i].key(&snapshot.inventory))
+        .collect()
+}

@@ -2,10 +2,12 @@
 //! answers), images made offline with `docker import`, and the real binary.
 #![allow(dead_code)]
 
+pub mod bench;
 pub mod engine;
 pub mod fs;
 pub mod images;
 pub mod podman;
+pub mod policy;
 pub mod proxy;
 pub mod registry;
 pub mod tmux;
@@ -13,6 +15,28 @@ pub mod tmux;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::sync::OnceLock;
+use std::time::{Duration, Instant};
+
+/// How long a test waits for a condition before it fails: generous, so a loaded machine makes
+/// a test slower, never red. (Speed is measured by tests/bench, never asserted.)
+pub const PATIENCE: Duration = Duration::from_secs(90);
+
+/// Waits until the wall clock has passed `second` (Unix seconds): for what is stamped in whole
+/// seconds (engine events, first-seen times), so two stamps come out in order. At most a second.
+pub fn wait_for_wall_clock_after(second: i64) {
+    while imgreaper::node::clock::unix_now() <= second {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// Polls `done` until it holds; fails the test, naming `what`, after `PATIENCE`.
+pub fn wait_until(what: &str, mut done: impl FnMut() -> bool) {
+    let start = Instant::now();
+    while !done() {
+        assert!(start.elapsed() < PATIENCE, "waited {PATIENCE:?} for {what}");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
 
 /// The engine address every test uses. Runs tests/engine/up once, which reuses a reachable
 /// engine or (as root) installs and starts a private one.
@@ -39,7 +63,16 @@ pub fn host() -> &'static str {
 
 /// Runs the docker CLI against the test engine; panics with its stderr on failure.
 pub fn docker(args: &[&str]) -> String {
-    let output = docker_output(args);
+    docker_ok_on(host(), args)
+}
+
+pub fn docker_output(args: &[&str]) -> Output {
+    docker_on(host(), args)
+}
+
+/// Runs the docker CLI against the engine at `engine`; panics with its stderr on failure.
+pub fn docker_ok_on(engine: &str, args: &[&str]) -> String {
+    let output = docker_on(engine, args);
     assert!(
         output.status.success(),
         "docker {} failed: {}",
@@ -49,12 +82,14 @@ pub fn docker(args: &[&str]) -> String {
     String::from_utf8_lossy(&output.stdout).trim().to_string()
 }
 
-pub fn docker_output(args: &[&str]) -> Output {
-    Command::new("docker")
-        .args(args)
-        .env("DOCKER_HOST", host())
-        .output()
-        .expect("the docker CLI runs")
+/// Auto mode with no start-up delay and no minimum age: what is due goes at once.
+pub fn auto_without_guards(interval_secs: i64) -> imgreaper::core::settings::Settings {
+    imgreaper::core::settings::Settings {
+        mode: imgreaper::core::model::Mode::Auto,
+        startup_delay_secs: 0,
+        min_age_secs: 0,
+        interval_secs,
+    }
 }
 
 /// Runs the docker CLI against the engine at `host`.
@@ -108,6 +143,11 @@ impl Sandbox {
 
     pub fn db(&self) -> PathBuf {
         self.dir.path().join("imgreaper.db")
+    }
+
+    /// A connection to this test's database.
+    pub fn store(&self) -> imgreaper::node::store::Store {
+        imgreaper::node::store::Store::open(&self.db()).expect("open store")
     }
 
     pub fn write(&self, name: &str, text: &str) -> PathBuf {
