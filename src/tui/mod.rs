@@ -1,7 +1,7 @@
 //! The interactive console (DESIGN.md §8).
 //!
-//! One task owns the terminal and the `App` state; background tasks (loader, enforcer, actions)
-//! talk to it over bounded channels. `App::update` is pure; `view::draw` cannot change state; the
+//! One task owns the terminal and the `App` state; background tasks (loader, enforcer, actions),
+//! each on a thread of its own, talk to it over bounded channels. `App::update` is pure; `view::draw` cannot change state; the
 //! loop draws only when an update says something visible changed.
 
 pub mod app;
@@ -64,18 +64,15 @@ pub async fn run(context: Context, args: Options) -> anyhow::Result<ExitCode> {
         host: context.host.clone(),
         data_root: context.data_root.clone(),
     };
-    tokio::spawn(tasks::loader::run(
-        task_context(),
-        store,
-        to_ui.clone(),
-        reload_rx,
-    ));
-    tokio::spawn(tasks::actions::run(
-        task_context(),
-        command_rx,
-        to_ui.clone(),
-        reload_tx.clone(),
-    ));
+    let (loader_context, loader_ui) = (task_context(), to_ui.clone());
+    tasks::on_own_thread("loader", move || {
+        tasks::loader::run(loader_context, store, loader_ui, reload_rx)
+    })?;
+    let (actions_context, actions_ui, actions_reload) =
+        (task_context(), to_ui.clone(), reload_tx.clone());
+    tasks::on_own_thread("actions", move || {
+        tasks::actions::run(actions_context, command_rx, actions_ui, actions_reload)
+    })?;
     // The enforcer starts once the first data is on screen: taking the lease and reconciling
     // must not delay what the operator came to see. A read-only console never runs one.
     let mut enforcer_to_start = (!args.read_only).then(|| (to_ui.clone(), reload_tx.clone()));
@@ -109,12 +106,10 @@ pub async fn run(context: Context, args: Options) -> anyhow::Result<ExitCode> {
         if (app.snapshot.is_some() || app.outage.is_some())
             && let Some((to_ui, reload)) = enforcer_to_start.take()
         {
-            enforcer = Some(tokio::spawn(tasks::enforcer::run(
-                task_context(),
-                to_ui,
-                reload,
-                stop_rx.clone(),
-            )));
+            let (context, stop) = (task_context(), stop_rx.clone());
+            enforcer = Some(tasks::on_own_thread("enforcer", move || {
+                tasks::enforcer::run(context, to_ui, reload, stop)
+            })?);
         }
         let counting_down = app.countdown_visible();
         let msg = tokio::select! {
@@ -171,7 +166,8 @@ pub async fn run(context: Context, args: Options) -> anyhow::Result<ExitCode> {
     // Let the enforcer give its lease up so the next enforcer need not wait for it to expire.
     let _ = stop_tx.send(true);
     if let Some(handle) = enforcer {
-        let _ = tokio::time::timeout(Duration::from_secs(3), handle).await;
+        let joined = tokio::task::spawn_blocking(move || handle.join());
+        let _ = tokio::time::timeout(Duration::from_secs(3), joined).await;
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -36,6 +36,9 @@ pub enum Msg {
         error: String,
     },
     Enforcer(EnforcerStatus),
+    /// An action waits for something outside the console (another process holds the database
+    /// locked); its `Done` ends the wait.
+    Waiting(String),
     Done(ActionResult),
     /// SIGTERM, SIGINT or SIGHUP.
     Quit,
@@ -82,6 +85,31 @@ pub enum Command {
         document: PolicyDocument,
         overwrite: bool,
     },
+}
+
+impl Command {
+    /// What the command does, for a message while it waits: `pin myorg/app:1`.
+    pub fn describe(&self) -> String {
+        let names = |targets: &[Target]| match targets {
+            [one] => one.reference.clone(),
+            many => crate::tui::text::count(many.len(), "reference", "references"),
+        };
+        match self {
+            Command::Remove(targets) => format!("removing {}", names(targets)),
+            Command::Approve(targets) => format!("approving {}", names(targets)),
+            Command::Postpone { targets, .. } => format!("postponing {}", names(targets)),
+            Command::Pin { targets, pin: true } => format!("pinning {}", names(targets)),
+            Command::Pin { targets, .. } => format!("unpinning {}", names(targets)),
+            Command::Adopt {
+                targets,
+                adopt: true,
+            } => format!("adopting {}", names(targets)),
+            Command::Adopt { targets, .. } => format!("disowning {}", names(targets)),
+            Command::SavePolicy { name, .. } => format!("saving policy {name}"),
+            Command::Import { path } => format!("importing {}", path.display()),
+            Command::Export { name, .. } => format!("exporting policy {name}"),
+        }
+    }
 }
 
 /// What the action task reports back.

@@ -7,6 +7,7 @@ mod support;
 mod audit_actor;
 mod cli_engine;
 mod completions;
+mod console_busy_db;
 mod console_dialog;
 mod console_e2e;
 mod console_friction;

@@ -115,6 +115,7 @@ impl App {
 
     pub(super) fn on_done(&mut self, result: ActionResult) -> Effects {
         let sent = self.in_flight.pop_front();
+        self.waiting = None;
         for reference in &result.finished {
             self.removing.remove(reference);
         }

@@ -65,6 +65,8 @@ pub struct App {
     pub header: Header,
     /// Set while the engine cannot be reached: the last data stays, greyed.
     pub outage: Option<String>,
+    /// What an action waits for outside the console (a database another process holds locked).
+    pub waiting: Option<String>,
     pub images: ImageList,
     pub rules: RulesEditor,
     pub activity: ActivityList,
@@ -97,6 +99,7 @@ impl App {
             snapshot: None,
             header: Header::default(),
             outage: None,
+            waiting: None,
             images: ImageList::default(),
             rules: RulesEditor::default(),
             activity: ActivityList::default(),
@@ -129,6 +132,10 @@ impl App {
                     return Effects::none();
                 }
                 self.header.enforcer = Some(status);
+                Effects::redraw()
+            }
+            Msg::Waiting(text) => {
+                self.waiting = Some(text);
                 Effects::redraw()
             }
             Msg::Done(result) => self.on_done(result),

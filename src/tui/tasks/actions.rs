@@ -15,6 +15,7 @@ use crate::tui::export::ExportError;
 use crate::tui::msg::{ActionResult, Command, Msg};
 use crate::tui::text::count as words;
 use anyhow::Result;
+use std::time::Duration;
 use tokio::sync::mpsc;
 
 pub async fn run(
@@ -26,7 +27,11 @@ pub async fn run(
     let mut store: Option<Store> = None;
     let mut engine: Option<Engine> = None;
     while let Some(command) = commands.recv().await {
-        let result = match connect(&context, &mut store, &mut engine, &command).await {
+        let connected = match connect(&context, &mut store, &mut engine, &command).await {
+            Ok(()) => wait_for_lock(store.as_ref().expect("connected"), &command, &to_ui).await,
+            Err(error) => Err(error),
+        };
+        let result = match connected {
             Ok(()) => execute(store.as_mut().expect("connected"), engine.as_ref(), command).await,
             Err(error) => failure(&command, format!("{error:#}")),
         };
@@ -38,6 +43,41 @@ pub async fn run(
         }
         let _ = reload.try_send(());
     }
+}
+
+/// How long an action waits for another process to let go of the database.
+const LOCK_PATIENCE: Duration = Duration::from_secs(120);
+
+/// Before a command that writes: while another process holds the database locked, says so on
+/// screen and waits (on this task's own thread: the console stays usable), up to a limit.
+async fn wait_for_lock(store: &Store, command: &Command, to_ui: &mpsc::Sender<Msg>) -> Result<()> {
+    if matches!(command, Command::Import { .. } | Command::Export { .. }) {
+        return Ok(());
+    }
+    let started = tokio::time::Instant::now();
+    let mut told = false;
+    while store.write_locked()? {
+        if !told {
+            told = true;
+            let text = format!(
+                "another process holds the database {} locked; {} waits for it",
+                store.path().display(),
+                command.describe()
+            );
+            if to_ui.send(Msg::Waiting(text)).await.is_err() {
+                anyhow::bail!("the console is closing");
+            }
+        }
+        if started.elapsed() >= LOCK_PATIENCE {
+            anyhow::bail!(
+                "another process kept the database {} locked for {} s; nothing was done, try again",
+                store.path().display(),
+                LOCK_PATIENCE.as_secs()
+            );
+        }
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+    Ok(())
 }
 
 /// An outcome and whether the engine seemed to be away.
@@ -95,6 +135,16 @@ fn count(n: usize, noun: &str) -> String {
         format!("1 {noun}")
     } else {
         format!("{n} {noun}s")
+    }
+}
+
+/// The references an action was about, by name: `a:1, b:2 and 3 more`.
+fn named(references: &[&str]) -> String {
+    const SHOWN: usize = 3;
+    let shown = references[..references.len().min(SHOWN)].join(", ");
+    match references.len() {
+        n if n > SHOWN => format!("{shown} and {} more", n - SHOWN),
+        _ => shown,
     }
 }
 
@@ -175,9 +225,29 @@ async fn execute(store: &mut Store, engine: Option<&Engine>, command: Command) -
             }
         }
         Command::Pin { targets, pin } => manual::pin(store, &targets, pin, &who, now).map(|done| {
-            let verb = if pin { "pinned" } else { "unpinned" };
-            let changed = done.iter().filter(|(_, changed)| *changed).count();
-            (format!("{verb} {}", count(changed, "reference")), true)
+            let (changed, unchanged): (Vec<_>, Vec<_>) = done.iter().partition(|(_, c)| *c);
+            let names = |list: &[&(Target, bool)]| {
+                named(
+                    &list
+                        .iter()
+                        .map(|(t, _)| t.reference.as_str())
+                        .collect::<Vec<_>>(),
+                )
+            };
+            let mut parts = Vec::new();
+            if !changed.is_empty() {
+                let verb = if pin { "pinned" } else { "unpinned" };
+                parts.push(format!("{verb} {}", names(&changed)));
+            }
+            if !unchanged.is_empty() {
+                let already = if pin {
+                    "already pinned"
+                } else {
+                    "not pinned by that name"
+                };
+                parts.push(format!("{} {already}", names(&unchanged)));
+            }
+            (parts.join("; "), true)
         }),
         Command::Adopt { targets, adopt } => {
             manual::adopt(store, &targets, adopt, &who, now).map(|done| {

@@ -187,9 +187,16 @@ fn needs_text(app: &App, needs: Needs, columns: usize) -> Option<(String, Style)
     .map(|text| (text, style))
 }
 
-/// The outage banner; else the note that this is the demo engine.
+/// The outage banner; else what an action waits for; else the note that this is the demo engine.
 pub fn banner(app: &App, frame: &mut Frame, area: Rect) {
     let (text, style) = match (&app.outage, &app.header.demo) {
+        (None, _) if app.waiting.is_some() => (
+            format!(
+                " Waiting for the database: {}",
+                escape_controls(app.waiting.as_deref().unwrap_or_default())
+            ),
+            app.theme.warning,
+        ),
         (Some(error), _) => {
             let shown = if app.snapshot.is_some() {
                 "last data greyed"

@@ -19,7 +19,8 @@ pub struct Areas {
 
 pub fn areas(app: &App) -> Areas {
     let screen = Rect::new(0, 0, app.size.0, app.size.1);
-    let banner_height = u16::from(app.outage.is_some() || app.header.demo.is_some());
+    let banner_height =
+        u16::from(app.outage.is_some() || app.waiting.is_some() || app.header.demo.is_some());
     let [header, tabs, banner, body, status, footer] = Layout::vertical([
         Constraint::Length(1),
         Constraint::Length(1),

@@ -2,6 +2,7 @@
 //! answers), images made offline with `docker import`, and the real binary.
 #![allow(dead_code)]
 
+pub mod console;
 pub mod engine;
 pub mod fs;
 pub mod images;
