@@ -197,10 +197,34 @@ pub async fn postpone(context: &Context, name: &str, duration: Duration) -> Resu
     for result in manual::postpone(&mut store, &snapshot, &[target], seconds, &actor(), now)? {
         match result {
             Ok(done) => println!(
-                "postponed {}: removal moves from {} to {}",
+                "postponed {}: removal at {}, {} later than planned (was {})",
                 escape_controls(&done.target.reference),
-                rfc3339(done.before),
-                rfc3339(done.until)
+                rfc3339(done.until),
+                crate::core::format::duration(done.until - done.before.max(now)),
+                rfc3339(done.before)
+            ),
+            Err(refusal) => {
+                eprintln!("{}: {}", escape_controls(&refusal.reference), refusal.why);
+                failed += 1;
+            }
+        }
+    }
+    Ok(exit(failed))
+}
+
+pub async fn end_postponement(context: &Context, name: &str) -> Result<ExitCode> {
+    let (_engine, mut store, snapshot) = snapshot(context).await?;
+    let target = resolve(&snapshot, name)?;
+    let now = unix_now();
+    let mut failed = 0;
+    for result in manual::end_postponement(&mut store, &snapshot, &[target], &actor(), now)? {
+        match result {
+            Ok(done) => println!(
+                "ended the postponement of {}: removal back to {} (was {})",
+                escape_controls(&done.target.reference),
+                done.back_to
+                    .map_or_else(|| "none planned".to_string(), rfc3339),
+                rfc3339(done.was)
             ),
             Err(refusal) => {
                 eprintln!("{}: {}", escape_controls(&refusal.reference), refusal.why);

@@ -63,13 +63,23 @@ pub enum Command {
         #[arg(required = true, value_name = "REF")]
         references: Vec<String>,
     },
-    /// Hold a reference's removal for a while
+    /// Move a reference's removal later than it is planned now, or end its postponement
     Postpone {
         #[arg(value_name = "REF")]
         reference: String,
-        /// How long, e.g. 30m, 2h, 1day
-        #[arg(long = "for", value_name = "DURATION")]
-        duration: humantime::Duration,
+        /// How much later than planned now (a postponed removal included), e.g. 30m, 2h, 1day
+        #[arg(
+            long = "for",
+            value_name = "DURATION",
+            value_parser = postpone_duration,
+            allow_hyphen_values = true,
+            required_unless_present = "cancel",
+            conflicts_with = "cancel"
+        )]
+        duration: Option<std::time::Duration>,
+        /// End the postponement: the removal goes back to when it was planned without it
+        #[arg(long)]
+        cancel: bool,
     },
     /// Never remove a reference until it is unpinned
     Pin {
@@ -233,4 +243,21 @@ impl SettingsFlags {
             interval_secs: seconds("--interval", self.interval)?.map(|s| s.max(1)),
         })
     }
+}
+
+/// `--for`: a positive duration; zero and negative ones say what does what was meant.
+fn postpone_duration(text: &str) -> Result<std::time::Duration, String> {
+    if text.trim_start().starts_with('-') {
+        return Err(
+            "a postponement only moves a removal later; `--cancel` ends a postponement, \
+             `imgreaper remove` removes now"
+                .into(),
+        );
+    }
+    let duration = humantime::parse_duration(text)
+        .map_err(|e| format!("{e}; write a duration such as 30m, 2h or 1day"))?;
+    if duration.is_zero() {
+        return Err("that moves the removal no later; `--cancel` ends a postponement".into());
+    }
+    Ok(duration)
 }

@@ -80,8 +80,12 @@ async fn dispatch(cli: Cli, console: Console) -> anyhow::Result<ExitCode> {
         Some(Command::Remove { references }) => actions::remove(&context, &references).await,
         Some(Command::Postpone {
             reference,
-            duration,
-        }) => actions::postpone(&context, &reference, duration.into()).await,
+            duration: Some(duration),
+            ..
+        }) => actions::postpone(&context, &reference, duration).await,
+        Some(Command::Postpone { reference, .. }) => {
+            actions::end_postponement(&context, &reference).await
+        }
         Some(Command::Pin { reference }) => actions::pin(&context, &reference, true).await,
         Some(Command::Unpin { reference }) => actions::pin(&context, &reference, false).await,
         Some(Command::Approve { references, all }) => {

@@ -80,8 +80,9 @@ pub fn approve(
     Ok(results)
 }
 
-/// Moves each target's removal `seconds` later than it would otherwise be (from now, for one
-/// already due). A target with no removal planned is refused: postponing it would change nothing.
+/// Moves each target's removal `seconds` later than it is planned now, a postponed one included
+/// (from now, for one already due). A target with no removal planned is refused, as is a
+/// duration that is not positive: either would change nothing.
 pub fn postpone(
     store: &mut Store,
     snapshot: &Snapshot,
@@ -93,6 +94,15 @@ pub fn postpone(
     let mut results = Vec::new();
     for target in targets {
         let row = row_of(snapshot, target);
+        if seconds <= 0 {
+            results.push(Err(Refusal {
+                reference: target.reference.clone(),
+                why: "that moves the removal no later; a postponement moves it later, and \
+                      ending the postponement brings it back"
+                    .to_string(),
+            }));
+            continue;
+        }
         let Some(before) = row.and_then(|r| r.deadline) else {
             results.push(Err(Refusal {
                 reference: target.reference.clone(),
@@ -103,7 +113,7 @@ pub fn postpone(
             }));
             continue;
         };
-        let until = before.max(now).saturating_add(seconds.max(0));
+        let until = before.max(now).saturating_add(seconds);
         store.postpone(&target.reference, &target.image_id, until, actor)?;
         store.audit(
             &NewAudit::new(now, actor, "postpone", &target.reference, &target.image_id).result(
@@ -114,6 +124,95 @@ pub fn postpone(
             target: target.clone(),
             before,
             until,
+        }));
+    }
+    Ok(results)
+}
+
+/// A postponement that was ended: the removal moves from `was` back to `back_to` (the rule's
+/// deadline, or whatever else now holds it).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Ended {
+    pub target: Target,
+    pub was: Timestamp,
+    pub back_to: Option<Timestamp>,
+}
+
+/// When each target's removal would go without its postponement (one plan for all of them).
+pub fn without_postponements(snapshot: &Snapshot, targets: &[Target]) -> Vec<Option<Timestamp>> {
+    let mut overrides = snapshot.overrides.clone();
+    for target in targets {
+        overrides.postponements.remove(&target.reference);
+    }
+    let rows = snapshot.plan_with(&overrides);
+    targets
+        .iter()
+        .map(|target| {
+            rows.iter()
+                .find(|row| {
+                    snapshot.inventory.images[row.image].id == target.image_id
+                        && row.key(&snapshot.inventory) == target.reference
+                })
+                .and_then(|row| row.deadline)
+        })
+        .collect()
+}
+
+/// Ends each target's postponement (`postpone --cancel`, `x` in the console): its removal goes
+/// back to when it would be without it. A target that is not postponed is refused.
+pub fn end_postponement(
+    store: &mut Store,
+    snapshot: &Snapshot,
+    targets: &[Target],
+    actor: &str,
+    now: Timestamp,
+) -> Result<Vec<Result<Ended, Refusal>>> {
+    let back = without_postponements(snapshot, targets);
+    let mut results = Vec::new();
+    for (target, back_to) in targets.iter().zip(back) {
+        let held = snapshot
+            .overrides
+            .postponements
+            .get(&target.reference)
+            .filter(|p| p.image_id == target.image_id);
+        let Some(postponement) = held else {
+            let row = row_of(snapshot, target);
+            results.push(Err(Refusal {
+                reference: target.reference.clone(),
+                why: format!("not postponed: it is {}", standing(row, snapshot.now)),
+            }));
+            continue;
+        };
+        let was = row_of(snapshot, target)
+            .and_then(|r| r.deadline)
+            .unwrap_or(postponement.until);
+        store.drop_decision(
+            crate::node::store::DecisionKind::Postponement,
+            &target.reference,
+            &target.image_id,
+        )?;
+        let back = match back_to {
+            Some(at) if at <= now => format!("removal back to {} (due now)", rfc3339(at)),
+            Some(at) => format!("removal back to {}", rfc3339(at)),
+            None => "no removal planned".to_string(),
+        };
+        store.audit(
+            &NewAudit::new(
+                now,
+                actor,
+                "unpostpone",
+                &target.reference,
+                &target.image_id,
+            )
+            .result(format!(
+                "postponement ended (was until {}); {back}",
+                rfc3339(postponement.until)
+            )),
+        )?;
+        results.push(Ok(Ended {
+            target: target.clone(),
+            was,
+            back_to,
         }));
     }
     Ok(results)

@@ -56,11 +56,13 @@ pub enum EnforcerStatus {
 pub enum Command {
     Remove(Vec<Target>),
     Approve(Vec<Target>),
-    /// Postpone for `seconds` from when the action task runs it.
+    /// Moves each removal `seconds` later than planned when the action task runs it.
     Postpone {
         targets: Vec<Target>,
         seconds: i64,
     },
+    /// Ends the targets' postponements.
+    EndPostponement(Vec<Target>),
     Pin {
         targets: Vec<Target>,
         pin: bool,
@@ -98,6 +100,9 @@ impl Command {
             Command::Remove(targets) => format!("removing {}", names(targets)),
             Command::Approve(targets) => format!("approving {}", names(targets)),
             Command::Postpone { targets, .. } => format!("postponing {}", names(targets)),
+            Command::EndPostponement(targets) => {
+                format!("ending the postponement of {}", names(targets))
+            }
             Command::Pin { targets, pin: true } => format!("pinning {}", names(targets)),
             Command::Pin { targets, .. } => format!("unpinning {}", names(targets)),
             Command::Adopt {

@@ -1,7 +1,7 @@
 //! What the Images view's keys do to the marked rows (else the row under the cursor): marks,
 //! the confirmation dialog, postpone, pin and adopt.
 
-use super::modal::{Destructive, Modal, Prompt, PromptKind};
+use super::modal::{Destructive, Modal, PostponeTarget, Prompt, PromptKind};
 use super::{App, images::row_name, targets};
 use crate::core::plan::RefState;
 use crate::tui::keys::Action;
@@ -80,13 +80,29 @@ impl App {
         let Some(snapshot) = &self.snapshot else {
             return Effects::none();
         };
-        let chosen: Vec<_> = targets::selected(&self.images, snapshot)
-            .into_iter()
-            .map(|row| targets::target(snapshot, row))
-            .collect();
-        if chosen.is_empty() {
+        let rows = targets::selected(&self.images, snapshot);
+        if rows.is_empty() {
             return Effects::none();
         }
+        let plain: Vec<_> = rows
+            .iter()
+            .map(|row| targets::target(snapshot, row))
+            .collect();
+        let without = crate::node::manual::without_postponements(snapshot, &plain);
+        let chosen = rows
+            .iter()
+            .zip(plain)
+            .zip(without)
+            .map(|((row, target), without)| PostponeTarget {
+                postponed: snapshot
+                    .overrides
+                    .postponed_until(&target.reference, &target.image_id)
+                    .is_some(),
+                target,
+                planned: row.deadline,
+                without,
+            })
+            .collect();
         self.modal = Some(Modal::Prompt(Prompt {
             kind: PromptKind::Postpone(chosen),
             input: "1h".into(),

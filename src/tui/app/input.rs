@@ -1,7 +1,7 @@
 //! Keys and mouse: modal layers first (dialog, prompt, form, filter), then the key table.
 
 use super::form::Field;
-use super::modal::{Modal, Prompt, PromptKind};
+use super::modal::{Ask, Modal, PostponeTarget, Prompt, PromptKind, postpone_seconds};
 use super::{App, View};
 use crate::tui::keys::{self, Action, lookup};
 use crate::tui::msg::{Command, Effects};
@@ -233,6 +233,12 @@ impl App {
     }
 
     pub(super) fn on_prompt_key(&mut self, mut prompt: Prompt, key: KeyEvent) -> Effects {
+        if let (PromptKind::Postpone(targets), KeyCode::Char('x')) = (&prompt.kind, key.code)
+            && targets.iter().any(|t| t.postponed)
+        {
+            self.modal = Some(Modal::Ask(end_postponement(targets, self.now())));
+            return Effects::redraw();
+        }
         match key.code {
             KeyCode::Esc => return Effects::redraw(),
             KeyCode::Enter => match submit_prompt(&prompt, self.cwd.as_deref()) {
@@ -329,12 +335,9 @@ fn submit_prompt(prompt: &Prompt, cwd: Option<&Path>) -> Result<Command, String>
     let input = prompt.input.trim();
     match &prompt.kind {
         PromptKind::Postpone(targets) => {
-            let duration = humantime::parse_duration(input).map_err(|e| {
-                format!("cannot read {input:?} as a duration ({e}); write e.g. 30m, 2h, 1day")
-            })?;
-            let seconds = duration.as_secs().min(i64::MAX as u64 / 4) as i64;
+            let seconds = postpone_seconds(input, targets.iter().any(|t| t.postponed))?;
             Ok(Command::Postpone {
-                targets: targets.clone(),
+                targets: targets.iter().map(|t| t.target.clone()).collect(),
                 seconds,
             })
         }
@@ -359,5 +362,44 @@ pub fn full_path(input: &str, cwd: Option<&Path>) -> PathBuf {
     match cwd {
         Some(cwd) if path.is_relative() && !input.starts_with('~') => cwd.join(path),
         _ => path,
+    }
+}
+
+/// The question before ending the postponements among `targets`: when each removal then goes.
+fn end_postponement(targets: &[PostponeTarget], now: Option<crate::core::model::Timestamp>) -> Ask {
+    let postponed: Vec<&PostponeTarget> = targets.iter().filter(|t| t.postponed).collect();
+    let now = now.unwrap_or_default();
+    let lines = postponed
+        .iter()
+        .map(|t| {
+            let name = crate::core::format::escape_controls(&t.target.reference);
+            match t.without {
+                Some(at) if at <= now => format!(
+                    "{name}: its removal goes back to {}, which has passed: the enforcer \
+                     removes it at once.",
+                    crate::tui::text::clock_time(Some(at), now)
+                ),
+                Some(at) => format!(
+                    "{name}: its removal goes back to {} ({}).",
+                    crate::tui::text::clock_time(Some(at), now),
+                    crate::core::format::relative(at, now)
+                ),
+                None => format!("{name}: no removal is planned without it."),
+            }
+        })
+        .collect();
+    let title = match postponed.as_slice() {
+        [one] => format!(" End the postponement of {}? ", one.target.reference),
+        many => format!(
+            " End the postponements of {}? ",
+            crate::tui::text::count(many.len(), "reference", "references")
+        ),
+    };
+    Ask {
+        title,
+        lines,
+        button: "End postponement".into(),
+        command: Command::EndPostponement(postponed.iter().map(|t| t.target.clone()).collect()),
+        confirm_focused: false,
     }
 }

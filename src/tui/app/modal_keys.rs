@@ -1,7 +1,7 @@
 //! Keys while a box is open: the confirmation dialog, the prompt, the help, the message log, and
 //! the questions before quitting and before overwriting a file.
 
-use super::modal::{Confirm, Destructive, Modal, Overwrite, QuitChoice, QuitConfirm};
+use super::modal::{Ask, Confirm, Destructive, Modal, Overwrite, QuitChoice, QuitConfirm};
 use super::{App, form::check_document};
 use crate::tui::msg::{Command, Effects};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
@@ -31,6 +31,7 @@ impl App {
             Modal::Prompt(prompt) => self.on_prompt_key(prompt, key),
             Modal::Quit(quit) => self.on_quit_key(quit, key),
             Modal::Overwrite(overwrite) => self.on_overwrite_key(overwrite, key),
+            Modal::Ask(ask) => self.on_ask_key(ask, key),
         }
     }
 
@@ -208,6 +209,32 @@ impl App {
             commands,
             ..Effects::redraw()
         }
+    }
+
+    fn on_ask_key(&mut self, mut ask: Ask, key: KeyEvent) -> Effects {
+        let confirmed = match key.code {
+            KeyCode::Tab
+            | KeyCode::BackTab
+            | KeyCode::Left
+            | KeyCode::Right
+            | KeyCode::Char('h' | 'l') => {
+                ask.confirm_focused = !ask.confirm_focused;
+                return self.reopen(Modal::Ask(ask));
+            }
+            KeyCode::Char('y') => true,
+            KeyCode::Enter => ask.confirm_focused,
+            KeyCode::Esc | KeyCode::Char('n' | 'q') => false,
+            _ => {
+                self.modal = Some(Modal::Ask(ask));
+                return Effects::none();
+            }
+        };
+        if !confirmed {
+            self.set_status("nothing changed", false);
+            return Effects::redraw();
+        }
+        self.images.marks.clear();
+        Effects::command(ask.command)
     }
 
     fn on_overwrite_key(&mut self, mut overwrite: Overwrite, key: KeyEvent) -> Effects {

@@ -100,7 +100,10 @@ async fn connect(
     }
     let needs_engine = matches!(
         command,
-        Command::Remove(_) | Command::Approve(_) | Command::Postpone { .. }
+        Command::Remove(_)
+            | Command::Approve(_)
+            | Command::Postpone { .. }
+            | Command::EndPostponement(_)
     );
     if engine.is_none() && needs_engine {
         *engine = Some(context.engine().await?);
@@ -210,10 +213,40 @@ async fn execute(store: &mut Store, engine: Option<&Engine>, command: Command) -
                             .iter()
                             .map(|p| {
                                 format!(
-                                    "postponed {}: removal moves from {} to {}",
+                                    "postponed {}: removal at {}, {} later than planned",
                                     p.target.reference,
-                                    clock_time(Some(p.before), now),
-                                    clock_time(Some(p.until), now)
+                                    clock_time(Some(p.until), now),
+                                    crate::core::format::duration(p.until - p.before.max(now))
+                                )
+                            })
+                            .collect();
+                        if !refused.is_empty() {
+                            parts.push(refusals(&refused));
+                        }
+                        (parts.join("; "), refused.is_empty())
+                    }),
+            }
+        }
+        Command::EndPostponement(targets) => {
+            let engine = engine.expect("connected for postponements");
+            let reading = EngineReading::take(engine).await;
+            match reading.and_then(|reading| Snapshot::read(reading, store, &SystemClock)) {
+                Err(error) => {
+                    return failure(&Command::EndPostponement(targets), format!("{error:#}"));
+                }
+                Ok(snapshot) => manual::end_postponement(store, &snapshot, &targets, &who, now)
+                    .map(|results| {
+                        let (done, refused) = split(results);
+                        let mut parts: Vec<String> = done
+                            .iter()
+                            .map(|e| {
+                                format!(
+                                    "ended the postponement of {}: removal back to {}",
+                                    e.target.reference,
+                                    e.back_to.map_or_else(
+                                        || "none planned".to_string(),
+                                        |at| clock_time(Some(at), now)
+                                    )
                                 )
                             })
                             .collect();

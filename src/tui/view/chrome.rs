@@ -3,7 +3,7 @@
 
 use crate::core::format::{bytes, escape_controls};
 use crate::tui::app::App;
-use crate::tui::app::modal::Modal;
+use crate::tui::app::modal::{Modal, Prompt, PromptKind};
 use crate::tui::app::needs::Needs;
 use crate::tui::keys::{View, bindings_for};
 use crate::tui::msg::EnforcerStatus;
@@ -297,7 +297,22 @@ pub fn footer(app: &App, frame: &mut Frame, area: Rect) {
             ("c", "copy command"),
         ],
         (Some(Modal::Confirm(_)), _) => vec![("enter/esc", "close")],
+        (Some(Modal::Prompt(prompt)), _) if prompt.ends_postponement() => vec![
+            ("enter", "postpone"),
+            ("x", "end the postponement"),
+            ("esc", "cancel"),
+        ],
+        (
+            Some(Modal::Prompt(Prompt {
+                kind: PromptKind::Postpone(_),
+                ..
+            })),
+            _,
+        ) => vec![("enter", "postpone"), ("esc", "cancel")],
         (Some(Modal::Prompt(_)), _) => vec![("enter", "accept"), ("esc", "cancel")],
+        (Some(Modal::Ask(ask)), _) => {
+            vec![("y", &ask.button), ("tab", "switch"), ("esc", "cancel")]
+        }
         (Some(Modal::Help { .. } | Modal::Messages { .. }), _) => {
             vec![("j/k", "scroll"), ("any other key", "close")]
         }

@@ -37,7 +37,7 @@ pub fn draw(app: &App, frame: &mut Frame, area: Rect) {
     let when = match (row.state, row.deadline) {
         (RefState::InUse, _) => "no removal while in use".to_string(),
         (RefState::Postponed { until }, Some(_)) => format!(
-            "postponed until {} (removal {})",
+            "postponed until {} (removal {}; p postpones more or ends it)",
             clock_time(Some(until), now),
             countdown(row, now)
         ),

@@ -8,7 +8,9 @@
 use crate::core::format::{bytes, escape_controls};
 use crate::node::removal::container_names;
 use crate::tui::app::App;
-use crate::tui::app::modal::{Confirm, Destructive, Overwrite, Prompt, QuitChoice, QuitConfirm};
+use crate::tui::app::modal::{
+    Ask, Confirm, Destructive, Overwrite, Prompt, QuitChoice, QuitConfirm,
+};
 use crate::tui::text::{count, fit, fit_reference, width, wrap};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Flex, Layout, Rect};
@@ -351,7 +353,12 @@ fn blocked_note(_app: &App, blocked: &crate::tui::app::modal::Blocked, prefix: &
 pub fn prompt(app: &App, prompt: &Prompt, frame: &mut Frame) {
     let theme = &app.theme;
     let columns = columns_for(frame, 90);
-    let mut notes = vec![Note::new(prompt.kind.question(), Style::default())];
+    let mut notes: Vec<Note> = prompt
+        .notes(app.now().unwrap_or_default())
+        .into_iter()
+        .map(|note| Note::new(escape_controls(&note), Style::default()))
+        .collect();
+    notes.push(Note::new(prompt.kind.question(), Style::default()));
     if let Some(error) = &prompt.error {
         notes.push(Note::new(escape_controls(error), theme.status_error));
     }
@@ -409,6 +416,31 @@ pub fn quit(app: &App, quit: &QuitConfirm, frame: &mut Frame) {
         body: theme.dialog,
     };
     draw_box(frame, content, 80);
+}
+
+pub fn ask(app: &App, ask: &Ask, frame: &mut Frame) {
+    let theme = &app.theme;
+    let columns = columns_for(frame, 90);
+    let mut notes: Vec<Note> = ask
+        .lines
+        .iter()
+        .map(|line| Note::new(escape_controls(line), Style::default()))
+        .collect();
+    notes.push(Note::new("Cancel changes nothing.", theme.hint));
+    let labels = vec![
+        ("Cancel".to_string(), !ask.confirm_focused),
+        (ask.button.clone(), ask.confirm_focused),
+    ];
+    let content = Content {
+        title: escape_controls(&ask.title).into_owned(),
+        list: Vec::new(),
+        scroll: 0,
+        notes,
+        buttons: buttons(app, &labels, columns),
+        border: theme.dialog_border,
+        body: theme.dialog,
+    };
+    draw_box(frame, content, 90);
 }
 
 pub fn overwrite(app: &App, overwrite: &Overwrite, frame: &mut Frame) {
