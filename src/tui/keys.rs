@@ -44,6 +44,9 @@ pub enum Action {
     Mark,
     MarkAll,
     Details,
+    /// Scrolls the details pane (J, K).
+    DetailsDown,
+    DetailsUp,
     Remove,
     Postpone,
     Pin,
@@ -156,6 +159,8 @@ pub static BINDINGS: &[Binding] = &[
     bind(&[ch(' ')], "space", "mark", A::Mark, Marks, IMAGES, true),
     bind(&[key(K::Enter), ch('d')], "enter/d", "details", A::Details, Look, IMAGES, true),
     bind(&[ch('/')], "/", "filter", A::Filter, Look, LISTS, true),
+    bind(&[ch('J')], "J", "scroll details down", A::DetailsDown, Look, IMAGES, false),
+    bind(&[ch('K')], "K", "scroll details up", A::DetailsUp, Look, IMAGES, false),
     bind(&[ch('A')], "A", "adopt / disown", A::Adopt, Writes, IMAGES, true),
     bind(&[ch('*')], "*", "mark all shown / none", A::MarkAll, Marks, IMAGES, false),
     bind(&[ch('s')], "s", "sort column", A::Sort, Look, IMAGES, false),

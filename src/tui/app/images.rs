@@ -55,6 +55,9 @@ pub struct ImageList {
     pub index: Vec<usize>,
     pub scroll: Scroll,
     pub details: bool,
+    /// The first line of the details pane shown, for the row `details_of`.
+    pub details_scroll: usize,
+    pub details_of: Option<String>,
 }
 
 /// The name a row is shown and filtered by, without allocating.

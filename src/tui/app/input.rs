@@ -176,6 +176,8 @@ impl App {
                 self.images.details = !self.images.details;
                 Effects::redraw()
             }
+            Action::DetailsDown => self.scroll_details(1),
+            Action::DetailsUp => self.scroll_details(-1),
             Action::Mark
             | Action::MarkAll
             | Action::Remove
@@ -213,6 +215,26 @@ impl App {
             self.rules.refresh_preview(snapshot);
         }
         Effects::redraw()
+    }
+
+    /// Scrolls the details pane by `delta` lines, within what it holds.
+    fn scroll_details(&mut self, delta: isize) -> Effects {
+        if !self.images.details {
+            self.set_status("the details are closed: d opens them", false);
+            return Effects::redraw();
+        }
+        let Some(area) = crate::tui::view::layout::areas(self).side else {
+            return Effects::none();
+        };
+        let lines = crate::tui::view::details::line_count(self, area.width);
+        let last = crate::tui::view::details::max_scroll(lines, area.height.saturating_sub(1));
+        let before = self.images.details_scroll;
+        self.images.details_scroll = before.saturating_add_signed(delta).min(last);
+        if self.images.details_scroll == before {
+            Effects::none()
+        } else {
+            Effects::redraw()
+        }
     }
 
     fn close(&mut self) -> Effects {
@@ -309,7 +331,15 @@ impl App {
         if self.modal.is_some() || self.rules.form.is_some() {
             return Effects::none();
         }
+        let over_details = self.view == View::Images
+            && crate::tui::view::layout::areas(self)
+                .side
+                .is_some_and(|side| {
+                    side.contains(ratatui::layout::Position::new(mouse.column, mouse.row))
+                });
         match mouse.kind {
+            MouseEventKind::ScrollDown if over_details => self.scroll_details(3),
+            MouseEventKind::ScrollUp if over_details => self.scroll_details(-3),
             MouseEventKind::ScrollDown => self.step(3),
             MouseEventKind::ScrollUp => self.step(-3),
             MouseEventKind::Down(MouseButton::Left) => {

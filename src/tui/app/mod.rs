@@ -170,6 +170,15 @@ impl App {
     }
 
     fn follow_cursors(&mut self) {
+        // Another row's details start at their top.
+        let current = self
+            .snapshot
+            .as_ref()
+            .and_then(|s| self.images.current(s).map(|row| images::row_name(s, row)));
+        if self.images.details_of.as_deref() != current {
+            self.images.details_of = current.map(str::to_string);
+            self.images.details_scroll = 0;
+        }
         let page = self.page();
         self.images.scroll.follow(page);
         self.rules.scroll.follow(page);

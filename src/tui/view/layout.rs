@@ -32,8 +32,13 @@ pub fn areas(app: &App) -> Areas {
     .areas(screen);
     let (list, side) = match app.view {
         View::Images if app.images.details => {
+            // The list takes at most 45%, and no more than its rows need: the rest is details.
+            let rows = u16::try_from(app.images.index.len()).unwrap_or(u16::MAX);
+            let list_height = rows
+                .saturating_add(1)
+                .clamp(3.min(body.height), (body.height * 45 / 100).max(3));
             let [list, side] =
-                Layout::vertical([Constraint::Percentage(45), Constraint::Percentage(55)])
+                Layout::vertical([Constraint::Length(list_height), Constraint::Fill(1)])
                     .areas(body);
             (list, Some(side))
         }

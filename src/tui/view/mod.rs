@@ -3,7 +3,7 @@
 mod activity;
 pub mod ascii;
 mod chrome;
-mod details;
+pub mod details;
 mod dialog;
 mod help;
 mod images;
