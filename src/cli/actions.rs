@@ -7,6 +7,7 @@ use crate::core::model::Image;
 use crate::core::plan::{RefState, current_names};
 use crate::core::policy::{Matcher, qualified_form, short_form, validate_pattern};
 use crate::core::snapshot::Snapshot;
+use crate::core::why::Why;
 use crate::node::clock::{SystemClock, unix_now};
 use crate::node::engine::Engine;
 use crate::node::manual;
@@ -23,10 +24,22 @@ use std::time::Duration;
 /// (full or a unique prefix) of a dangling image or of an image with a single name.
 fn resolve(snapshot: &Snapshot, name: &str) -> Result<Target> {
     let wanted = [name.to_string(), short_form(name), qualified_form(name)];
-    let target = |image: &Image, reference: String| Target {
-        reference,
-        image_id: image.id.clone(),
-        size: image.size,
+    let target = |image: &Image, reference: String| {
+        // Used only if it is removed: then by hand, with the plan's rule for the record.
+        let why = snapshot
+            .rows
+            .iter()
+            .find(|row| {
+                snapshot.inventory.images[row.image].id == image.id
+                    && row.key(&snapshot.inventory) == reference
+            })
+            .map(|row| Why::by_hand(snapshot, row));
+        Target {
+            reference,
+            image_id: image.id.clone(),
+            size: image.size,
+            why,
+        }
     };
     for image in &snapshot.inventory.images {
         if let Some(found) = image.references.iter().find(|r| wanted.contains(r)) {
@@ -326,6 +339,7 @@ pub async fn pin(context: &Context, name: &str, pin: bool) -> Result<ExitCode> {
             .as_ref()
             .map_or_else(String::new, |t| t.image_id.clone()),
         size: 0,
+        why: None,
     };
     let changed = manual::pin(&mut store, &[as_target], pin, &actor(), unix_now())?
         .first()
@@ -387,6 +401,7 @@ pub async fn approve(context: &Context, names: &[String], all: bool) -> Result<E
                     reference: row.key(&snapshot.inventory),
                     image_id: image.id.clone(),
                     size: image.size,
+                    why: None,
                 }
             })
             .collect()

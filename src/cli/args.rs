@@ -115,14 +115,8 @@ pub enum Command {
     },
     /// Show or change the stored enforcer settings (mode and guards)
     Settings(SettingsArgs),
-    /// Show the audit log, newest first
-    Log {
-        #[arg(long)]
-        json: bool,
-        /// How many entries
-        #[arg(long, default_value_t = 100)]
-        limit: usize,
-    },
+    /// Show the audit log, newest first, with the bytes the shown removals freed
+    Log(LogArgs),
     /// Print a shell completion script (see README for where it goes)
     Completions {
         shell: clap_complete::Shell,
@@ -135,6 +129,32 @@ pub enum Command {
         #[arg(long, value_name = "DIR")]
         dir: Option<PathBuf>,
     },
+}
+
+/// `imgreaper log`: which entries, and how.
+#[derive(Debug, Clone, Args)]
+pub struct LogArgs {
+    #[arg(long)]
+    pub json: bool,
+    /// How many of the matching entries to show, newest first (the total counts them all)
+    #[arg(long, default_value_t = 100)]
+    pub limit: usize,
+    /// Only entries at or after this: a time (RFC 3339, e.g. 2024-05-01T22:00:00Z) or how long
+    /// ago (12h, 2days)
+    #[arg(long, value_name = "TIME")]
+    pub since: Option<String>,
+    /// Only entries at or before this: a time or how long ago, as for --since
+    #[arg(long, value_name = "TIME")]
+    pub until: Option<String>,
+    /// Only these actions, comma-separated or repeated (remove, untag, pin, postpone, …)
+    #[arg(long, value_delimiter = ',', value_name = "ACTION")]
+    pub action: Vec<String>,
+    /// Only entries whose actor contains this (a user name, an SSH address, `service`)
+    #[arg(long, value_name = "TEXT")]
+    pub actor: Option<String>,
+    /// Only entries whose reference matches this pattern, as rules match (`myorg/*`)
+    #[arg(value_name = "PATTERN")]
+    pub pattern: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]

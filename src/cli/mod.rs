@@ -94,7 +94,7 @@ async fn dispatch(cli: Cli, console: Console) -> anyhow::Result<ExitCode> {
         Some(Command::Adopt { references }) => actions::adopt(&context, &references, true).await,
         Some(Command::Disown { references }) => actions::adopt(&context, &references, false).await,
         Some(Command::Settings(args)) => settings::run(&context, args),
-        Some(Command::Log { json, limit }) => log::run(&context, json, limit),
+        Some(Command::Log(args)) => log::run(&context, &args),
         Some(Command::Run(args)) => run::run(&context, args).await,
         Some(Command::Completions { shell, dynamic }) => completions::run(shell, dynamic),
         Some(Command::Manpage { dir }) => manpage::run(dir.as_deref()),

@@ -13,3 +13,4 @@ pub mod settings;
 pub mod snapshot;
 pub mod time;
 pub mod tracking;
+pub mod why;

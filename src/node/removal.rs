@@ -8,9 +8,11 @@
 //! delete the new image (DESIGN.md §12). Nothing is ever forced.
 
 use crate::core::model::{Container, Timestamp};
+use crate::core::why::Why;
 use crate::node::engine::{Engine, ImageNow, RemoveOutcome, is_outage};
 use crate::node::store::{NewAudit, Owner, PendingRemoval, Store};
 use anyhow::Result;
+use std::collections::HashMap;
 
 /// One name to remove, as planned.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -19,6 +21,8 @@ pub struct Target {
     pub reference: String,
     pub image_id: String,
     pub size: u64,
+    /// Why it is removed, for its audit entry.
+    pub why: Option<Why>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -73,22 +77,32 @@ pub struct ImageRemoval {
     pub image_id: String,
     pub size: u64,
     pub names: Vec<String>,
+    /// Why each name goes.
+    pub whys: HashMap<String, Why>,
 }
 
 /// Groups targets by image, keeping the first-seen order of images and of names.
 pub fn by_image(targets: Vec<Target>) -> Vec<ImageRemoval> {
     let mut groups: Vec<ImageRemoval> = Vec::new();
     for target in targets {
-        match groups.iter_mut().find(|g| g.image_id == target.image_id) {
-            Some(group) if !group.names.contains(&target.reference) => {
-                group.names.push(target.reference)
+        let index = match groups.iter().position(|g| g.image_id == target.image_id) {
+            Some(index) => index,
+            None => {
+                groups.push(ImageRemoval {
+                    image_id: target.image_id,
+                    size: target.size,
+                    names: Vec::new(),
+                    whys: HashMap::new(),
+                });
+                groups.len() - 1
             }
-            Some(_) => {}
-            None => groups.push(ImageRemoval {
-                image_id: target.image_id,
-                size: target.size,
-                names: vec![target.reference],
-            }),
+        };
+        let group = &mut groups[index];
+        if !group.names.contains(&target.reference) {
+            if let Some(why) = target.why {
+                group.whys.insert(target.reference.clone(), why);
+            }
+            group.names.push(target.reference);
         }
     }
     groups
@@ -100,6 +114,7 @@ impl ImageRemoval {
             reference: name.to_string(),
             image_id: self.image_id.clone(),
             size: self.size,
+            why: self.whys.get(name).cloned(),
         }
     }
 }
@@ -304,7 +319,8 @@ pub fn audit(target: &Target, outcome: &Outcome, actor: &str, now: Timestamp) ->
     Some(
         NewAudit::new(now, actor, action, &target.reference, &target.image_id)
             .freed(bytes_freed)
-            .result(result),
+            .result(result)
+            .why(target.why.clone()),
     )
 }
 
@@ -317,6 +333,7 @@ pub fn pending(target: &Target, actor: &str, owner: &Owner, now: Timestamp) -> P
         actor: actor.to_string(),
         started: now,
         owner: owner.clone(),
+        why: target.why.clone(),
     }
 }
 

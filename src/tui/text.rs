@@ -1,8 +1,8 @@
 //! Short texts shared by the views and the tick logic: countdowns, counts, and fitting text into
 //! a width (by display columns) without losing the part that tells things apart.
 
-pub use crate::core::format::clock_time;
 use crate::core::format::span;
+pub use crate::core::format::{clock_time, count};
 use crate::core::model::Timestamp;
 use crate::core::plan::{RefPlan, RefState};
 use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
@@ -51,11 +51,6 @@ pub fn local_times(text: &str, now: Timestamp) -> std::borrow::Cow<'_, str> {
             Err(_) => c[0].to_string(),
         }
     })
-}
-
-/// A count and its noun, singular or plural: `1 reference`, `3 references`, `2 policies`.
-pub fn count(n: usize, one: &str, many: &str) -> String {
-    format!("{n} {}", if n == 1 { one } else { many })
 }
 
 /// Display columns of a text.

@@ -35,6 +35,8 @@ mod hostile;
 mod json_schema;
 mod layers;
 mod lease;
+mod log_filters;
+mod log_why;
 mod manual_postpone;
 mod metrics;
 mod plan;

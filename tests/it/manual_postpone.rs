@@ -76,6 +76,7 @@ fn target(reference: &str, image_id: &str) -> Target {
         reference: reference.into(),
         image_id: image_id.into(),
         size: 1,
+        why: None,
     }
 }
 

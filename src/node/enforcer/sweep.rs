@@ -183,7 +183,8 @@ impl Enforcer {
                 &pending.image_id,
             )
             .freed(bytes)
-            .result(format!("ok: completed {when}"));
+            .result(format!("ok: completed {when}"))
+            .why(pending.why.clone());
             self.store.finish_removal(&entry)?;
             self.store.forget_reference(&pending.reference)?;
             self.record(entry, &mut report.actions);

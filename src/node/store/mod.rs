@@ -13,7 +13,7 @@ mod policies;
 mod schema;
 mod settings;
 
-pub use audit::{AUDIT_KEEP, AuditEntry, NewAudit, Owner, PendingRemoval};
+pub use audit::{ACTIONS, AUDIT_KEEP, AuditEntry, AuditFilter, NewAudit, Owner, PendingRemoval};
 pub use error::{StoreError, explain};
 pub use images::TrackingUpdate;
 pub use lease::{HolderView, Lease, LeaseClaim, LeaseKind};

@@ -143,6 +143,21 @@ const MIGRATIONS: &[&str] = &[
     ALTER TABLE policies ADD COLUMN disk_high_percent INTEGER;
     ALTER TABLE policies ADD COLUMN disk_low_percent INTEGER;
     ",
+    // 5: why each removal happened (the rule or disk pressure, the deadline, the mode, who
+    // approved it), as JSON, kept with the journal entry until the audit entry is written; an
+    // index for `log --since/--until`.
+    "
+    ALTER TABLE audit ADD COLUMN why TEXT;
+    ALTER TABLE pending_removals ADD COLUMN why TEXT;
+    CREATE INDEX audit_time ON audit (time);
+    CREATE TRIGGER count_triggers AFTER INSERT ON audit
+        WHEN NEW.action IN ('remove', 'untag') AND NEW.why IS NOT NULL
+    BEGIN
+        INSERT INTO counters (name, value)
+            VALUES ('trigger:' || json_extract(NEW.why, '$.trigger'), 1)
+            ON CONFLICT(name) DO UPDATE SET value = value + 1;
+    END;
+    ",
 ];
 
 /// Brings the schema up to date. A database already current is only read. Otherwise every

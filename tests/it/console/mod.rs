@@ -11,6 +11,7 @@ use imgreaper::core::policy::{PolicyDocument, Rule};
 use imgreaper::core::saved::StoredPolicy;
 use imgreaper::core::settings::Settings;
 use imgreaper::core::snapshot::Snapshot;
+use imgreaper::core::why::{RuleRef, Trigger, Why};
 use imgreaper::node::engine::EngineInfo;
 use imgreaper::node::store::{AuditEntry, Lease, NewAudit};
 use imgreaper::tui::app::App;
@@ -179,10 +180,25 @@ pub fn audit() -> Vec<AuditEntry> {
             image_id: String::new(),
             bytes_freed: bytes,
             result: result.into(),
+            why: None,
         },
     };
+    let mut removed = entry(4, "remove", "busybox:older", 2 * MB, "ok: image deleted");
+    removed.entry.why = Some(Why {
+        trigger: Trigger::Deadline,
+        rule: Some(RuleRef {
+            policy: "edge-default".into(),
+            number: 3,
+            image_name: "busybox:*".into(),
+            delete_after_minutes: 10,
+        }),
+        disk: None,
+        deadline: Some(NOW - 460),
+        mode: Some(Mode::Auto),
+        approved_by: None,
+    });
     vec![
-        entry(4, "remove", "busybox:older", 2 * MB, "ok: image deleted"),
+        removed,
         entry(
             3,
             "postpone",
