@@ -95,6 +95,7 @@ pub fn policies_with(
         name: name.to_string(),
         document: document.clone(),
         saved_at: now,
+        version: 0,
     };
     let mut policies: Vec<StoredPolicy> = saved.to_vec();
     match policies.iter_mut().find(|p| p.name == name) {

@@ -72,9 +72,12 @@ pub enum Command {
         targets: Vec<Target>,
         adopt: bool,
     },
+    /// Saves the policy if the stored one is still `version`, the one the edits began on
+    /// (`None`: not saved before).
     SavePolicy {
         name: String,
         document: PolicyDocument,
+        version: Option<i64>,
     },
     Import {
         path: PathBuf,
@@ -130,6 +133,8 @@ pub struct ActionResult {
     pub imported: Option<(String, PolicyDocument)>,
     /// The name of a policy just saved: its draft is clean again.
     pub saved: Option<String>,
+    /// The version it was saved as.
+    pub version: Option<i64>,
     /// An export's file that exists already and was left as it is.
     pub exists: Option<PathBuf>,
 }

@@ -28,6 +28,7 @@ fn long_names(width: u16, height: u16) -> App {
             ),
         ]),
         saved_at: NOW - 3_600,
+        version: 1,
     }];
     let mut app = App::new(false, imgreaper::tui::theme::Theme::dark(), (width, height));
     app.update(loaded_with(

@@ -161,6 +161,7 @@ fn rules_are_numbered_from_one_everywhere() {
             rule("nginx:1.25", 60, false),
         ]),
         saved_at: NOW,
+        version: 1,
     }];
     app.update(loaded_with(
         2,

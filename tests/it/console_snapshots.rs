@@ -364,7 +364,7 @@ fn editing_a_pattern_updates_the_preview_before_saving() {
     press(&mut app, KeyCode::Enter);
     let effects = press(&mut app, KeyCode::Char('w'));
     assert!(
-        matches!(&effects.commands[..], [Command::SavePolicy { name, document }]
+        matches!(&effects.commands[..], [Command::SavePolicy { name, document, .. }]
         if name == "edge-default" && document.rules[0].image_name == "*")
     );
 }

@@ -179,7 +179,7 @@ fn q_then_s_saves_and_quits_once_saved() {
     press(&mut app, KeyCode::Char('q'));
     let effects = press(&mut app, KeyCode::Char('s'));
     assert!(!effects.quit, "quit before the save was done");
-    let [Command::SavePolicy { name, document }] = &effects.commands[..] else {
+    let [Command::SavePolicy { name, document, .. }] = &effects.commands[..] else {
         panic!("{:?}", effects.commands)
     };
     assert_eq!(name, "edge-default");

@@ -19,6 +19,7 @@ pub use images::TrackingUpdate;
 pub use lease::{HolderView, Lease, LeaseClaim, LeaseKind};
 pub use open::default_path;
 pub use overrides::DecisionKind;
+pub use policies::{PolicyVersion, SaveOutcome};
 
 use anyhow::Result;
 use rusqlite::Connection;

@@ -158,6 +158,15 @@ const MIGRATIONS: &[&str] = &[
             ON CONFLICT(name) DO UPDATE SET value = value + 1;
     END;
     ",
+    // 6: a version per policy, new with every save and never reused (AUTOINCREMENT keeps its
+    // highest number even after deletes), so a save begun on an older version is refused.
+    "
+    ALTER TABLE policies ADD COLUMN version INTEGER NOT NULL DEFAULT 0;
+    CREATE TABLE policy_versions (id INTEGER PRIMARY KEY AUTOINCREMENT);
+    UPDATE policies SET version = position;
+    INSERT INTO policy_versions (id) SELECT max(position) FROM policies HAVING count(*) > 0;
+    DELETE FROM policy_versions;
+    ",
 ];
 
 /// Brings the schema up to date. A database already current is only read. Otherwise every

@@ -123,7 +123,7 @@ impl App {
             self.failed.insert(reference.clone(), reason.clone());
         }
         if let Some(name) = &result.saved {
-            self.rules.mark_saved(name);
+            self.rules.mark_saved(name, result.version);
         }
         if let Some((name, document)) = result.imported.clone()
             && let Some(snapshot) = &self.snapshot

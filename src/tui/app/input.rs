@@ -187,6 +187,8 @@ impl App {
             | Action::Adopt => self.on_images_action(action),
             Action::Close => self.close(),
             Action::RuleNew
+            | Action::KeepNew
+            | Action::DiskMarks
             | Action::RuleEdit
             | Action::RuleDelete
             | Action::RuleUp
@@ -305,8 +307,8 @@ impl App {
                 }
                 return Effects::redraw();
             }
-            KeyCode::Tab | KeyCode::Down => form.field = form.field.next(),
-            KeyCode::BackTab | KeyCode::Up => form.field = form.field.previous(),
+            KeyCode::Tab | KeyCode::Down => form.next_field(),
+            KeyCode::BackTab | KeyCode::Up => form.previous_field(),
             KeyCode::Char(' ') if form.field == Field::AgentOnly => {
                 form.agent_only = !form.agent_only
             }

@@ -124,12 +124,7 @@ impl App {
                 .as_ref()
                 .filter(|_| open_form)
                 .and_then(|f| f.errors.first().cloned());
-            let error = form_error.or_else(|| {
-                check_document(&draft.base, draft.rules.clone())
-                    .0
-                    .into_iter()
-                    .next()
-            });
+            let error = form_error.or_else(|| check_document(&draft.document).0.into_iter().next());
             if let Some(error) = error {
                 invalid.push((draft.name.clone(), error));
             }
@@ -195,6 +190,7 @@ impl App {
             .map(|d| Command::SavePolicy {
                 name: d.name.clone(),
                 document: d.document(),
+                version: d.version,
             })
             .collect();
         self.quit_after_saving = Some(names.to_vec());

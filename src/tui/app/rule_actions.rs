@@ -15,6 +15,14 @@ impl App {
                 self.rules.new_rule(snapshot);
                 true
             }
+            Action::KeepNew => {
+                self.rules.new_keep(snapshot);
+                true
+            }
+            Action::DiskMarks => {
+                self.rules.edit_disk(snapshot);
+                true
+            }
             Action::RuleEdit => self.rules.edit_rule(snapshot),
             Action::RuleDelete => self.rules.delete_rule(snapshot),
             Action::RuleUp => self.rules.move_rule(-1, snapshot),
@@ -76,6 +84,7 @@ impl App {
         Effects::command(Command::SavePolicy {
             name: draft.name.clone(),
             document: draft.document(),
+            version: draft.version,
         })
     }
 }

@@ -10,7 +10,7 @@ use crate::node::manual::{self, Refusal};
 use crate::node::removal::{self, Outcome, Target};
 use crate::node::session::{Context, actor};
 use crate::node::snapshot::EngineReading;
-use crate::node::store::{NewAudit, Owner, Store};
+use crate::node::store::{NewAudit, Owner, SaveOutcome, Store};
 use crate::tui::export::ExportError;
 use crate::tui::msg::{ActionResult, Command, Msg};
 use crate::tui::text::count as words;
@@ -293,37 +293,11 @@ async fn execute(store: &mut Store, engine: Option<&Engine>, command: Command) -
                 (text, true)
             })
         }
-        Command::SavePolicy { name, document } => {
-            let saved = store
-                .save_policy(&name, &document, unix_now())
-                .and_then(|()| {
-                    store.audit(&policy_note(
-                        &name,
-                        &format!(
-                            "{} saved from the console",
-                            words(document.rules.len(), "rule", "rules")
-                        ),
-                    ))
-                });
-            return Reported(
-                match saved {
-                    Ok(_) => ActionResult {
-                        ok: true,
-                        message: format!(
-                            "saved policy {name} with {}",
-                            words(document.rules.len(), "rule", "rules")
-                        ),
-                        saved: Some(name),
-                        ..ActionResult::default()
-                    },
-                    Err(error) => ActionResult {
-                        message: format!("policy {name} not saved: {error:#}"),
-                        ..ActionResult::default()
-                    },
-                },
-                false,
-            );
-        }
+        Command::SavePolicy {
+            name,
+            document,
+            version,
+        } => return Reported(save_policy(store, name, &document, version), false),
         Command::Import { path } => return Reported(import(&path), false),
         Command::Export {
             path,
@@ -378,6 +352,74 @@ fn split<T>(results: Vec<Result<T, Refusal>>) -> (Vec<T>, Vec<Refusal>) {
         }
     }
     (done, refused)
+}
+
+/// Saves a policy only if it is still the version the edits began on, and says what happened.
+fn save_policy(
+    store: &mut Store,
+    name: String,
+    document: &crate::core::policy::PolicyDocument,
+    version: Option<i64>,
+) -> ActionResult {
+    let what = policy_contents(document);
+    let saved = store
+        .save_policy_if(&name, document, unix_now(), version)
+        .and_then(|outcome| {
+            if let SaveOutcome::Saved { .. } = outcome {
+                store.audit(&policy_note(
+                    &name,
+                    &format!("{what} saved from the console"),
+                ))?;
+            }
+            Ok(outcome)
+        });
+    match saved {
+        Ok(SaveOutcome::Saved { version }) => ActionResult {
+            ok: true,
+            message: format!("saved policy {name} with {what}"),
+            saved: Some(name),
+            version: Some(version),
+            ..ActionResult::default()
+        },
+        Ok(SaveOutcome::Changed { current }) => {
+            // Short enough for the status line of a wide terminal.
+            let what = match (current, version) {
+                (Some(current), Some(_)) => format!(
+                    "another process changed it at {}; u discards your edits for the saved one",
+                    clock_time(Some(current.saved_at), unix_now())
+                ),
+                (Some(current), None) => format!(
+                    "another process saved one of that name at {}; u discards your edits for it",
+                    clock_time(Some(current.saved_at), unix_now())
+                ),
+                (None, _) => "another process deleted it; u discards your edits".to_string(),
+            };
+            ActionResult {
+                message: format!("policy {name} not saved: {what}"),
+                ..ActionResult::default()
+            }
+        }
+        Err(error) => ActionResult {
+            message: format!("policy {name} not saved: {error:#}"),
+            ..ActionResult::default()
+        },
+    }
+}
+
+/// `2 rules, 1 keep rule and disk marks`.
+fn policy_contents(document: &crate::core::policy::PolicyDocument) -> String {
+    let mut parts = vec![words(document.rules.len(), "rule", "rules")];
+    if !document.keep.is_empty() {
+        parts.push(words(document.keep.len(), "keep rule", "keep rules"));
+    }
+    if document.disk.is_some() {
+        parts.push("disk marks".to_string());
+    }
+    match parts.split_last() {
+        Some((last, [])) => last.clone(),
+        Some((last, rest)) => format!("{} and {last}", rest.join(", ")),
+        None => String::new(),
+    }
 }
 
 fn policy_note(name: &str, result: &str) -> NewAudit {

@@ -3,6 +3,7 @@
 
 use crate::core::format::{bytes, escape_controls};
 use crate::tui::app::App;
+use crate::tui::app::form::FormKind;
 use crate::tui::app::modal::{Modal, Prompt, PromptKind};
 use crate::tui::app::needs::Needs;
 use crate::tui::keys::{View, bindings_for};
@@ -323,10 +324,23 @@ pub fn footer(app: &App, frame: &mut Frame, area: Rect) {
         ],
         (Some(Modal::Quit(_)), _) => vec![("d", "discard and quit"), ("esc", "stay")],
         (Some(Modal::Overwrite(_)), _) => vec![("y", "overwrite"), ("esc", "keep the file")],
+        (None, View::Rules)
+            if app
+                .rules
+                .form
+                .as_ref()
+                .is_some_and(|f| f.kind == FormKind::Removal) =>
+        {
+            vec![
+                ("tab", "next field"),
+                ("space", "toggle flag"),
+                ("enter", "accept"),
+                ("esc", "cancel"),
+            ]
+        }
         (None, View::Rules) if app.rules.form.is_some() => vec![
             ("tab", "next field"),
-            ("space", "toggle flag"),
-            ("enter", "accept rule"),
+            ("enter", "accept"),
             ("esc", "cancel"),
         ],
         (None, View::Images) if app.images.editing_filter => {

@@ -43,8 +43,13 @@ pub fn areas(app: &App) -> Areas {
             (list, Some(side))
         }
         View::Rules if body.width >= 120 => {
+            // The list as wide as its longest line needs, between 40% and 60%.
+            let wanted =
+                super::rules::list_width(app).clamp(body.width * 2 / 5, body.width * 3 / 5);
+            // A column between them, so nothing in the list runs into the preview.
             let [list, side] =
-                Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)])
+                Layout::horizontal([Constraint::Length(wanted), Constraint::Fill(1)])
+                    .spacing(1)
                     .areas(body);
             (list, Some(side))
         }

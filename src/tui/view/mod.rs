@@ -9,7 +9,7 @@ mod help;
 mod images;
 pub mod layout;
 mod messages;
-mod rules;
+pub mod rules;
 
 use crate::tui::app::App;
 use crate::tui::app::modal::Modal;

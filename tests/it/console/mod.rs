@@ -6,7 +6,6 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use imgreaper::core::model::{
     Container, Guards, Image, ImageRecord, Inventory, Mode, Overrides, Postponement,
 };
-use imgreaper::core::plan::{RuleBook, SourcedRule};
 use imgreaper::core::policy::{PolicyDocument, Rule};
 use imgreaper::core::saved::StoredPolicy;
 use imgreaper::core::settings::Settings;
@@ -62,6 +61,7 @@ pub fn policies() -> Vec<StoredPolicy> {
             rule("myorg/*", 600, false),
         ]),
         saved_at: NOW - 3_600,
+        version: 1,
     }]
 }
 
@@ -91,23 +91,7 @@ pub fn snapshot_of(
             },
         );
     }
-    let rules = RuleBook::new(
-        policies
-            .iter()
-            .flat_map(|policy| {
-                policy
-                    .document
-                    .rules
-                    .iter()
-                    .enumerate()
-                    .map(|(index, r)| SourcedRule {
-                        policy: policy.name.clone(),
-                        index,
-                        rule: r.clone(),
-                    })
-            })
-            .collect(),
-    );
+    let rules = imgreaper::core::saved::rule_book_of(&policies, NOW);
     let mut snapshot = Snapshot {
         inventory,
         records,
@@ -331,5 +315,6 @@ pub fn everything_due() -> Vec<StoredPolicy> {
         name: "all".into(),
         document: PolicyDocument::rules_only(vec![rule("*", 1, false)]),
         saved_at: NOW - 3_600,
+        version: 1,
     }]
 }
