@@ -2,7 +2,7 @@
 //! `disown`. The decisions themselves are `crate::node::manual`'s; this file resolves names and prints.
 
 use super::{Context, UsageError, actor};
-use crate::core::format::{bytes, escape_controls, rfc3339};
+use crate::core::format::{bytes, escape_controls, relative, rfc3339};
 use crate::core::model::Image;
 use crate::core::plan::{RefState, current_names};
 use crate::core::policy::{Matcher, qualified_form, short_form, validate_pattern};
@@ -248,6 +248,17 @@ pub async fn end_postponement(context: &Context, name: &str) -> Result<ExitCode>
     Ok(exit(failed))
 }
 
+/// Approvals matter only in approve mode: say so in any other.
+fn mode_note(snapshot: &Snapshot) {
+    if snapshot.settings.mode != crate::core::model::Mode::Approve {
+        eprintln!(
+            "note: the enforcer mode is {}; approvals only matter in approve mode \
+             (imgreaper settings --mode approve)",
+            snapshot.settings.mode
+        );
+    }
+}
+
 /// The names a reference carries now (its own and its digest names).
 fn names_now(snapshot: &Snapshot, reference: &str) -> Vec<String> {
     snapshot
@@ -351,7 +362,10 @@ pub async fn pin(context: &Context, name: &str, pin: bool) -> Result<ExitCode> {
             "pinned {shown}; no local reference matches it now: it applies to any that appears"
         ),
         (true, true) if target.is_none() => {
-            println!("pinned {shown} ({matching} local reference(s) match it now)")
+            println!(
+                "pinned {shown} ({} match it now)",
+                crate::core::format::count(matching, "local reference", "local references")
+            )
         }
         (true, true) => println!("pinned {shown}"),
         (true, false) => println!("{shown} was already pinned"),
@@ -388,8 +402,42 @@ pub async fn adopt(context: &Context, names: &[String], adopt: bool) -> Result<E
     Ok(ExitCode::SUCCESS)
 }
 
+/// `imgreaper approve` alone: what awaits approval, and how to approve it.
+fn list_awaiting(snapshot: &Snapshot) -> ExitCode {
+    let rows: Vec<Vec<String>> = snapshot
+        .rows
+        .iter()
+        .filter(|row| row.state == RefState::AwaitingApproval)
+        .map(|row| {
+            let image = &snapshot.inventory.images[row.image];
+            vec![
+                row.key(&snapshot.inventory),
+                bytes(image.size),
+                row.deadline
+                    .map_or_else(|| "-".to_string(), |d| relative(d, snapshot.now)),
+                row.winner
+                    .map_or_else(|| "-".to_string(), |w| snapshot.rules.rules[w].label()),
+            ]
+        })
+        .collect();
+    if rows.is_empty() {
+        println!("nothing awaits approval");
+    } else {
+        super::table::print(&["REFERENCE", "SIZE", "DUE", "RULE"], &rows);
+        println!(
+            "{} awaiting approval: `imgreaper approve REF…` approves some, `imgreaper approve --all` all of them",
+            crate::core::format::count(rows.len(), "reference", "references")
+        );
+    }
+    ExitCode::SUCCESS
+}
+
 pub async fn approve(context: &Context, names: &[String], all: bool) -> Result<ExitCode> {
     let (_engine, mut store, snapshot) = snapshot(context).await?;
+    if names.is_empty() && !all {
+        mode_note(&snapshot);
+        return Ok(list_awaiting(&snapshot));
+    }
     let targets: Vec<Target> = if all {
         snapshot
             .rows
@@ -408,13 +456,7 @@ pub async fn approve(context: &Context, names: &[String], all: bool) -> Result<E
     } else {
         resolve_all(&snapshot, names)?
     };
-    if snapshot.settings.mode != crate::core::model::Mode::Approve {
-        eprintln!(
-            "note: the enforcer mode is {}; approvals only matter in approve mode \
-             (imgreaper settings --mode approve)",
-            snapshot.settings.mode
-        );
-    }
+    mode_note(&snapshot);
     if targets.is_empty() {
         println!("nothing awaits approval");
     }

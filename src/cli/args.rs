@@ -91,13 +91,9 @@ pub enum Command {
         #[arg(value_name = "REF")]
         reference: String,
     },
-    /// Approve due removals (in approve mode)
+    /// Approve due removals (in approve mode); without a reference, list what awaits approval
     Approve {
-        #[arg(
-            value_name = "REF",
-            required_unless_present = "all",
-            conflicts_with = "all"
-        )]
+        #[arg(value_name = "REF", conflicts_with = "all")]
         references: Vec<String>,
         /// Approve every reference awaiting approval
         #[arg(long)]

@@ -4,8 +4,10 @@
 mod console;
 mod support;
 
+mod approve_list;
 mod audit_actor;
 mod cli_engine;
+mod cli_words;
 mod completions;
 mod console_blockers_e2e;
 mod console_busy_db;

@@ -141,6 +141,16 @@ fn count(n: usize, noun: &str) -> String {
     }
 }
 
+/// `a:1 now counts as agent-downloaded`, `a:1, b:2 no longer count as agent-downloaded`.
+fn adopted(names: &[&str], adopt: bool) -> String {
+    let verb = if names.len() == 1 { "counts" } else { "count" };
+    if adopt {
+        format!("{} now {verb} as agent-downloaded", named(names))
+    } else {
+        format!("{} no longer {verb} as agent-downloaded", named(names))
+    }
+}
+
 /// The references an action was about, by name: `a:1, b:2 and 3 more`.
 fn named(references: &[&str]) -> String {
     const SHOWN: usize = 3;
@@ -285,12 +295,7 @@ async fn execute(store: &mut Store, engine: Option<&Engine>, command: Command) -
         Command::Adopt { targets, adopt } => {
             manual::adopt(store, &targets, adopt, &who, now).map(|done| {
                 let names: Vec<&str> = done.iter().map(|(t, _)| t.reference.as_str()).collect();
-                let text = if adopt {
-                    format!("{} now count as agent-downloaded", names.join(", "))
-                } else {
-                    format!("{} no longer count as agent-downloaded", names.join(", "))
-                };
-                (text, true)
+                (adopted(&names, adopt), true)
             })
         }
         Command::SavePolicy {
@@ -579,5 +584,23 @@ fn import(path: &std::path::Path) -> ActionResult {
                 errors.join("; ")
             ))
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn messages_agree_with_their_count() {
+        assert_eq!(
+            adopted(&["a:1"], true),
+            "a:1 now counts as agent-downloaded"
+        );
+        assert_eq!(
+            adopted(&["a:1", "b:1"], false),
+            "a:1, b:1 no longer count as agent-downloaded"
+        );
+        assert_eq!(named(&["a", "b", "c", "d", "e"]), "a, b, c and 2 more");
     }
 }
