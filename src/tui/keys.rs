@@ -215,6 +215,16 @@ pub fn binding(view: View, read_only: bool, event: KeyEvent) -> Option<&'static 
     bindings_for(view, read_only).find(|b| b.keys.contains(&key))
 }
 
+/// A view other than `view` where the key does something, with its binding there.
+pub fn binding_elsewhere(view: View, event: KeyEvent) -> Option<(&'static Binding, View)> {
+    let key = Key::of(event);
+    View::ALL.into_iter().filter(|v| *v != view).find_map(|v| {
+        bindings_for(v, false)
+            .find(|b| b.keys.contains(&key))
+            .map(|b| (b, v))
+    })
+}
+
 /// What a key does in a view, if anything.
 pub fn lookup(view: View, read_only: bool, event: KeyEvent) -> Option<Action> {
     binding(view, read_only, event).map(|b| b.action)

@@ -11,6 +11,7 @@ pub mod export;
 pub mod keys;
 pub mod msg;
 pub mod palette;
+pub mod prefs;
 mod tasks;
 mod terminal;
 pub mod text;
@@ -90,6 +91,14 @@ pub async fn run(context: Context, args: Options) -> anyhow::Result<ExitCode> {
         app.header.own_holder = Some(tasks::enforcer::holder_name());
     }
     app.header.demo = demo::note(&context.host);
+    // The view choices made before; a damaged file is reported and left alone until the next
+    // choice replaces it.
+    let prefs_file = prefs::path();
+    match prefs_file.as_deref().map(prefs::load_from) {
+        Some(Ok(Some(saved))) => app.apply_prefs(saved),
+        Some(Err(error)) => app.set_status(format!("view choices not read: {error:#}"), true),
+        _ => {}
+    }
     let panic_for_test = std::env::var_os("IMGREAPER_TEST_PANIC").is_some();
     let mut events = EventStream::new();
     let mut tick = tokio::time::interval(Duration::from_secs(1));
@@ -150,6 +159,16 @@ pub async fn run(context: Context, args: Options) -> anyhow::Result<ExitCode> {
         }
         if let Some(text) = &effects.clipboard {
             terminal::copy_to_clipboard(text);
+        }
+        if let (Some(chosen), Some(file)) = (effects.prefs, prefs_file.clone()) {
+            // Off the terminal task: a slow or full disk never holds up a key.
+            let to_ui = to_ui.clone();
+            tokio::task::spawn_blocking(move || {
+                if let Err(error) = prefs::save_to(&file, &chosen) {
+                    let text = format!("view choices not remembered: {error:#}");
+                    let _ = to_ui.blocking_send(Msg::Note { text, error: true });
+                }
+            });
         }
         if effects.suspend {
             // The event reader must not hold the terminal while the shell has it.

@@ -36,6 +36,11 @@ pub enum Msg {
         error: String,
     },
     Enforcer(EnforcerStatus),
+    /// A note for the status line from outside the state (remembering the view choices failed).
+    Note {
+        text: String,
+        error: bool,
+    },
     /// An action waits for something outside the console (another process holds the database
     /// locked); its `Done` ends the wait.
     Waiting(String),
@@ -152,6 +157,8 @@ pub struct Effects {
     pub suspend: bool,
     /// Text to put on the terminal's clipboard (OSC 52, where the terminal allows it).
     pub clipboard: Option<String>,
+    /// View choices that changed, to be remembered in the config directory.
+    pub prefs: Option<crate::tui::prefs::Prefs>,
 }
 
 impl Effects {

@@ -102,6 +102,11 @@ const STATES: &[(&str, &str, &str, Mode)] = &[
 
 fn app_for(theme: &Theme, mode: Mode) -> App {
     let mut app = App::new(false, theme.clone(), (100, 24));
+    // Sorted by name, as this file's rows are found by their place.
+    app.apply_prefs(imgreaper::tui::prefs::Prefs {
+        sort: imgreaper::tui::app::images::SortColumn::Reference,
+        reverse: false,
+    });
     app.update(loaded_with(
         1,
         snapshot_of(images(), policies(), overrides(), mode),

@@ -15,6 +15,7 @@ mod console_details;
 mod console_dialog;
 mod console_e2e;
 mod console_friction;
+mod console_glance;
 mod console_idle;
 mod console_import;
 mod console_model;

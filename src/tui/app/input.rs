@@ -49,19 +49,32 @@ impl App {
         }
     }
 
-    /// A key that does something only without `--read-only` says so instead of nothing.
+    /// A key that does nothing here says why instead of nothing: it is off in a read-only
+    /// console, or it belongs to another view.
     fn not_offered(&mut self, key: KeyEvent) -> Effects {
-        if !self.read_only {
-            return Effects::none();
+        if self.read_only
+            && let Some(binding) = keys::binding(self.view, false, key)
+        {
+            self.set_status(
+                format!(
+                    "read-only: {} ({}) is off; the console was started with --read-only",
+                    binding.description, binding.label
+                ),
+                true,
+            );
+            return Effects::redraw();
         }
-        match keys::binding(self.view, false, key) {
-            Some(binding) => {
+        match keys::binding_elsewhere(self.view, key) {
+            Some((binding, view)) => {
+                let number = View::ALL.iter().position(|v| *v == view).unwrap_or(0) + 1;
                 self.set_status(
                     format!(
-                        "read-only: {} ({}) is off; the console was started with --read-only",
-                        binding.description, binding.label
+                        "{} ({}) works in the {} view ({number})",
+                        binding.label,
+                        binding.description,
+                        view.title()
                     ),
-                    true,
+                    false,
                 );
                 Effects::redraw()
             }
@@ -88,10 +101,7 @@ impl App {
                 *editing = false;
                 filter.clear();
             }
-            KeyCode::Backspace => {
-                filter.pop();
-            }
-            KeyCode::Char(c) if !key.modifiers.contains(KeyModifiers::CONTROL) => filter.push(c),
+            _ if edit_text(filter, key) => {}
             _ => return Effects::none(),
         }
         self.refilter();
@@ -165,12 +175,19 @@ impl App {
             }
             Action::Sort | Action::SortReverse => {
                 if action == Action::Sort {
-                    self.images.sort = self.images.sort.next();
+                    let shown = crate::tui::view::images::shown_columns(self);
+                    self.images.sort = self.images.sort.next_among(&shown);
                 } else {
                     self.images.reverse = !self.images.reverse;
                 }
                 self.refilter();
-                Effects::redraw()
+                Effects {
+                    prefs: Some(crate::tui::prefs::Prefs {
+                        sort: self.images.sort,
+                        reverse: self.images.reverse,
+                    }),
+                    ..Effects::redraw()
+                }
             }
             Action::Details => {
                 self.images.details = !self.images.details;
@@ -274,14 +291,7 @@ impl App {
                 }
                 Err(error) => prompt.error = Some(error),
             },
-            KeyCode::Backspace => {
-                prompt.input.pop();
-                prompt.error = None;
-            }
-            KeyCode::Char(c) if !key.modifiers.contains(KeyModifiers::CONTROL) => {
-                prompt.input.push(c);
-                prompt.error = None;
-            }
+            _ if edit_text(&mut prompt.input, key) => prompt.error = None,
             _ => {}
         }
         self.modal = Some(Modal::Prompt(prompt));
@@ -312,16 +322,7 @@ impl App {
             KeyCode::Char(' ') if form.field == Field::AgentOnly => {
                 form.agent_only = !form.agent_only
             }
-            KeyCode::Backspace => {
-                if let Some(text) = form.text_mut() {
-                    text.pop();
-                }
-            }
-            KeyCode::Char(c) if !key.modifiers.contains(KeyModifiers::CONTROL) => {
-                if let Some(text) = form.text_mut() {
-                    text.push(c);
-                }
-            }
+            _ if form.text_mut().is_some_and(|text| edit_text(text, key)) => {}
             _ => return Effects::none(),
         }
         self.rules.validate_form();
@@ -360,6 +361,28 @@ impl App {
             _ => Effects::none(),
         }
     }
+}
+
+/// The editing keys of every text field: typing, backspace, ^U (clear) and ^W (the last word,
+/// up to a space or a `/ : @ .` of a name). Returns whether the key was one of them.
+fn edit_text(text: &mut String, key: KeyEvent) -> bool {
+    let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
+    match key.code {
+        KeyCode::Backspace => {
+            text.pop();
+        }
+        KeyCode::Char('u') if ctrl => text.clear(),
+        KeyCode::Char('w') if ctrl => {
+            let separator = |c: char| c.is_whitespace() || "/:@.".contains(c);
+            let kept = text.trim_end_matches(separator).len();
+            let start = text[..kept].rfind(separator).map_or(0, |i| i + 1);
+            // The word goes, with separators after it; those before it stay (`myorg/`).
+            text.truncate(start);
+        }
+        KeyCode::Char(c) if !ctrl => text.push(c),
+        _ => return false,
+    }
+    true
 }
 
 /// Reads a prompt's answer into a command, or says what is wrong with it.

@@ -134,6 +134,10 @@ impl App {
                 self.header.enforcer = Some(status);
                 Effects::redraw()
             }
+            Msg::Note { text, error } => {
+                self.set_status(text, error);
+                Effects::redraw()
+            }
             Msg::Waiting(text) => {
                 self.waiting = Some(text);
                 Effects::redraw()
@@ -162,6 +166,12 @@ impl App {
         }
         self.quit_after_saving = None;
         self.set_status(reason, true);
+    }
+
+    /// Starts from the view choices the operator made before.
+    pub fn apply_prefs(&mut self, prefs: crate::tui::prefs::Prefs) {
+        self.images.sort = prefs.sort;
+        self.images.reverse = prefs.reverse;
     }
 
     /// Rows the current list shows at once.

@@ -57,10 +57,14 @@ impl App {
                 self.confirmed(confirm)
             }
             KeyCode::Char('c') if confirm.can_confirm() => {
-                // The whole command, to copy: in the message log, and on the clipboard.
+                // The whole command, to copy: on the clipboard and in the message log; the
+                // dialog stays.
                 let command = confirm.docker_command();
-                self.set_status(format!("nothing removed; the command: {command}"), false);
-                self.modal = Some(Modal::Messages { scroll: 0 });
+                self.set_status(
+                    format!("copied (also in the message log, m): {command}"),
+                    false,
+                );
+                self.modal = Some(Modal::Confirm(confirm));
                 Effects {
                     clipboard: Some(command),
                     ..Effects::redraw()

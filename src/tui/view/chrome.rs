@@ -362,14 +362,26 @@ pub fn footer(app: &App, frame: &mut Frame, area: Rect) {
             hints
         }
     };
-    let mut spans = Vec::new();
-    let mut used = 0;
-    for (key, label) in hints {
-        let needed = width(key) + width(label) + 3;
-        if used + needed > usize::from(area.width) {
+    // Help and quit are always there, as in htop and k9s; the others as many as fit before them.
+    let essential = |key: &str| key == "?" || key == "q";
+    let needed = |(key, label): &(&str, &str)| width(key) + width(label) + 3;
+    let reserved: usize = hints
+        .iter()
+        .filter(|(key, _)| essential(key))
+        .map(needed)
+        .sum();
+    let mut shown: Vec<(&str, &str)> = Vec::new();
+    let mut used = reserved;
+    for hint in hints.iter().filter(|(key, _)| !essential(key)) {
+        if used + needed(hint) > usize::from(area.width) {
             break;
         }
-        used += needed;
+        used += needed(hint);
+        shown.push(*hint);
+    }
+    shown.extend(hints.iter().filter(|(key, _)| essential(key)));
+    let mut spans = Vec::new();
+    for (key, label) in shown {
         spans.push(Span::styled(format!(" {key} "), app.theme.key));
         spans.push(Span::styled(format!("{label} "), app.theme.hint));
     }

@@ -6,7 +6,7 @@ mod chrome;
 pub mod details;
 mod dialog;
 mod help;
-mod images;
+pub mod images;
 pub mod layout;
 mod messages;
 pub mod rules;
