@@ -178,3 +178,30 @@ fn ctrl_u_and_ctrl_w_edit_every_text_field() {
     assert_eq!(app.rules.form.as_ref().unwrap().pattern, "");
     let _ = Msg::Quit;
 }
+
+#[test]
+fn a_nameless_row_shows_and_is_found_by_what_it_was() {
+    let mut snapshot = snapshot();
+    snapshot.former_names.insert(
+        format!("sha256:{:0<64}", "h8"),
+        vec!["myorg/ui:nightly".to_string()],
+    );
+    snapshot.replan(NOW);
+    let mut app =
+        imgreaper::tui::app::App::new(false, imgreaper::tui::theme::Theme::dark(), (120, 30));
+    app.update(loaded_with(1, snapshot, audit()));
+    let screen = render(&app);
+    assert!(
+        screen.contains("<none> h80000000000 formerly myorg/ui:nightly"),
+        "{screen}"
+    );
+    for needle in ["<none>", "nightly"] {
+        press(&mut app, KeyCode::Esc);
+        select(&mut app, needle);
+        let screen = render(&app);
+        assert!(
+            screen.contains("1 of 9 references") && screen.contains("formerly myorg/ui:nightly"),
+            "/{needle}:\n{screen}"
+        );
+    }
+}
