@@ -10,12 +10,11 @@ use crate::core::snapshot::Snapshot;
 use crate::core::why::Why;
 use crate::node::clock::{SystemClock, unix_now};
 use crate::node::engine::Engine;
-use crate::node::manual;
+use crate::node::manual::{self, names_now, pinned_by};
 use crate::node::removal::{self, Outcome, Target};
 use crate::node::snapshot::EngineReading;
 use crate::node::store::{Owner, Store};
 use anyhow::Result;
-use std::collections::HashSet;
 use std::process::ExitCode;
 use std::time::Duration;
 
@@ -257,34 +256,6 @@ fn mode_note(snapshot: &Snapshot) {
             snapshot.settings.mode
         );
     }
-}
-
-/// The names a reference carries now (its own and its digest names).
-fn names_now(snapshot: &Snapshot, reference: &str) -> Vec<String> {
-    snapshot
-        .inventory
-        .images
-        .iter()
-        .find(|image| image.references.iter().any(|r| r == reference))
-        .map_or_else(
-            || vec![reference.to_string()],
-            |image| current_names(image, reference),
-        )
-}
-
-/// The pin among `pins` that covers a reference (its own name, a pattern, a digest name).
-fn pinned_by(snapshot: &Snapshot, pins: &HashSet<String>, reference: &str) -> Option<String> {
-    if pins.contains(reference) {
-        return Some(reference.to_string());
-    }
-    let mut pins: Vec<&String> = pins.iter().collect();
-    pins.sort();
-    let matcher = Matcher::new(&pins);
-    let mut hits = Vec::new();
-    names_now(snapshot, reference).iter().find_map(|name| {
-        matcher.matches_into(name, &mut hits);
-        hits.first().map(|&i| pins[i].clone())
-    })
 }
 
 /// How many local references a pattern (or name) matches now.

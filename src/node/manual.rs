@@ -4,7 +4,10 @@
 
 use crate::core::format::{relative, rfc3339};
 use crate::core::model::Timestamp;
-use crate::core::plan::{RefPlan, RefState};
+use crate::core::plan::{RefPlan, RefState, current_names};
+use crate::core::policy::Matcher;
+use crate::core::settings::{Settings, SettingsOverride};
+use std::collections::HashSet;
 use crate::core::snapshot::Snapshot;
 use crate::node::clock::Clock;
 use crate::node::engine::Engine;
@@ -218,6 +221,34 @@ pub fn end_postponement(
     Ok(results)
 }
 
+/// The names a reference carries now (its own and its digest names).
+pub fn names_now(snapshot: &Snapshot, reference: &str) -> Vec<String> {
+    snapshot
+        .inventory
+        .images
+        .iter()
+        .find(|image| image.references.iter().any(|r| r == reference))
+        .map_or_else(
+            || vec![reference.to_string()],
+            |image| current_names(image, reference),
+        )
+}
+
+/// The pin among `pins` that covers a reference (its own name, a pattern, a digest name).
+pub fn pinned_by(snapshot: &Snapshot, pins: &HashSet<String>, reference: &str) -> Option<String> {
+    if pins.contains(reference) {
+        return Some(reference.to_string());
+    }
+    let mut pins: Vec<&String> = pins.iter().collect();
+    pins.sort();
+    let matcher = Matcher::new(&pins);
+    let mut hits = Vec::new();
+    names_now(snapshot, reference).iter().find_map(|name| {
+        matcher.matches_into(name, &mut hits);
+        hits.first().map(|&i| pins[i].clone())
+    })
+}
+
 /// Pins or unpins each target; returns whether each changed.
 pub fn pin(
     store: &mut Store,
@@ -317,4 +348,33 @@ pub async fn remove(
         }
     }
     Ok(done)
+}
+
+/// Changes the stored settings every enforcer starts from (`imgreaper settings`, `M` in the
+/// console), audited; returns them before and after.
+pub fn change_settings(
+    store: &mut Store,
+    change: SettingsOverride,
+    actor: &str,
+    now: Timestamp,
+) -> Result<(Settings, Settings)> {
+    let before = store.settings()?;
+    let after = change.apply(before);
+    store.save_settings(&after)?;
+    store.audit(
+        &NewAudit::new(now, actor, "settings", "settings", "").result(format!(
+            "{} (was {})",
+            settings_line(&after),
+            settings_line(&before)
+        )),
+    )?;
+    Ok((before, after))
+}
+
+/// `mode auto, start-up delay 300s, minimum age 600s, interval 60s`.
+pub fn settings_line(s: &Settings) -> String {
+    format!(
+        "mode {}, start-up delay {}s, minimum age {}s, interval {}s",
+        s.mode, s.startup_delay_secs, s.min_age_secs, s.interval_secs
+    )
 }

@@ -31,6 +31,8 @@ pub enum Action {
     Help,
     Messages,
     Reconnect,
+    /// `M`: change the enforcer's mode.
+    Mode,
     Suspend,
     Up,
     Down,
@@ -192,6 +194,7 @@ pub static BINDINGS: &[Binding] = &[
     bind(&[ch('1'), ch('2'), ch('3')], "1/2/3", "Images / Rules / Activity", A::JumpToView, Look, ALL, false),
     bind(&[ch('m')], "m", "message log", A::Messages, Look, ALL, false),
     bind(&[ch('R')], "R", "reconnect to the engine now", A::Reconnect, Look, ALL, false),
+    bind(&[ch('M')], "M", "enforcer mode", A::Mode, Writes, ALL, false),
     bind(&[ctrl('z')], "^Z", "suspend (fg resumes)", A::Suspend, Look, ALL, false),
     bind(&[ch('?')], "?", "help", A::Help, Look, ALL, true),
     bind(&[ch('q'), ctrl('c')], "q", "quit", A::Quit, Look, ALL, true),

@@ -72,6 +72,8 @@ pub enum Command {
         targets: Vec<Target>,
         pin: bool,
     },
+    /// Stores the enforcer's mode (audited, as `imgreaper settings --mode`).
+    SetMode(crate::core::model::Mode),
     /// Sets (adopt) or clears (disown) the agent-downloaded flag of the targets' images.
     Adopt {
         targets: Vec<Target>,
@@ -119,6 +121,7 @@ impl Command {
             } => format!("adopting {}", names(targets)),
             Command::Adopt { targets, .. } => format!("disowning {}", names(targets)),
             Command::SavePolicy { name, .. } => format!("saving policy {name}"),
+            Command::SetMode(mode) => format!("switching the enforcer to {mode} mode"),
             Command::Import { path } => format!("importing {}", path.display()),
             Command::Export { name, .. } => format!("exporting policy {name}"),
         }

@@ -11,6 +11,7 @@ mod cli_words;
 mod completions;
 mod console_blockers_e2e;
 mod console_busy_db;
+mod console_decisions;
 mod console_details;
 mod console_dialog;
 mod console_e2e;

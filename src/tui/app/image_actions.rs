@@ -1,7 +1,11 @@
 //! What the Images view's keys do to the marked rows (else the row under the cursor): marks,
 //! the confirmation dialog, postpone, pin and adopt.
 
-use super::modal::{Destructive, Modal, PostponeTarget, Prompt, PromptKind};
+use super::modal::{Ask, Destructive, Modal, PostponeTarget, Prompt, PromptKind};
+use crate::core::format::{escape_controls, relative};
+use crate::core::snapshot::Snapshot;
+use crate::node::removal::Target;
+use crate::tui::text::clock_time;
 use super::{App, images::row_name, targets};
 use crate::core::plan::RefState;
 use crate::tui::keys::Action;
@@ -121,14 +125,23 @@ impl App {
             return Effects::none();
         }
         let pin = !rows.iter().all(|r| r.state == RefState::Pinned);
-        let chosen = rows
+        let chosen: Vec<_> = rows
             .iter()
             .map(|row| targets::target(snapshot, row))
             .collect();
-        Effects::command(Command::Pin {
-            targets: chosen,
-            pin,
-        })
+        if pin {
+            return Effects::command(Command::Pin {
+                targets: chosen,
+                pin,
+            });
+        }
+        // Unpinning can make an image due at once (a rollback version kept past its
+        // deadline): it asks first, saying when each removal then goes.
+        match unpin_question(snapshot, chosen) {
+            Ok(ask) => self.modal = Some(Modal::Ask(ask)),
+            Err(why) => self.set_status(why, true),
+        }
+        Effects::redraw()
     }
 
     /// `A`: marks the selection's images as agent-downloaded (so `agent_downloaded_only` rules
@@ -154,4 +167,78 @@ impl App {
             adopt,
         })
     }
+}
+
+/// The question before unpinning `targets`: when each removal goes without its pin. A name
+/// pinned by a pattern cannot be unpinned by name: that is said instead.
+fn unpin_question(snapshot: &Snapshot, targets: Vec<Target>) -> Result<Ask, String> {
+    let mut overrides = snapshot.overrides.clone();
+    for target in &targets {
+        overrides.pins.remove(&target.reference);
+    }
+    for target in &targets {
+        if let Some(pattern) =
+            crate::node::manual::pinned_by(snapshot, &overrides.pins, &target.reference)
+        {
+            return Err(format!(
+                "{} is pinned by the pattern {pattern}, not by its name; `imgreaper unpin '{pattern}'` \
+                 removes that pin",
+                escape_controls(&target.reference)
+            ));
+        }
+    }
+    let rows = snapshot.plan_with(&overrides);
+    let now = snapshot.now;
+    let lines = targets
+        .iter()
+        .map(|target| {
+            let name = escape_controls(&target.reference);
+            let row = rows.iter().find(|row| {
+                snapshot.inventory.images[row.image].id == target.image_id
+                    && row.key(&snapshot.inventory) == target.reference
+            });
+            let rule = row
+                .and_then(|r| r.winner)
+                .and_then(|w| snapshot.rules.rules.get(w))
+                .map(|rule| format!(" ({})", crate::tui::text::rule_label(rule)))
+                .unwrap_or_default();
+            match row.map(|r| (r.state, r.deadline)) {
+                Some((RefState::Due, _)) => format!(
+                    "{name}: its deadline has passed{rule}: the enforcer removes it at once."
+                ),
+                Some((RefState::AwaitingApproval, _)) => format!(
+                    "{name}: its deadline has passed{rule}: it then awaits approval."
+                ),
+                Some((_, Some(at))) => format!(
+                    "{name}: its removal then goes at {} ({}){rule}.",
+                    clock_time(Some(at), now),
+                    relative(at, now)
+                ),
+                Some((RefState::InUse, None)) => {
+                    format!("{name}: in use, so nothing is removed while it is.")
+                }
+                Some((RefState::Kept, None)) => {
+                    format!("{name}: a keep rule still keeps it.")
+                }
+                _ => format!("{name}: no rule applies to it, so no removal is planned."),
+            }
+        })
+        .collect();
+    let title = match targets.as_slice() {
+        [one] => format!(" Unpin {}? ", one.reference),
+        many => format!(
+            " Unpin {}? ",
+            crate::tui::text::count(many.len(), "reference", "references")
+        ),
+    };
+    Ok(Ask {
+        title,
+        lines,
+        button: "Unpin".into(),
+        command: Command::Pin {
+            targets,
+            pin: false,
+        },
+        confirm_focused: false,
+    })
 }

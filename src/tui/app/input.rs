@@ -1,7 +1,9 @@
 //! Keys and mouse: modal layers first (dialog, prompt, form, filter), then the key table.
 
 use super::form::Field;
-use super::modal::{Ask, Modal, PostponeTarget, Prompt, PromptKind, postpone_seconds};
+use super::modal::{
+    Ask, Modal, ModeChoice, PostponeTarget, Prompt, PromptKind, postpone_seconds,
+};
 use super::{App, View};
 use crate::tui::keys::{self, Action, lookup};
 use crate::tui::msg::{Command, Effects};
@@ -156,6 +158,7 @@ impl App {
                     ..Effects::redraw()
                 }
             }
+            Action::Mode => self.open_mode(),
             Action::Suspend => Effects {
                 suspend: true,
                 ..Effects::redraw()
@@ -233,6 +236,46 @@ impl App {
         {
             self.rules.refresh_preview(snapshot);
         }
+        Effects::redraw()
+    }
+
+    /// `M`: asks which mode the enforcer should act in.
+    fn open_mode(&mut self) -> Effects {
+        let Some(snapshot) = &self.snapshot else {
+            self.set_status("no data from the engine yet: the mode cannot be read", true);
+            return Effects::redraw();
+        };
+        let current = snapshot.settings.mode;
+        let holder_note = self
+            .header
+            .lease
+            .as_ref()
+            .filter(|lease| lease.mode != current)
+            .map(|lease| {
+                format!(
+                    "{} acts in {} mode from its own command line; this changes the stored mode, \
+                     which it takes up only when it restarts without --mode.",
+                    lease.holder, lease.mode
+                )
+            });
+        let waiting = snapshot
+            .rows
+            .iter()
+            .filter(|row| {
+                matches!(
+                    row.state,
+                    crate::core::plan::RefState::Due | crate::core::plan::RefState::AwaitingApproval
+                )
+            })
+            .count();
+        let mut choice = ModeChoice {
+            current,
+            choice: current,
+            holder_note,
+            waiting,
+        };
+        choice.step(1);
+        self.modal = Some(Modal::Mode(choice));
         Effects::redraw()
     }
 

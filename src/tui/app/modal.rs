@@ -2,7 +2,7 @@
 //! message log, and the questions before quitting with unsaved edits or overwriting a file.
 
 use crate::core::format::{clock_time, duration, relative};
-use crate::core::model::{Container, Timestamp};
+use crate::core::model::{Container, Mode, Timestamp};
 use crate::core::policy::PolicyDocument;
 use crate::node::removal::Target;
 use crate::tui::msg::Command;
@@ -304,6 +304,40 @@ pub struct Overwrite {
     pub confirm_focused: bool,
 }
 
+/// `M`: the enforcer's mode to switch to.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ModeChoice {
+    pub current: Mode,
+    pub choice: Mode,
+    /// Set when the enforcer acts in a mode of its own command line, which this does not change.
+    pub holder_note: Option<String>,
+    /// References due or awaiting approval now: what `auto` removes at once.
+    pub waiting: usize,
+}
+
+impl ModeChoice {
+    pub const MODES: [Mode; 3] = [Mode::Auto, Mode::Approve, Mode::DryRun];
+
+    /// What the enforcer does in a mode.
+    pub fn meaning(mode: Mode) -> &'static str {
+        match mode {
+            Mode::Auto => "removes references when they are due",
+            Mode::Approve => "due removals wait until an operator approves them (a)",
+            Mode::DryRun => "records what it would remove and removes nothing",
+        }
+    }
+
+    /// Moves the choice by `delta` modes, round.
+    pub fn step(&mut self, delta: isize) {
+        let at = ModeChoice::MODES
+            .iter()
+            .position(|m| *m == self.choice)
+            .unwrap_or(0) as isize;
+        let len = ModeChoice::MODES.len() as isize;
+        self.choice = ModeChoice::MODES[(at + delta).rem_euclid(len) as usize];
+    }
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub enum Modal {
     Confirm(Confirm),
@@ -318,4 +352,5 @@ pub enum Modal {
     Quit(QuitConfirm),
     Overwrite(Overwrite),
     Ask(Ask),
+    Mode(ModeChoice),
 }

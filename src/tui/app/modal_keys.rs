@@ -1,7 +1,9 @@
 //! Keys while a box is open: the confirmation dialog, the prompt, the help, the message log, and
 //! the questions before quitting and before overwriting a file.
 
-use super::modal::{Ask, Confirm, Destructive, Modal, Overwrite, QuitChoice, QuitConfirm};
+use super::modal::{
+    Ask, Confirm, Destructive, Modal, ModeChoice, Overwrite, QuitChoice, QuitConfirm,
+};
 use super::{App, form::check_document};
 use crate::tui::msg::{Command, Effects};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
@@ -32,6 +34,7 @@ impl App {
             Modal::Quit(quit) => self.on_quit_key(quit, key),
             Modal::Overwrite(overwrite) => self.on_overwrite_key(overwrite, key),
             Modal::Ask(ask) => self.on_ask_key(ask, key),
+            Modal::Mode(choice) => self.on_mode_key(choice, key),
         }
     }
 
@@ -235,6 +238,32 @@ impl App {
         }
         self.images.marks.clear();
         Effects::command(ask.command)
+    }
+
+    fn on_mode_key(&mut self, mut choice: ModeChoice, key: KeyEvent) -> Effects {
+        match key.code {
+            KeyCode::Char('j' | 'l') | KeyCode::Down | KeyCode::Right | KeyCode::Tab => {
+                choice.step(1);
+                self.reopen(Modal::Mode(choice))
+            }
+            KeyCode::Char('k' | 'h') | KeyCode::Up | KeyCode::Left | KeyCode::BackTab => {
+                choice.step(-1);
+                self.reopen(Modal::Mode(choice))
+            }
+            KeyCode::Enter | KeyCode::Char('y') if choice.choice == choice.current => {
+                self.set_status(format!("the enforcer stays in {} mode", choice.current), false);
+                Effects::redraw()
+            }
+            KeyCode::Enter | KeyCode::Char('y') => Effects::command(Command::SetMode(choice.choice)),
+            KeyCode::Esc | KeyCode::Char('n' | 'q') => {
+                self.set_status("nothing changed", false);
+                Effects::redraw()
+            }
+            _ => {
+                self.modal = Some(Modal::Mode(choice));
+                Effects::none()
+            }
+        }
     }
 
     fn on_overwrite_key(&mut self, mut overwrite: Overwrite, key: KeyEvent) -> Effects {

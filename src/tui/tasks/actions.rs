@@ -267,6 +267,22 @@ async fn execute(store: &mut Store, engine: Option<&Engine>, command: Command) -
                     }),
             }
         }
+        Command::SetMode(mode) => {
+            let change = crate::core::settings::SettingsOverride {
+                mode: Some(mode),
+                ..Default::default()
+            };
+            manual::change_settings(store, change, &who, now).map(|(before, _)| {
+                (
+                    format!(
+                        "the enforcer mode is now {mode} (was {}): it {}",
+                        before.mode,
+                        crate::tui::app::modal::ModeChoice::meaning(mode)
+                    ),
+                    true,
+                )
+            })
+        }
         Command::Pin { targets, pin } => manual::pin(store, &targets, pin, &who, now).map(|done| {
             let (changed, unchanged): (Vec<_>, Vec<_>) = done.iter().partition(|(_, c)| *c);
             let names = |list: &[&(Target, bool)]| {

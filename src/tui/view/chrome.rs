@@ -314,6 +314,7 @@ pub fn footer(app: &App, frame: &mut Frame, area: Rect) {
         (Some(Modal::Ask(ask)), _) => {
             vec![("y", &ask.button), ("tab", "switch"), ("esc", "cancel")]
         }
+        (Some(Modal::Mode(_)), _) => vec![("j/k", "choose"), ("enter", "switch"), ("esc", "cancel")],
         (Some(Modal::Help { .. } | Modal::Messages { .. }), _) => {
             vec![("j/k", "scroll"), ("any other key", "close")]
         }

@@ -9,7 +9,7 @@ use crate::core::format::{bytes, escape_controls};
 use crate::node::removal::container_names;
 use crate::tui::app::App;
 use crate::tui::app::modal::{
-    Ask, Confirm, Destructive, Overwrite, Prompt, QuitChoice, QuitConfirm,
+    Ask, Confirm, Destructive, ModeChoice, Overwrite, Prompt, QuitChoice, QuitConfirm,
 };
 use crate::tui::text::{count, fit, fit_reference, width, wrap};
 use ratatui::Frame;
@@ -434,6 +434,61 @@ pub fn ask(app: &App, ask: &Ask, frame: &mut Frame) {
     let content = Content {
         title: escape_controls(&ask.title).into_owned(),
         list: Vec::new(),
+        scroll: 0,
+        notes,
+        buttons: buttons(app, &labels, columns),
+        border: theme.dialog_border,
+        body: theme.dialog,
+    };
+    draw_box(frame, content, 90);
+}
+
+pub fn mode(app: &App, choice: &ModeChoice, frame: &mut Frame) {
+    let theme = &app.theme;
+    let columns = columns_for(frame, 90);
+    let list = ModeChoice::MODES
+        .iter()
+        .map(|&mode| {
+            let marker = if mode == choice.choice { "▶ " } else { "  " };
+            let now = if mode == choice.current { " (now)" } else { "" };
+            let text = fit(
+                &format!("{marker}{mode}{now}: {}", ModeChoice::meaning(mode)),
+                columns,
+            );
+            if mode == choice.choice {
+                Line::styled(text, theme.button_focused)
+            } else {
+                Line::from(text)
+            }
+        })
+        .collect();
+    let mut notes = Vec::new();
+    if choice.choice == crate::core::model::Mode::Auto
+        && choice.current != crate::core::model::Mode::Auto
+        && choice.waiting > 0
+    {
+        notes.push(Note::new(
+            format!(
+                "In auto mode the enforcer removes the {} due now at once.",
+                count(choice.waiting, "reference", "references")
+            ),
+            theme.warning,
+        ));
+    }
+    if let Some(note) = &choice.holder_note {
+        notes.push(Note::new(escape_controls(note), theme.warning));
+    }
+    notes.push(Note::new(
+        "j/k choose; stored for every enforcer (the console's and the service), audited.",
+        theme.hint,
+    ));
+    let labels = vec![
+        ("Cancel".to_string(), false),
+        (format!("Switch to {}", choice.choice), true),
+    ];
+    let content = Content {
+        title: format!(" Enforcer mode (now {}) ", choice.current),
+        list,
         scroll: 0,
         notes,
         buttons: buttons(app, &labels, columns),

@@ -43,6 +43,7 @@ pub fn draw(app: &App, frame: &mut Frame) {
         Some(Modal::Quit(quit)) => dialog::quit(app, quit, frame),
         Some(Modal::Overwrite(overwrite)) => dialog::overwrite(app, overwrite, frame),
         Some(Modal::Ask(ask)) => dialog::ask(app, ask, frame),
+        Some(Modal::Mode(choice)) => dialog::mode(app, choice, frame),
         Some(Modal::Help { scroll }) => help::draw(app, *scroll, frame),
         Some(Modal::Messages { scroll }) => messages::draw(app, *scroll, frame),
         None => {}
