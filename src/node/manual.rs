@@ -7,13 +7,13 @@ use crate::core::model::Timestamp;
 use crate::core::plan::{RefPlan, RefState, current_names};
 use crate::core::policy::Matcher;
 use crate::core::settings::{Settings, SettingsOverride};
-use std::collections::HashSet;
 use crate::core::snapshot::Snapshot;
 use crate::node::clock::Clock;
 use crate::node::engine::Engine;
 use crate::node::removal::{self, Outcome, Target};
 use crate::node::store::{NewAudit, Owner, Store, unless_disk_full};
 use anyhow::Result;
+use std::collections::HashSet;
 
 /// Why a decision was not taken for one target.
 #[derive(Debug, Clone, PartialEq, Eq)]

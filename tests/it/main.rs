@@ -20,6 +20,7 @@ mod console_glance;
 mod console_idle;
 mod console_import;
 mod console_model;
+mod console_outage;
 mod console_placement;
 mod console_policy_race;
 mod console_postpone;

@@ -2,14 +2,14 @@
 //! the confirmation dialog, postpone, pin and adopt.
 
 use super::modal::{Ask, Destructive, Modal, PostponeTarget, Prompt, PromptKind};
+use super::{App, images::row_name, targets};
 use crate::core::format::{escape_controls, relative};
+use crate::core::plan::RefState;
 use crate::core::snapshot::Snapshot;
 use crate::node::removal::Target;
-use crate::tui::text::clock_time;
-use super::{App, images::row_name, targets};
-use crate::core::plan::RefState;
 use crate::tui::keys::Action;
 use crate::tui::msg::{Command, Effects};
+use crate::tui::text::clock_time;
 
 impl App {
     pub(super) fn on_images_action(&mut self, action: Action) -> Effects {
@@ -74,7 +74,19 @@ impl App {
             return Effects::none();
         };
         match targets::confirm(action, &self.images, snapshot) {
-            Ok(confirm) => self.modal = Some(Modal::Confirm(confirm)),
+            Ok(mut confirm) => {
+                if self.outage.is_some() {
+                    let verb = match action {
+                        Destructive::Remove => "removed",
+                        Destructive::Approve => "approved",
+                    };
+                    confirm.unavailable = Some(format!(
+                        "The engine is unreachable: nothing can be {verb} until the engine is \
+                         back (R retries now)."
+                    ));
+                }
+                self.modal = Some(Modal::Confirm(confirm));
+            }
             Err(reason) => self.set_status(reason, true),
         }
         Effects::redraw()
@@ -206,9 +218,9 @@ fn unpin_question(snapshot: &Snapshot, targets: Vec<Target>) -> Result<Ask, Stri
                 Some((RefState::Due, _)) => format!(
                     "{name}: its deadline has passed{rule}: the enforcer removes it at once."
                 ),
-                Some((RefState::AwaitingApproval, _)) => format!(
-                    "{name}: its deadline has passed{rule}: it then awaits approval."
-                ),
+                Some((RefState::AwaitingApproval, _)) => {
+                    format!("{name}: its deadline has passed{rule}: it then awaits approval.")
+                }
                 Some((_, Some(at))) => format!(
                     "{name}: its removal then goes at {} ({}){rule}.",
                     clock_time(Some(at), now),

@@ -58,6 +58,7 @@ impl App {
             self.rules.validate_form();
         }
         self.activity.replace(loaded.audit);
+        self.loaded_at = Some(snapshot.now);
         self.snapshot = Some(snapshot);
         Effects::redraw()
     }

@@ -1,9 +1,7 @@
 //! Keys and mouse: modal layers first (dialog, prompt, form, filter), then the key table.
 
 use super::form::Field;
-use super::modal::{
-    Ask, Modal, ModeChoice, PostponeTarget, Prompt, PromptKind, postpone_seconds,
-};
+use super::modal::{Ask, Modal, ModeChoice, PostponeTarget, Prompt, PromptKind, postpone_seconds};
 use super::{App, View};
 use crate::tui::keys::{self, Action, lookup};
 use crate::tui::msg::{Command, Effects};
@@ -264,7 +262,8 @@ impl App {
             .filter(|row| {
                 matches!(
                     row.state,
-                    crate::core::plan::RefState::Due | crate::core::plan::RefState::AwaitingApproval
+                    crate::core::plan::RefState::Due
+                        | crate::core::plan::RefState::AwaitingApproval
                 )
             })
             .count();

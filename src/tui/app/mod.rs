@@ -65,6 +65,8 @@ pub struct App {
     pub header: Header,
     /// Set while the engine cannot be reached: the last data stays, greyed.
     pub outage: Option<String>,
+    /// When the data on screen was read (the last load), to say how old it is in an outage.
+    pub loaded_at: Option<Timestamp>,
     /// What an action waits for outside the console (a database another process holds locked).
     pub waiting: Option<String>,
     pub images: ImageList,
@@ -100,6 +102,7 @@ impl App {
             header: Header::default(),
             outage: None,
             waiting: None,
+            loaded_at: None,
             images: ImageList::default(),
             rules: RulesEditor::default(),
             activity: ActivityList::default(),
@@ -201,6 +204,13 @@ impl App {
     /// The time as far as the console knows it: the last load or tick.
     pub fn now(&self) -> Option<Timestamp> {
         self.snapshot.as_ref().map(|s| s.now)
+    }
+
+    /// `as of 22:13` while the engine is away and the figures on screen are the last read.
+    pub fn stale_since(&self) -> Option<String> {
+        self.outage.as_ref()?;
+        let (at, now) = (self.loaded_at?, self.now()?);
+        Some(format!("as of {}", crate::tui::text::clock_time(Some(at), now)))
     }
 
     /// Shows a message in the status line (until the next key) and keeps it in the log.

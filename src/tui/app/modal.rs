@@ -60,12 +60,14 @@ pub struct Confirm {
     pub confirm_focused: bool,
     /// The first target listed, when they do not all fit.
     pub scroll: usize,
+    /// Why nothing can be done now at all (the engine is unreachable).
+    pub unavailable: Option<String>,
 }
 
 impl Confirm {
     /// Something can be done: the blocked names, if any, are skipped.
     pub fn can_confirm(&self) -> bool {
-        !self.targets.is_empty()
+        !self.targets.is_empty() && self.unavailable.is_none()
     }
 
     pub fn bytes(&self) -> u64 {

@@ -251,10 +251,15 @@ impl App {
                 self.reopen(Modal::Mode(choice))
             }
             KeyCode::Enter | KeyCode::Char('y') if choice.choice == choice.current => {
-                self.set_status(format!("the enforcer stays in {} mode", choice.current), false);
+                self.set_status(
+                    format!("the enforcer stays in {} mode", choice.current),
+                    false,
+                );
                 Effects::redraw()
             }
-            KeyCode::Enter | KeyCode::Char('y') => Effects::command(Command::SetMode(choice.choice)),
+            KeyCode::Enter | KeyCode::Char('y') => {
+                Effects::command(Command::SetMode(choice.choice))
+            }
             KeyCode::Esc | KeyCode::Char('n' | 'q') => {
                 self.set_status("nothing changed", false);
                 Effects::redraw()

@@ -82,6 +82,7 @@ pub fn confirm(
         blocked,
         confirm_focused: false,
         scroll: 0,
+        unavailable: None,
     })
 }
 

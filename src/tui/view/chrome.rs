@@ -69,14 +69,24 @@ pub fn header(app: &App, frame: &mut Frame, area: Rect) {
     } else {
         ""
     };
+    // In an outage every figure here is the last read: said first, so it is never cut.
+    let stale = match app.stale_since() {
+        Some(since) => format!(" stale, {since} │"),
+        None => String::new(),
+    };
     let text = format!(
-        " {name}{} │ docker {} │ enforcer {} │ {disk}",
+        "{stale} {name}{} │ docker {} │ enforcer {} │ {disk}",
         known(&info.node),
         known(&info.version),
         enforcer(app)
     );
     let line = Line::from(fit(&text, usize::from(area.width)));
-    frame.render_widget(Paragraph::new(line).style(app.theme.header), area);
+    let style = if stale.is_empty() {
+        app.theme.header
+    } else {
+        app.theme.header.patch(app.theme.stale)
+    };
+    frame.render_widget(Paragraph::new(line).style(style), area);
 }
 
 /// Who enforces and in which mode.
@@ -160,7 +170,10 @@ fn needs_text(app: &App, needs: Needs, columns: usize) -> Option<(String, Style)
         due_soon,
         frees,
     } = needs;
-    let style = if awaiting > 0 {
+    let stale = app.stale_since();
+    let style = if stale.is_some() {
+        app.theme.stale
+    } else if awaiting > 0 {
         app.theme.warning
     } else {
         app.theme.hint
@@ -184,7 +197,12 @@ fn needs_text(app: &App, needs: Needs, columns: usize) -> Option<(String, Style)
         short_approval.clone().unwrap_or_default(),
     ]
     .into_iter()
-    .find(|text| !text.is_empty() && width(text) <= columns)
+    .filter(|text| !text.is_empty())
+    .map(|text| match &stale {
+        Some(since) => format!("{since}: {text}"),
+        None => text,
+    })
+    .find(|text| width(text) <= columns)
     .map(|text| (text, style))
 }
 
@@ -314,7 +332,9 @@ pub fn footer(app: &App, frame: &mut Frame, area: Rect) {
         (Some(Modal::Ask(ask)), _) => {
             vec![("y", &ask.button), ("tab", "switch"), ("esc", "cancel")]
         }
-        (Some(Modal::Mode(_)), _) => vec![("j/k", "choose"), ("enter", "switch"), ("esc", "cancel")],
+        (Some(Modal::Mode(_)), _) => {
+            vec![("j/k", "choose"), ("enter", "switch"), ("esc", "cancel")]
+        }
         (Some(Modal::Help { .. } | Modal::Messages { .. }), _) => {
             vec![("j/k", "scroll"), ("any other key", "close")]
         }

@@ -240,7 +240,19 @@ pub fn confirm(app: &App, confirm: &Confirm, frame: &mut Frame) {
     let mut list = Vec::new();
     let mut notes = Vec::new();
     let title;
-    if confirm.can_confirm() {
+    if let Some(reason) = &confirm.unavailable {
+        title = format!(" Cannot {} now ", confirm.action.button().to_lowercase());
+        for target in &confirm.targets {
+            list.push(Line::from(format!(
+                "  {}",
+                fit_reference(
+                    &escape_controls(&target.target.reference),
+                    columns.saturating_sub(2)
+                )
+            )));
+        }
+        notes.push(Note::new(reason.clone(), theme.status_error));
+    } else if confirm.can_confirm() {
         let n = confirm.targets.len();
         title = if confirm.blocked.is_empty() {
             format!(
