@@ -163,7 +163,7 @@ pub static BINDINGS: &[Binding] = &[
     bind(&[ch('p')], "p", "postpone", A::Postpone, Writes, IMAGES, true),
     bind(&[ch('P')], "P", "pin / unpin", A::Pin, Writes, IMAGES, true),
     bind(&[ch(' ')], "space", "mark", A::Mark, Marks, IMAGES, true),
-    bind(&[key(K::Enter), ch('d')], "enter/d", "details", A::Details, Look, IMAGES, true),
+    bind(&[key(K::Enter), ch('d')], "enter/d", "details", A::Details, Look, LISTS, true),
     bind(&[ch('/')], "/", "filter", A::Filter, Look, LISTS, true),
     bind(&[ch('J')], "J", "scroll details down", A::DetailsDown, Look, IMAGES, false),
     bind(&[ch('K')], "K", "scroll details up", A::DetailsUp, Look, IMAGES, false),

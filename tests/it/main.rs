@@ -9,6 +9,7 @@ mod audit_actor;
 mod cli_engine;
 mod cli_words;
 mod completions;
+mod console_activity;
 mod console_blockers_e2e;
 mod console_busy_db;
 mod console_decisions;

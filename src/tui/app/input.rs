@@ -191,7 +191,10 @@ impl App {
                 }
             }
             Action::Details => {
-                self.images.details = !self.images.details;
+                match self.view {
+                    View::Activity => self.activity.details = !self.activity.details,
+                    _ => self.images.details = !self.images.details,
+                }
                 Effects::redraw()
             }
             Action::DetailsDown => self.scroll_details(1),
@@ -306,6 +309,7 @@ impl App {
                 self.refilter();
             }
             View::Images if !self.images.marks.is_empty() => self.images.marks.clear(),
+            View::Activity if self.activity.details => self.activity.details = false,
             View::Activity if !self.activity.filter.is_empty() => {
                 self.activity.filter.clear();
                 self.refilter();

@@ -210,7 +210,10 @@ impl App {
     pub fn stale_since(&self) -> Option<String> {
         self.outage.as_ref()?;
         let (at, now) = (self.loaded_at?, self.now()?);
-        Some(format!("as of {}", crate::tui::text::clock_time(Some(at), now)))
+        Some(format!(
+            "as of {}",
+            crate::tui::text::clock_time(Some(at), now)
+        ))
     }
 
     /// Shows a message in the status line (until the next key) and keeps it in the log.

@@ -42,6 +42,12 @@ pub fn areas(app: &App) -> Areas {
                     .areas(body);
             (list, Some(side))
         }
+        View::Activity if app.activity.details => {
+            let [list, side] =
+                Layout::vertical([Constraint::Percentage(45), Constraint::Percentage(55)])
+                    .areas(body);
+            (list, Some(side))
+        }
         View::Rules if body.width >= 120 => {
             // The list as wide as its longest line needs, between 40% and 60%.
             let wanted =

@@ -33,7 +33,12 @@ pub fn draw(app: &App, frame: &mut Frame) {
             }
         }
         View::Rules => rules::draw(app, frame, areas.list, areas.side),
-        View::Activity => activity::draw(app, frame, areas.list),
+        View::Activity => {
+            activity::draw(app, frame, areas.list);
+            if let Some(side) = areas.side {
+                activity::details(app, frame, side);
+            }
+        }
     }
     chrome::status(app, frame, areas.status);
     chrome::footer(app, frame, areas.footer);
