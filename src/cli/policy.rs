@@ -212,7 +212,7 @@ async fn preview(
         .collect();
     table::print(&["REFERENCE", "SIZE", "STATE", "RULE", "REMOVAL"], &rows);
     println!(
-        "\n{} matched; on save: {} newly scheduled, {} newly spared; frees {} within 1h, {} within 1d (nothing saved)",
+        "\n{} matched; on save: {} newly scheduled, {} newly spared; the node then frees {} within 1h, {} within 1d, all policies together (nothing saved)",
         count(summary.matched, "reference", "references"),
         summary.newly_scheduled,
         summary.newly_spared,

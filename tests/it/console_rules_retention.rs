@@ -189,3 +189,20 @@ fn a_policy_changed_elsewhere_while_edited_says_so_and_keeps_the_edits() {
         "the save still names the version its edits began on, so the store refuses it"
     );
 }
+
+/// Issue 20: one figure for "frees within the hour". The header and the Rules preview agree,
+/// also for an image all of whose names go (nginx:1.25 and nginx:latest), and the preview says
+/// its figure is the whole node's, not the policy's.
+#[test]
+fn the_header_and_the_preview_free_the_same_bytes_within_the_hour() {
+    let mut app = app(120, 40, false);
+    press(&mut app, KeyCode::Char('2'));
+    let screen = render(&app);
+    assert!(screen.contains("freeing 47.3MB"), "{screen}");
+    let joined = screen_lines(&app).concat().replace(char::is_whitespace, "");
+    assert!(
+        joined.contains("thenodefrees47.3MBwithin1h"),
+        "the preview's figure differs from the header's, or does not say whose it is:\n{screen}"
+    );
+    assert!(joined.contains("(allpolicies)"), "{screen}");
+}

@@ -202,10 +202,18 @@ fn draw_side(app: &App, frame: &mut Frame, area: Rect) {
                 format!("On save of {}:", escape_controls(&preview.policy)),
                 theme.column_header,
             ));
+            let changes = if summary.newly_scheduled + summary.newly_spared == 0
+                && summary.changes.is_empty()
+            {
+                "nothing changes".to_string()
+            } else {
+                format!(
+                    "{} newly scheduled, {} newly spared",
+                    summary.newly_scheduled, summary.newly_spared
+                )
+            };
             lines.push(Line::from(format!(
-                "  {} newly scheduled, {} newly spared; frees {} within 1h, {} within 1d",
-                summary.newly_scheduled,
-                summary.newly_spared,
+                "  {changes}; the node frees {} within 1h, {} within 1d (all policies)",
                 bytes(summary.bytes_within_hour),
                 bytes(summary.bytes_within_day)
             )));
