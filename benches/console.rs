@@ -34,6 +34,7 @@ fn snapshot(references: usize) -> Snapshot {
             repo_digests: vec![],
             size: 10_000_000 + i as u64,
             created: NOW - 86_400,
+            children: Vec::new(),
             containers: vec![],
         })
         .collect();
@@ -74,6 +75,7 @@ fn snapshot(references: usize) -> Snapshot {
         former_names: HashMap::new(),
         disk: Default::default(),
         policies: vec![],
+        node: Default::default(),
         rules: RuleBook::new(rules),
         overrides: Overrides::default(),
         settings: Settings {

@@ -111,6 +111,7 @@ fn inventory(refs: usize, rng: &mut Rng) -> (Inventory, HashMap<String, ImageRec
             repo_digests: Vec::new(),
             size: 5_000_000 + rng.below(200_000_000),
             created: NOW - 60 * 24 * 3600,
+            children: Vec::new(),
             containers,
         });
     }

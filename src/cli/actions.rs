@@ -70,19 +70,8 @@ fn resolve(snapshot: &Snapshot, name: &str) -> Result<Target> {
             }
         }
     }
-    let hex = name.strip_prefix("sha256:").unwrap_or(name);
-    let by_id: Vec<&Image> = if hex.len() >= 4 && hex.chars().all(|c| c.is_ascii_hexdigit()) {
-        snapshot
-            .inventory
-            .images
-            .iter()
-            .filter(|i| i.id.trim_start_matches("sha256:").starts_with(hex))
-            .collect()
-    } else {
-        Vec::new()
-    };
-    match by_id.as_slice() {
-        [image] => match image.references.as_slice() {
+    match image_by_id(snapshot, name)? {
+        Some(image) => match image.references.as_slice() {
             [] => Ok(target(image, image.id.clone())),
             [only] => Ok(target(image, only.clone())),
             several => Err(UsageError(format!(
@@ -91,10 +80,29 @@ fn resolve(snapshot: &Snapshot, name: &str) -> Result<Target> {
             ))
             .into()),
         },
-        [] => Err(UsageError(format!(
+        None => Err(UsageError(format!(
             "no local image is named {name}; `imgreaper images` lists them"
         ))
         .into()),
+    }
+}
+
+/// The one image whose ID is `name` (full, with or without `sha256:`, or a unique prefix of at
+/// least 4 hex digits); `None` when no image ID begins so.
+fn image_by_id<'s>(snapshot: &'s Snapshot, name: &str) -> Result<Option<&'s Image>> {
+    let hex = name.strip_prefix("sha256:").unwrap_or(name);
+    if hex.len() < 4 || !hex.chars().all(|c| c.is_ascii_hexdigit()) {
+        return Ok(None);
+    }
+    let by_id: Vec<&Image> = snapshot
+        .inventory
+        .images
+        .iter()
+        .filter(|i| i.id.trim_start_matches("sha256:").starts_with(hex))
+        .collect();
+    match by_id.as_slice() {
+        [] => Ok(None),
+        [image] => Ok(Some(image)),
         _ => Err(UsageError(format!(
             "{name} matches several image IDs; give more of the ID"
         ))
@@ -122,7 +130,7 @@ fn exit(failed: usize) -> ExitCode {
     }
 }
 
-pub async fn remove(context: &Context, names: &[String]) -> Result<ExitCode> {
+pub async fn remove(context: &Context, names: &[String], ignore_keep: bool) -> Result<ExitCode> {
     let engine = context.engine().await?;
     let mut store = context.store_even_when_full()?;
     let snapshot = Snapshot::read(EngineReading::take(&engine).await?, &store, &SystemClock)?;
@@ -140,6 +148,28 @@ pub async fn remove(context: &Context, names: &[String]) -> Result<ExitCode> {
         }
         pin.is_none()
     });
+    // A kept name is refused as a pinned one is, unless the operator says otherwise (audited).
+    let mut overridden = Vec::new();
+    targets.retain(|target| {
+        let Some(keep) = kept_by(&snapshot, target) else {
+            return true;
+        };
+        if ignore_keep {
+            overridden.push((target.clone(), keep));
+            return true;
+        }
+        eprintln!(
+            "{}: kept by {}; `imgreaper remove --ignore-keep {}` removes it anyway",
+            escape_controls(&target.reference),
+            escape_controls(&keep),
+            escape_controls(&target.reference)
+        );
+        failed += 1;
+        false
+    });
+    for (target, keep) in &overridden {
+        manual::ignore_keep(&mut store, target, keep, &actor(), unix_now())?;
+    }
     let owner = Owner::this_process("cli");
     let done = manual::remove(&engine, &mut store, targets, &actor(), &owner, &SystemClock).await?;
     for (target, outcome) in &done.outcomes {
@@ -168,6 +198,20 @@ pub async fn remove(context: &Context, names: &[String]) -> Result<ExitCode> {
         failed += 1;
     }
     Ok(exit(failed))
+}
+
+/// The keep rule that keeps a target, as the tables name it.
+fn kept_by(snapshot: &Snapshot, target: &Target) -> Option<String> {
+    snapshot
+        .rows
+        .iter()
+        .find(|row| {
+            row.state == RefState::Kept
+                && snapshot.inventory.images[row.image].id == target.image_id
+                && row.key(&snapshot.inventory) == target.reference
+        })
+        .and_then(|row| row.kept_by)
+        .map(|k| snapshot.rules.keeps[k].label())
 }
 
 /// What went wrong with one removal, and what to do about it.
@@ -287,6 +331,21 @@ fn pin_key(snapshot: &Snapshot, name: &str) -> Result<(String, Option<Target>)> 
     }
     if name.contains('@') && validate_pattern(name).is_ok() {
         return Ok((short_form(name), resolve(snapshot, name).ok()));
+    }
+    // An image ID pins that image, whatever its names come to be (§12).
+    let is_a_name = snapshot.inventory.images.iter().any(|image| {
+        image.references.iter().any(|r| {
+            r == name || short_form(r) == name || qualified_form(r) == qualified_form(name)
+        })
+    });
+    if !is_a_name && let Some(image) = image_by_id(snapshot, name)? {
+        let target = Target {
+            reference: image.id.clone(),
+            image_id: image.id.clone(),
+            size: image.size,
+            why: None,
+        };
+        return Ok((image.id.clone(), Some(target)));
     }
     match resolve(snapshot, name) {
         Ok(target) => Ok((target.reference.clone(), Some(target))),

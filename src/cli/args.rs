@@ -27,6 +27,15 @@ pub struct Cli {
     #[arg(long, global = true, value_name = "PATH")]
     pub data_root: Option<PathBuf>,
 
+    /// The node policy that places policies on this node (default: /etc/imgreaper/node.policy.json)
+    #[arg(
+        long,
+        env = "IMGREAPER_NODE_POLICY",
+        global = true,
+        value_name = "PATH"
+    )]
+    pub node_policy: Option<PathBuf>,
+
     #[command(flatten)]
     pub console: ConsoleArgs,
 
@@ -55,6 +64,15 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Show this node's properties and constraints (built-ins included), or check a node policy file
+    Node {
+        /// Check this node policy file (errors with line:column) instead of showing the node
+        #[arg(long, value_name = "FILE")]
+        check: Option<PathBuf>,
+        /// Machine-readable output
+        #[arg(long)]
+        json: bool,
+    },
     /// Check, preview, apply and inspect policies
     #[command(subcommand)]
     Policy(PolicyCommand),
@@ -62,6 +80,9 @@ pub enum Command {
     Remove {
         #[arg(required = true, value_name = "REF")]
         references: Vec<String>,
+        /// Remove a name a keep rule keeps, all the same (audited)
+        #[arg(long)]
+        ignore_keep: bool,
     },
     /// Move a reference's removal later than it is planned now, or end its postponement
     Postpone {
@@ -181,8 +202,12 @@ pub enum PolicyCommand {
         #[arg(long)]
         name: Option<String>,
     },
-    /// List saved policies
-    List,
+    /// List saved policies: whether each applies on this node, and why not
+    List {
+        /// Machine-readable output
+        #[arg(long)]
+        json: bool,
+    },
     /// Show a saved policy as JSON
     Show { name: String },
     /// Print a saved policy as a document ready to publish
@@ -256,7 +281,16 @@ impl SettingsFlags {
             mode: self.mode.as_deref().and_then(Mode::parse),
             startup_delay_secs: seconds("--startup-delay", self.startup_delay)?,
             min_age_secs: seconds("--min-age", self.min_age)?,
-            interval_secs: seconds("--interval", self.interval)?.map(|s| s.max(1)),
+            interval_secs: match seconds("--interval", self.interval)? {
+                Some(0) => {
+                    return Err(super::UsageError(
+                        "--interval 0s would take an inventory without pause: give at least 1s \
+                         (the enforcer also wakes on every engine event and at each deadline)"
+                            .into(),
+                    ));
+                }
+                other => other,
+            },
         })
     }
 }

@@ -5,6 +5,7 @@ use super::table;
 use crate::core::format::{bytes, escape_controls, json_for_terminal, relative};
 use crate::core::plan::RefState;
 use crate::core::report::reports;
+use crate::core::saved::Status;
 use crate::core::snapshot::Snapshot;
 use crate::node::clock::SystemClock;
 use crate::node::snapshot::EngineReading;
@@ -19,6 +20,16 @@ pub async fn run(context: &Context, json: bool) -> Result<ExitCode> {
     let now = snapshot.now;
     // With disk-pressure marks: where usage stands, or why it cannot be read (pressure is off).
     let disk = snapshot.disk.describe(snapshot.rules.disk);
+    // A saved policy not placed on this node applies nothing here: say so, and why.
+    for policy in &snapshot.policies {
+        if let Status::NotPlaced(_) = policy.status(&snapshot.node, now) {
+            eprintln!(
+                "policy {}: {}; its rules do not apply",
+                escape_controls(&policy.name),
+                escape_controls(&policy.status(&snapshot.node, now).to_string())
+            );
+        }
+    }
     if json {
         if let Some(disk) = disk.filter(|_| snapshot.disk.usage().is_none()) {
             eprintln!("imgreaper: {}", escape_controls(&disk));

@@ -8,6 +8,7 @@ mod images;
 mod log;
 mod manpage;
 mod metrics_file;
+mod node;
 mod policy;
 mod policy_file;
 mod run;
@@ -71,13 +72,20 @@ pub fn main(cli: Cli, console: Console) -> ExitCode {
 }
 
 async fn dispatch(cli: Cli, console: Console) -> anyhow::Result<ExitCode> {
+    if let Some(path) = cli.node_policy.clone() {
+        crate::node::placement::choose_node_policy(path);
+    }
     let context =
         Context::new(cli.db.clone(), cli.host.as_deref()).with_data_root(cli.data_root.clone());
     match cli.command {
         None => console(context).await,
         Some(Command::Images { json }) => images::run(&context, json).await,
+        Some(Command::Node { check, json }) => node::run(check.as_deref(), json),
         Some(Command::Policy(command)) => policy::run(&context, command).await,
-        Some(Command::Remove { references }) => actions::remove(&context, &references).await,
+        Some(Command::Remove {
+            references,
+            ignore_keep,
+        }) => actions::remove(&context, &references, ignore_keep).await,
         Some(Command::Postpone {
             reference,
             duration: Some(duration),

@@ -7,8 +7,11 @@ use crate::core::policy::{
     Diagnostic, PolicyDocument, Severity, Spelling, parse, template, too_many_rules_on_node,
 };
 use crate::core::preview::preview_save;
+use crate::core::saved::Status;
+use crate::core::saved::StoredPolicy;
 use crate::core::snapshot::Snapshot;
 use crate::node::clock::unix_now;
+use crate::node::placement::this_node;
 use crate::node::snapshot::EngineReading;
 use crate::node::store::NewAudit;
 use anyhow::Result;
@@ -29,7 +32,7 @@ pub async fn run(context: &Context, command: PolicyCommand) -> Result<ExitCode> 
         }
         PolicyCommand::Preview { file, json, name } => preview(context, &file, json, name).await,
         PolicyCommand::Apply { file, name } => apply(context, &file, name),
-        PolicyCommand::List => list(context),
+        PolicyCommand::List { json } => list(context, json),
         PolicyCommand::Show { name } => export(context, &name, None),
         PolicyCommand::Export { name, format } => export(context, &name, Some(spelling(format))),
         PolicyCommand::Delete { name } => {
@@ -73,7 +76,7 @@ fn load(file: &Path) -> Result<(PolicyDocument, Vec<Diagnostic>)> {
     }
 }
 
-fn print_diagnostics(file: &Path, diagnostics: &[Diagnostic]) {
+pub(super) fn print_diagnostics(file: &Path, diagnostics: &[Diagnostic]) {
     let file = shown(file);
     for diagnostic in diagnostics {
         eprintln!("{file}:{}", escape_controls(&diagnostic.to_string()));
@@ -81,7 +84,7 @@ fn print_diagnostics(file: &Path, diagnostics: &[Diagnostic]) {
 }
 
 /// A path as it may be printed: file names can hold control characters too.
-fn shown(file: &Path) -> String {
+pub(super) fn shown(file: &Path) -> String {
     escape_controls(&file.display().to_string()).into_owned()
 }
 
@@ -166,6 +169,13 @@ async fn preview(
     )?;
     let now = snapshot.now;
     let preview = preview_save(&snapshot, &name, &document);
+    let placement = StoredPolicy {
+        name: name.clone(),
+        document: document.clone(),
+        saved_at: now,
+        version: 0,
+    }
+    .placement(&snapshot.node);
     let (rules, summary) = (&preview.rules, &preview.summary);
     let matched: Vec<_> = preview
         .after
@@ -188,8 +198,13 @@ async fn preview(
                 })
             })
             .collect();
-        let out =
-            serde_json::json!({ "policy": name, "summary": summary, "references": references });
+        let out = serde_json::json!({
+            "policy": name,
+            "placed": placement.is_placed(),
+            "placement": placement.to_string(),
+            "summary": summary,
+            "references": references,
+        });
         println!("{}", json_for_terminal(serde_json::to_string_pretty(&out)?));
         return Ok(ExitCode::SUCCESS);
     }
@@ -210,6 +225,10 @@ async fn preview(
             ]
         })
         .collect();
+    println!("{}", escape_controls(&placement.to_string()));
+    if !placement.is_placed() {
+        println!("its rules would apply nothing on this node");
+    }
     table::print(&["REFERENCE", "SIZE", "STATE", "RULE", "REMOVAL"], &rows);
     println!(
         "\n{} matched; on save: {} newly scheduled, {} newly spared; the node then frees {} within 1h, {} within 1d, all policies together (nothing saved)",
@@ -227,24 +246,43 @@ async fn preview(
     Ok(ExitCode::SUCCESS)
 }
 
-fn list(context: &Context) -> Result<ExitCode> {
+fn list(context: &Context, json: bool) -> Result<ExitCode> {
     let store = context.reader()?;
+    let node = this_node()?;
     let now = unix_now();
-    let rows: Vec<Vec<String>> = store
-        .policies()?
+    let policies = store.policies()?;
+    if json {
+        let out: Vec<serde_json::Value> = policies
+            .iter()
+            .map(|p| {
+                let status = p.status(&node, now);
+                serde_json::json!({
+                    "name": p.name,
+                    "rules": p.document.rules.len(),
+                    "status": status.word(),
+                    "placed": p.placement(&node).is_placed(),
+                    "why_not": match &status {
+                        Status::Applies => None,
+                        other => Some(other.to_string()),
+                    },
+                    "start": match p.document.start {
+                        Some(crate::core::policy::Start::At(at)) => Some(rfc3339(at)),
+                        _ => None,
+                    },
+                    "saved": rfc3339(p.saved_at),
+                })
+            })
+            .collect();
+        println!("{}", json_for_terminal(serde_json::to_string_pretty(&out)?));
+        return Ok(ExitCode::SUCCESS);
+    }
+    let rows: Vec<Vec<String>> = policies
         .iter()
         .map(|p| {
             vec![
                 p.name.clone(),
                 p.document.rules.len().to_string(),
-                if p.applies_at(now) {
-                    "applied"
-                } else if p.document.enabled {
-                    "not yet"
-                } else {
-                    "disabled"
-                }
-                .to_string(),
+                p.status(&node, now).word().to_string(),
                 match p.document.start {
                     Some(crate::core::policy::Start::At(at)) => rfc3339(at),
                     _ => "-".to_string(),
@@ -254,6 +292,16 @@ fn list(context: &Context) -> Result<ExitCode> {
         })
         .collect();
     table::print(&["NAME", "RULES", "STATUS", "START", "SAVED"], &rows);
+    // Why a policy does not apply here, one line each: the reason does not fit a column.
+    for p in &policies {
+        if let Status::NotPlaced(_) = p.status(&node, now) {
+            println!(
+                "{}: {}",
+                escape_controls(&p.name),
+                escape_controls(&p.status(&node, now).to_string())
+            );
+        }
+    }
     Ok(ExitCode::SUCCESS)
 }
 

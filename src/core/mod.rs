@@ -1,8 +1,11 @@
 //! The pure core: data and a time in, data out. No I/O, no clock, nothing from `node`.
 
 pub mod disk;
+pub mod doc;
 pub mod format;
+pub mod lapse;
 pub mod model;
+pub mod placement;
 pub mod plan;
 pub mod policy;
 pub mod preview;

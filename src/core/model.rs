@@ -26,12 +26,16 @@ pub struct Image {
     pub repo_digests: Vec<String>,
     pub size: u64,
     pub created: Timestamp,
+    /// Images built on this one (their parent is this image's ID): the engine refuses to
+    /// delete an image other images depend on, so it is in use by them (§4).
+    pub children: Vec<String>,
     pub containers: Vec<Container>,
 }
 
 impl Image {
+    /// A container (any state) was made from it, or another local image is built on it.
     pub fn in_use(&self) -> bool {
-        !self.containers.is_empty()
+        !self.containers.is_empty() || !self.children.is_empty()
     }
 
     pub fn is_dangling(&self) -> bool {
@@ -215,21 +219,14 @@ impl Guards {
     }
 }
 
-/// A postponement: the removal of one name of one image waits until `until`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Postponement {
-    /// The image the name pointed at when it was postponed; the postponement lapses if the name
-    /// moves to another image.
-    pub image_id: String,
-    pub until: Timestamp,
-}
-
 /// Operator decisions. Approvals and postponements are about one image under one name.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Overrides {
+    /// Patterns, names, digest names, or image IDs (`sha256:…`, which pin that image).
     pub pins: HashSet<String>,
-    /// reference -> postponement
-    pub postponements: HashMap<String, Postponement>,
+    /// (reference, image ID) -> until when its removal waits. The postponement stays with the
+    /// image when the name moves on: the operator held that image (§12).
+    pub postponements: HashMap<(String, String), Timestamp>,
     /// reference -> the image ID approved for removal under it (used in `approve` mode)
     pub approvals: HashMap<String, String>,
     /// image ID -> agent-downloaded, as an operator set it (`adopt`, `disown`)
@@ -237,12 +234,17 @@ pub struct Overrides {
 }
 
 impl Overrides {
-    /// The postponement of `reference` if it still names `image_id`.
+    /// Until when the removal of `image_id` under `reference` waits, if it was postponed.
     pub fn postponed_until(&self, reference: &str, image_id: &str) -> Option<Timestamp> {
         self.postponements
-            .get(reference)
-            .filter(|p| p.image_id == image_id)
-            .map(|p| p.until)
+            .get(&(reference.to_string(), image_id.to_string()))
+            .copied()
+    }
+
+    /// Postpones the removal of `image_id` under `reference` until `until`.
+    pub fn postpone(&mut self, reference: &str, image_id: &str, until: Timestamp) {
+        self.postponements
+            .insert((reference.to_string(), image_id.to_string()), until);
     }
 
     /// Whether `reference` is approved for removal as the image `image_id`.
@@ -250,6 +252,11 @@ impl Overrides {
         self.approvals
             .get(reference)
             .is_some_and(|id| id == image_id)
+    }
+
+    /// Whether the image itself is pinned (a pin by its ID).
+    pub fn pins_image(&self, image_id: &str) -> bool {
+        self.pins.contains(image_id)
     }
 }
 

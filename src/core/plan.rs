@@ -296,6 +296,7 @@ fn settle(
         image,
         record,
         key,
+        &row.formerly,
         facts,
         row.kept_by.is_some(),
         row.matching.is_empty(),
@@ -315,11 +316,13 @@ struct Decision {
     may_free: bool,
 }
 
+#[allow(clippy::too_many_arguments)]
 fn decide(
     input: &PlanInput,
     image: &Image,
     record: &ImageRecord,
     key: &str,
+    formerly: &[String],
     facts: &matches::Facts,
     kept: bool,
     no_rule: bool,
@@ -335,7 +338,7 @@ fn decide(
     if image.in_use() || idle_since.is_none() {
         return plain(RefState::InUse, winner);
     }
-    if facts.pinned || input.overrides.pins.contains(key) {
+    if facts.pinned || input.overrides.pins.contains(key) || input.overrides.pins_image(&image.id) {
         return plain(RefState::Pinned, winner);
     }
     if kept {
@@ -349,7 +352,12 @@ fn decide(
     };
     let minutes = input.rules.rules[winner_index].rule.delete_after_minutes;
     let rule_deadline = add_minutes(idle_since.unwrap_or(record.first_seen), minutes);
-    let postponed_until = input.overrides.postponed_until(key, &image.id);
+    // A postponement stays with its image: under the name it was given for, or under a name the
+    // image carried before (its tag moved on; §12).
+    let postponed_until = std::iter::once(key)
+        .chain(formerly.iter().map(String::as_str))
+        .filter_map(|name| input.overrides.postponed_until(name, &image.id))
+        .max();
     let allowed = earliest_allowed(&input.guards, record);
     let deadline = rule_deadline
         .max(postponed_until.unwrap_or(Timestamp::MIN))

@@ -212,7 +212,7 @@ fn matched_by(rules: &RuleBook, row: &RefPlan, name: &str) -> bool {
 pub fn preview_save(snapshot: &Snapshot, name: &str, document: &PolicyDocument) -> SavePreview {
     let now = snapshot.now;
     let policies = policies_with(&snapshot.policies, name, document, now);
-    let rules = rule_book_of(&policies, now);
+    let rules = rule_book_of(&policies, &snapshot.node, now);
     let after = plan(&PlanInput {
         inventory: &snapshot.inventory,
         rules: &rules,

@@ -23,6 +23,8 @@ pub struct ReferenceReport {
     /// Names its image carried before (a moved tag) that still match rules to it.
     pub former_names: Vec<String>,
     pub containers: Vec<Container>,
+    /// Local images built on this one: it is in use by them (the engine will not delete it).
+    pub child_images: Vec<String>,
     /// RFC 3339, or null while in use.
     pub last_used: Option<String>,
     pub first_seen: Option<String>,
@@ -51,6 +53,7 @@ pub fn report(snapshot: &Snapshot, row: &RefPlan) -> ReferenceReport {
         disk_pressure: row.pressure,
         former_names: row.formerly.clone(),
         containers: image.containers.clone(),
+        child_images: image.children.clone(),
         last_used: record.and_then(|r| r.idle_since()).map(rfc3339),
         first_seen: record.map(|r| rfc3339(r.first_seen)),
         agent_downloaded: snapshot.agent_downloaded(&image.id),

@@ -1,7 +1,10 @@
-//! The saved policies as the planner takes them: which apply at a moment, and their rules, keep
-//! rules and disk marks flattened in policy order. Pure.
+//! The saved policies as the planner takes them: which apply on this node at a moment, and
+//! their rules, keep rules and disk marks flattened in policy order. Pure.
+
+use std::fmt;
 
 use crate::core::model::Timestamp;
+use crate::core::placement::{NmpPlacement, Node, Placement, place};
 use crate::core::plan::{RuleBook, SourcedKeep, SourcedRule};
 use crate::core::policy::{DiskMarks, PolicyDocument, Start};
 
@@ -26,12 +29,75 @@ impl StoredPolicy {
     }
 }
 
-/// Everything the policies that apply at `now` say, compiled for the planner.
-pub fn rule_book_of(policies: &[StoredPolicy], now: Timestamp) -> RuleBook {
+/// Whether a saved policy applies on this node now, and if not, why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Status {
+    Applies,
+    Disabled,
+    /// Its `start` is still to come.
+    Starts(Timestamp),
+    /// Its placement leaves this node out: why.
+    NotPlaced(String),
+}
+
+impl Status {
+    /// One word for tables and JSON: `applied`, `disabled`, `not yet`, `not placed`.
+    pub fn word(&self) -> &'static str {
+        match self {
+            Status::Applies => "applied",
+            Status::Disabled => "disabled",
+            Status::Starts(_) => "not yet",
+            Status::NotPlaced(_) => "not placed",
+        }
+    }
+}
+
+impl fmt::Display for Status {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Status::NotPlaced(why) => write!(f, "{}", Placement::NotPlaced(why.clone())),
+            Status::Starts(at) => write!(f, "starts {}", crate::core::format::rfc3339(*at)),
+            other => f.write_str(other.word()),
+        }
+    }
+}
+
+impl StoredPolicy {
+    /// Where the policy is placed: on `node`, or why not.
+    pub fn placement(&self, node: &Node) -> Placement {
+        match NmpPlacement::of(&self.document.extra) {
+            Ok(nmp) => place(&nmp, node),
+            Err(why) => Placement::NotPlaced(format!("its placement does not read: {why}")),
+        }
+    }
+
+    /// Whether the policy applies on `node` at `now`: enabled, placed, and started.
+    pub fn status(&self, node: &Node, now: Timestamp) -> Status {
+        if !self.document.enabled {
+            return Status::Disabled;
+        }
+        if let Placement::NotPlaced(why) = self.placement(node) {
+            return Status::NotPlaced(why);
+        }
+        match self.document.start {
+            Some(Start::At(at)) if at > now => Status::Starts(at),
+            _ => Status::Applies,
+        }
+    }
+}
+
+/// Everything the policies that apply on `node` at `now` say, compiled for the planner. Each
+/// policy is placed once here; the planner sees only the rules of placed policies.
+pub fn rule_book_of(policies: &[StoredPolicy], node: &Node, now: Timestamp) -> RuleBook {
+    let applying: Vec<StoredPolicy> = policies
+        .iter()
+        .filter(|p| p.status(node, now) == Status::Applies)
+        .cloned()
+        .collect();
     RuleBook::with_retention(
-        active_rules_of(policies, now),
-        active_keeps_of(policies, now),
-        active_disk_marks_of(policies, now),
+        active_rules_of(&applying, now),
+        active_keeps_of(&applying, now),
+        active_disk_marks_of(&applying, now),
     )
 }
 

@@ -3,6 +3,7 @@
 
 use crate::core::disk::DiskReading;
 use crate::core::model::{Guards, ImageRecord, Inventory, Overrides, Timestamp};
+use crate::core::placement::Node;
 use crate::core::plan::{PlanInput, RefPlan, RuleBook, plan};
 use crate::core::saved::StoredPolicy;
 use crate::core::settings::Settings;
@@ -17,6 +18,8 @@ pub struct Snapshot {
     /// The data root's filesystem, for disk pressure (§11).
     pub disk: DiskReading,
     pub policies: Vec<StoredPolicy>,
+    /// This node as placement sees it (§13): which policies apply here.
+    pub node: Node,
     pub rules: RuleBook,
     pub overrides: Overrides,
     /// The settings the enforcer acts with (the lease holder's, else the stored ones).

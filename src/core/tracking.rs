@@ -8,7 +8,7 @@
 //! use, with no event to date it, is taken to have stopped just now.
 
 use crate::core::model::{Image, Inventory, Stamp, Timestamp, TrackedImage};
-use crate::core::policy::{qualified_form, short_form};
+use crate::core::policy::{qualified_form, repository_of, short_form};
 use crate::core::time::Moment;
 use std::collections::HashMap;
 
@@ -61,18 +61,11 @@ pub fn reconcile(
         .collect();
 
     // Uses seen in events: the latest one dates the image's last use (never later than now).
-    let mut last_use: HashMap<&str, Timestamp> = HashMap::new();
-    for (named, at) in &observed.uses {
-        for image in images_named(inventory, known_names, named) {
-            let entry = last_use.entry(&image.id).or_insert(*at);
-            *entry = (*entry).max(*at);
-        }
-    }
-    for (id, at) in last_use {
-        let Some(record) = tracked.get_mut(id) else {
+    for (id, at) in uses_by_image(inventory, observed, known_names) {
+        let Some(record) = tracked.get_mut(&id) else {
             continue;
         };
-        let was_in_use = previous.get(id).is_some_and(|old| old.last_used.is_none());
+        let was_in_use = previous.get(&id).is_some_and(|old| old.last_used.is_none());
         let event = Stamp::from_wall(at, moment);
         record.last_used = match record.last_used {
             None => None,
@@ -84,7 +77,7 @@ pub fn reconcile(
     }
 
     for (name, at) in &observed.pulls {
-        for image in images_named(inventory, &HashMap::new(), name) {
+        for image in pulled_images(inventory, name) {
             if let Some(record) = tracked.get_mut(&image.id) {
                 record.agent_downloaded = true;
                 let pulled = Stamp::from_wall(*at, moment);
@@ -95,6 +88,23 @@ pub fn reconcile(
         }
     }
     tracked
+}
+
+/// image ID -> the latest use of it the events tell of (a container created from it or
+/// destroyed), as the engine's clock dated it.
+pub fn uses_by_image(
+    inventory: &Inventory,
+    observed: &Observed,
+    known_names: &HashMap<String, Vec<String>>,
+) -> HashMap<String, Timestamp> {
+    let mut last_use: HashMap<String, Timestamp> = HashMap::new();
+    for (named, at) in &observed.uses {
+        for image in images_named(inventory, known_names, named) {
+            let entry = last_use.entry(image.id.clone()).or_insert(*at);
+            *entry = (*entry).max(*at);
+        }
+    }
+    last_use
 }
 
 /// A stamp's wall time as the record places it now.
@@ -127,6 +137,67 @@ fn images_named<'a>(
                     .is_some_and(|names| names.iter().any(carries))
         })
         .collect()
+}
+
+/// The images a pull event names (§12): the ones that carry the registry's digest for the
+/// repository pulled, never merely whatever carries the name when the event is read (a local
+/// build may have taken the name since).
+/// - `repo@sha256:…`: the image carrying that digest.
+/// - `repo:tag`: the image carrying the tag, if it carries a digest of `repo`; else the one
+///   image with a digest of `repo` that carries no tag of it (the pulled image, whose tag a
+///   local build took). When that is not one image, none: an image nobody can tie to the pull
+///   is not credited (the safe reading keeps it).
+/// - `repo` (every tag pulled): each image carrying a tag of `repo` and a digest of it.
+pub fn pulled_images<'a>(inventory: &'a Inventory, pulled: &str) -> Vec<&'a Image> {
+    let repository = qualified_form(repository_of(pulled));
+    let in_repository = |name: &String| qualified_form(repository_of(name)) == repository;
+    let has_digest = |image: &&Image| image.repo_digests.iter().any(in_repository);
+    let tags_of_repository = |image: &&Image| {
+        image
+            .references
+            .iter()
+            .any(|r| !r.contains('@') && in_repository(r))
+    };
+    let pulled_q = qualified_form(pulled);
+    if pulled.contains('@') {
+        return inventory
+            .images
+            .iter()
+            .filter(|image| {
+                image
+                    .repo_digests
+                    .iter()
+                    .any(|d| qualified_form(d) == pulled_q)
+            })
+            .collect();
+    }
+    let tagged = repository_of(pulled).len() < pulled.len();
+    if !tagged {
+        return inventory
+            .images
+            .iter()
+            .filter(|image| has_digest(image) && tags_of_repository(image))
+            .collect();
+    }
+    let carrier = inventory.images.iter().find(|image| {
+        image
+            .references
+            .iter()
+            .any(|r| qualified_form(r) == pulled_q)
+    });
+    if let Some(carrier) = carrier.filter(has_digest) {
+        return vec![carrier];
+    }
+    let untagged: Vec<&Image> = inventory
+        .images
+        .iter()
+        .filter(|image| has_digest(image) && !tags_of_repository(image))
+        .collect();
+    if untagged.len() == 1 {
+        untagged
+    } else {
+        Vec::new()
+    }
 }
 
 /// image ID -> the names it carries now, for the store to remember.
@@ -181,6 +252,7 @@ mod tests {
             repo_digests: vec![],
             size: 1,
             created: 0,
+            children: Vec::new(),
             containers: if in_use {
                 vec![Container {
                     id: "c".into(),
@@ -292,9 +364,11 @@ mod tests {
             pulls: vec![("a:1".into(), 450)],
             uses: vec![],
         };
+        let mut pulled = image("a", false);
+        pulled.repo_digests = vec![format!("a@sha256:{}", "1".repeat(64))];
         let tracked = reconcile(
             &HashMap::new(),
-            &inventory(vec![image("a", false), image("b", false)]),
+            &inventory(vec![pulled, image("b", false)]),
             &observed,
             &HashMap::new(),
             &at,
@@ -303,6 +377,42 @@ mod tests {
         assert!(record.agent_downloaded);
         assert_eq!(record.pulled_at, Some(450));
         assert!(!effective(&tracked, "b", &at).agent_downloaded);
+    }
+
+    fn pulled(id: &str, tags: &[&str], repository: &str) -> Image {
+        let mut image = image(id, false);
+        image.references = tags.iter().map(|t| t.to_string()).collect();
+        image.repo_digests = vec![format!("{repository}@sha256:{}", id.repeat(64))];
+        image
+    }
+
+    #[test]
+    fn a_pull_is_credited_to_the_image_carrying_the_registrys_digest() {
+        // `app:2` was pulled, then a local build took the name: the pulled image kept only its
+        // digest name; the local one carries the tag and no digest.
+        let mut local = image("l", false);
+        local.references = vec!["app:2".into()];
+        let mut taken = pulled("p", &[], "app");
+        taken.references = taken.repo_digests.clone();
+        let other = pulled("o", &["app:1"], "app");
+        let held = inventory(vec![local, taken, other]);
+        let names = |images: Vec<&Image>| images.iter().map(|i| i.id.clone()).collect::<Vec<_>>();
+        assert_eq!(names(pulled_images(&held, "app:2")), ["p"]);
+        assert_eq!(
+            names(pulled_images(&held, "docker.io/library/app:2")),
+            ["p"]
+        );
+        // Every tag of the repository: the tagged images with its digest.
+        assert_eq!(names(pulled_images(&held, "app")), ["o"]);
+        // By digest: the image carrying it, whatever its tags.
+        let digest = format!("app@sha256:{}", "o".repeat(64));
+        assert_eq!(names(pulled_images(&held, &digest)), ["o"]);
+        // Two untagged candidates: nobody can tell which was pulled, so neither is credited.
+        let mut second = pulled("q", &[], "app");
+        second.references = second.repo_digests.clone();
+        let mut ambiguous = held.clone();
+        ambiguous.images.push(second);
+        assert!(pulled_images(&ambiguous, "app:2").is_empty());
     }
 
     #[test]

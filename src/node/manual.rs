@@ -3,6 +3,7 @@
 //! name points at, and written to the audit log with who took it.
 
 use crate::core::format::{relative, rfc3339};
+use crate::core::lapse::DecisionKind;
 use crate::core::model::Timestamp;
 use crate::core::plan::{RefPlan, RefState, current_names};
 use crate::core::policy::Matcher;
@@ -10,8 +11,8 @@ use crate::core::settings::{Settings, SettingsOverride};
 use crate::core::snapshot::Snapshot;
 use crate::node::clock::Clock;
 use crate::node::engine::Engine;
-use crate::node::removal::{self, Outcome, Target};
-use crate::node::store::{NewAudit, Owner, Store, unless_disk_full};
+use crate::node::removal::{self, Batch, Outcome, Target};
+use crate::node::store::{NewAudit, Owner, Store};
 use anyhow::Result;
 use std::collections::HashSet;
 
@@ -116,7 +117,9 @@ pub fn postpone(
             }));
             continue;
         };
-        let until = before.max(now).saturating_add(seconds);
+        // However often it is postponed, a removal is never planned more than 100 years ahead.
+        let latest = now.saturating_add(crate::core::policy::limits::MAX_SECONDS as i64);
+        let until = before.max(now).saturating_add(seconds.max(0)).min(latest);
         store.postpone(&target.reference, &target.image_id, until, actor)?;
         store.audit(
             &NewAudit::new(now, actor, "postpone", &target.reference, &target.image_id).result(
@@ -145,7 +148,9 @@ pub struct Ended {
 pub fn without_postponements(snapshot: &Snapshot, targets: &[Target]) -> Vec<Option<Timestamp>> {
     let mut overrides = snapshot.overrides.clone();
     for target in targets {
-        overrides.postponements.remove(&target.reference);
+        overrides
+            .postponements
+            .retain(|(_, image_id), _| *image_id != target.image_id);
     }
     let rows = snapshot.plan_with(&overrides);
     targets
@@ -173,12 +178,20 @@ pub fn end_postponement(
     let back = without_postponements(snapshot, targets);
     let mut results = Vec::new();
     for (target, back_to) in targets.iter().zip(back) {
-        let held = snapshot
+        // Its own, or (shown under its former name) one the image kept when the name moved on.
+        let held: Vec<(String, Timestamp)> = snapshot
             .overrides
             .postponements
-            .get(&target.reference)
-            .filter(|p| p.image_id == target.image_id);
-        let Some(postponement) = held else {
+            .iter()
+            .filter(|((reference, image_id), _)| {
+                *image_id == target.image_id
+                    && (*reference == target.reference
+                        || row_of(snapshot, target)
+                            .is_some_and(|r| matches!(r.state, RefState::Postponed { .. })))
+            })
+            .map(|((reference, _), until)| (reference.clone(), *until))
+            .collect();
+        let Some(until) = held.iter().map(|(_, until)| *until).max() else {
             let row = row_of(snapshot, target);
             results.push(Err(Refusal {
                 reference: target.reference.clone(),
@@ -188,12 +201,10 @@ pub fn end_postponement(
         };
         let was = row_of(snapshot, target)
             .and_then(|r| r.deadline)
-            .unwrap_or(postponement.until);
-        store.drop_decision(
-            crate::node::store::DecisionKind::Postponement,
-            &target.reference,
-            &target.image_id,
-        )?;
+            .unwrap_or(until);
+        for (reference, _) in &held {
+            store.drop_decision(DecisionKind::Postponement, reference, &target.image_id)?;
+        }
         let back = match back_to {
             Some(at) if at <= now => format!("removal back to {} (due now)", rfc3339(at)),
             Some(at) => format!("removal back to {}", rfc3339(at)),
@@ -209,7 +220,7 @@ pub fn end_postponement(
             )
             .result(format!(
                 "postponement ended (was until {}); {back}",
-                rfc3339(postponement.until)
+                rfc3339(until)
             )),
         )?;
         results.push(Ok(Ended {
@@ -239,6 +250,15 @@ pub fn pinned_by(snapshot: &Snapshot, pins: &HashSet<String>, reference: &str) -
     if pins.contains(reference) {
         return Some(reference.to_string());
     }
+    // A pin by image ID pins that image, under any name.
+    let image = snapshot
+        .inventory
+        .images
+        .iter()
+        .find(|image| image.id == reference || image.references.iter().any(|r| r == reference));
+    if let Some(image) = image.filter(|image| pins.contains(&image.id)) {
+        return Some(image.id.clone());
+    }
     let mut pins: Vec<&String> = pins.iter().collect();
     pins.sort();
     let matcher = Matcher::new(&pins);
@@ -247,6 +267,27 @@ pub fn pinned_by(snapshot: &Snapshot, pins: &HashSet<String>, reference: &str) -
         matcher.matches_into(name, &mut hits);
         hits.first().map(|&i| pins[i].clone())
     })
+}
+
+/// Records that an operator removes a name a keep rule keeps, before it is removed.
+pub fn ignore_keep(
+    store: &mut Store,
+    target: &Target,
+    keep: &str,
+    actor: &str,
+    now: Timestamp,
+) -> Result<()> {
+    store.audit(
+        &NewAudit::new(
+            now,
+            actor,
+            "ignore-keep",
+            &target.reference,
+            &target.image_id,
+        )
+        .result(format!("keep rule ignored: {keep}; removing it by hand")),
+    )?;
+    Ok(())
 }
 
 /// Pins or unpins each target; returns whether each changed.
@@ -310,10 +351,10 @@ pub struct Removals {
     pub unrecorded: Vec<NewAudit>,
 }
 
-/// Removes targets now, never forced: grouped by image (the names of one image one after
-/// another, its last name by image ID), each journalled under `owner` first. On a full disk
-/// it removes all the same, since that is how space comes back, and says what it could not
-/// record.
+/// Removes targets now, never forced, as the enforcer does (`removal::Batch`): journalled under
+/// `owner` first; an image whose every name goes is held, its names taken off, and deleted by
+/// ID after the grace. On a full disk it removes all the same, since that is how space comes
+/// back, and says what it could not record.
 pub async fn remove(
     engine: &Engine,
     store: &mut Store,
@@ -322,30 +363,22 @@ pub async fn remove(
     owner: &Owner,
     clock: &dyn Clock,
 ) -> Result<Removals> {
+    let store = std::sync::Mutex::new(store);
+    let batch = Batch {
+        engine,
+        store: &store,
+        owner,
+        actor,
+        clock,
+        concurrency: 4,
+        grace: removal::CREATE_GRACE,
+    };
     let mut done = Removals::default();
-    for mut group in removal::by_image(targets) {
-        let mut journalled = Vec::new();
-        for name in std::mem::take(&mut group.names) {
-            let target = group.target(&name);
-            let pending = removal::pending(&target, actor, owner, clock.now());
-            match unless_disk_full(store.begin_removal(&pending))? {
-                Some(true) | None => journalled.push(name),
-                Some(false) => {
-                    let busy = Outcome::NotDone("another process is removing it right now".into());
-                    done.outcomes.push((target, busy));
-                }
-            }
+    for finished in batch.run(targets, &|| Ok(())).await? {
+        if finished.unrecorded {
+            done.unrecorded.extend(finished.entry);
         }
-        group.names = journalled;
-        for (name, outcome) in removal::remove_image_names(engine, &group, || Ok(())).await {
-            let target = group.target(&name);
-            let recorded = removal::record(store, owner, &target, &outcome, actor, clock.now());
-            if unless_disk_full(recorded)?.is_none() {
-                done.unrecorded
-                    .extend(removal::audit(&target, &outcome, actor, clock.now()));
-            }
-            done.outcomes.push((target, outcome));
-        }
+        done.outcomes.push((finished.target, finished.outcome));
     }
     Ok(done)
 }

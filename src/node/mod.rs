@@ -8,6 +8,7 @@ pub mod engine;
 pub mod host;
 pub mod manual;
 pub mod metrics;
+pub mod placement;
 pub mod removal;
 pub mod session;
 pub mod snapshot;

@@ -13,6 +13,7 @@ use crate::core::time::Moment;
 use crate::core::tracking::{Observed, former_names, reconcile};
 use crate::node::clock::Clock;
 use crate::node::engine::Engine;
+use crate::node::placement::this_node;
 use crate::node::store::Store;
 use anyhow::Result;
 use std::collections::HashMap;
@@ -82,6 +83,7 @@ impl Snapshot {
         view: &EnforcerView,
     ) -> Result<Snapshot> {
         let policies = store.policies()?;
+        let node = this_node()?;
         let mut snapshot = Snapshot {
             records: tracked
                 .iter()
@@ -90,8 +92,9 @@ impl Snapshot {
             former_names: former_names(&inventory, names),
             disk,
             inventory,
-            rules: rule_book_of(&policies, moment.wall),
+            rules: rule_book_of(&policies, &node, moment.wall),
             policies,
+            node,
             overrides: store.overrides()?,
             settings: view.settings,
             guards: view.guards(moment),

@@ -1,5 +1,4 @@
-//! The console's Rules view warns, once per policy, that an NMP's placement fields are kept for
-//! publishing but not evaluated on this node (the same warning as `policy check`).
+//! The console's Rules view says which saved policies are not placed on this node, and why.
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use imgreaper::core::model::{Guards, Inventory, Overrides};
@@ -35,6 +34,7 @@ fn console_with(policies: Vec<StoredPolicy>) -> App {
         former_names: HashMap::new(),
         disk: Default::default(),
         policies,
+        node: Default::default(),
         rules: RuleBook::empty(),
         overrides: Overrides::default(),
         settings: Settings::default(),
@@ -62,36 +62,31 @@ fn screen(app: &App) -> String {
 }
 
 #[test]
-fn rules_view_warns_once_about_constraints_and_patterns() {
-    let app = console_with(vec![stored(
-        "sensors",
-        r#"{"constraints": ["purpose == sensors"], "patterns": ["e2edev@somecomp.com/sns"],
-            "image_policy": {"removal": [{"image_name": "myorg/*", "delete_after_minutes": 30}]}}"#,
-    )]);
-    let warnings = &app.rules.problems.1;
-    let placement: Vec<&String> = warnings
-        .iter()
-        .filter(|w| w.contains("not evaluated on this node"))
-        .collect();
-    assert_eq!(placement.len(), 1, "{warnings:?}");
-    assert!(
-        placement[0].starts_with("constraints: "),
-        "{}",
-        placement[0]
-    );
-    let screen = screen(&app);
+fn rules_view_says_which_policies_are_not_placed_and_why() {
+    let mut app = console_with(vec![
+        stored(
+            "berlin",
+            r#"{"constraints": ["site == berlin"],
+                "image_policy": {"removal": [{"image_name": "myorg/*", "delete_after_minutes": 30}]}}"#,
+        ),
+        stored(
+            "everywhere",
+            r#"{"image_policy": {"removal": [{"image_name": "*", "delete_after_minutes": 30}]}}"#,
+        ),
+    ]);
     assert_eq!(
-        screen.matches("warning: constraints:").count(),
-        1,
-        "{screen}"
+        app.rules.not_placed("berlin"),
+        Some("not placed here: site == berlin is false (site is not set)")
     );
-}
-
-#[test]
-fn rules_view_says_nothing_of_placement_for_a_bare_policy() {
-    let app = console_with(vec![stored(
-        "plain",
-        r#"{"image_policy": {"removal": [{"image_name": "myorg/*", "delete_after_minutes": 30}]}}"#,
-    )]);
-    assert!(app.rules.problems.1.is_empty(), "{:?}", app.rules.problems);
+    assert_eq!(app.rules.not_placed("everywhere"), None);
+    let screen = screen(&app);
+    assert_eq!(screen.matches("not placed here").count(), 2, "{screen}");
+    // The rules view lists it as not placed; the side pane (cursor on it) says why.
+    assert!(screen.contains("site == berlin is false"), "{screen}");
+    app.update(Msg::Key(KeyEvent::new(
+        KeyCode::Char('G'),
+        KeyModifiers::NONE,
+    )));
+    let screen = self::screen(&app);
+    assert!(!screen.contains("site == berlin is false"), "{screen}");
 }

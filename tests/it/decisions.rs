@@ -131,11 +131,11 @@ fn approve_refuses_a_reference_that_is_not_awaiting_approval() {
 }
 
 #[tokio::test]
-async fn a_postponement_lapses_when_the_name_moves() {
+async fn a_postponement_stays_with_its_image_and_does_not_cover_the_one_the_name_moves_to() {
     let bench = Bench::new("postpone-moves");
     bench.settings(Mode::Auto, 0, 0);
     let name = bench.sandbox.repo("app:1");
-    import(&name);
+    let held = import(&name);
     bench.policy(&format!("{}/*", bench.sandbox.prefix), 60, false);
     bench.sandbox.ok(&["postpone", &name, "--for", "10h"]);
     assert_eq!(bench.state_of(&name), "postponed");
@@ -148,7 +148,19 @@ async fn a_postponement_lapses_when_the_name_moves() {
     );
     let mut enforcer = bench.enforcer().await;
     enforcer.cycle().await.unwrap();
-    assert!(bench.actions_for(&name).iter().any(|a| a == "lapse"));
+    assert!(
+        !bench.actions_for(&name).iter().any(|a| a == "lapse"),
+        "the postponement lapsed although its image is still here"
+    );
+    let store = bench.store();
+    assert!(
+        store
+            .overrides()
+            .unwrap()
+            .postponed_until(&name, &held)
+            .is_some(),
+        "the held image lost its postponement"
+    );
 }
 
 #[test]

@@ -95,6 +95,7 @@ fn the_console_details_pane_shows_a_deadline_past_year_9999() {
         repo_digests: vec![],
         size: 1,
         created: 0,
+        children: Vec::new(),
         containers: vec![],
     };
     let now = 1_800_000_000;
@@ -114,6 +115,7 @@ fn the_console_details_pane_shows_a_deadline_past_year_9999() {
         former_names: HashMap::new(),
         disk: Default::default(),
         policies: vec![],
+        node: Default::default(),
         rules: RuleBook::new(vec![SourcedRule {
             policy: "old".into(),
             index: 0,

@@ -21,6 +21,7 @@ fn snapshot(store: &Store) -> Snapshot {
         repo_digests: vec![],
         size: 1,
         created: 0,
+        children: Vec::new(),
         containers: if in_use {
             vec![Container {
                 id: "c".into(),
@@ -49,6 +50,7 @@ fn snapshot(store: &Store) -> Snapshot {
         former_names: HashMap::new(),
         disk: Default::default(),
         policies: vec![],
+        node: Default::default(),
         rules: RuleBook::new(vec![SourcedRule {
             policy: "p".into(),
             index: 0,

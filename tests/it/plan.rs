@@ -1,9 +1,7 @@
 //! The removal plan (DESIGN.md §4): unit cases and a property test against an independent
 //! computation with a naive wildcard matcher.
 
-use imgreaper::core::model::{
-    Container, Guards, Image, ImageRecord, Inventory, Mode, Overrides, Postponement,
-};
+use imgreaper::core::model::{Container, Guards, Image, ImageRecord, Inventory, Mode, Overrides};
 use imgreaper::core::plan::{PlanInput, RefPlan, RefState, RuleBook, SourcedRule, plan};
 use imgreaper::core::policy::Rule;
 use proptest::prelude::*;
@@ -30,6 +28,7 @@ fn image(id: &str, references: &[&str], in_use: bool) -> Image {
         repo_digests: vec![],
         size: 1000,
         created: 0,
+        children: Vec::new(),
         containers: if in_use {
             vec![Container {
                 id: "c1".into(),
@@ -172,16 +171,8 @@ fn a_postponement_moves_the_deadline_to_the_later_of_the_two() {
         NOW,
         false,
     );
-    let postponed = |until| Postponement {
-        image_id: "i".into(),
-        until,
-    };
-    case.overrides
-        .postponements
-        .insert("a:1".into(), postponed(NOW + 3600));
-    case.overrides
-        .postponements
-        .insert("a:2".into(), postponed(NOW + 60));
+    case.overrides.postpone("a:1", "i", NOW + 3600);
+    case.overrides.postpone("a:2", "i", NOW + 60);
     let rows = case.plan(NOW);
     assert_eq!(rows[0].state, RefState::Postponed { until: NOW + 3600 });
     assert_eq!(rows[0].deadline, Some(NOW + 3600));
@@ -241,13 +232,7 @@ fn decisions_bound_to_another_image_change_nothing() {
     );
     case.mode = Mode::Approve;
     case.overrides.approvals.insert("a:1".into(), "old".into());
-    case.overrides.postponements.insert(
-        "a:1".into(),
-        Postponement {
-            image_id: "old".into(),
-            until: NOW + 3600,
-        },
-    );
+    case.overrides.postpone("a:1", "old", NOW + 3600);
     let row = &case.plan(NOW)[0];
     assert_eq!(row.state, RefState::AwaitingApproval);
     assert_eq!(row.deadline, Some(NOW - 60));

@@ -28,6 +28,7 @@ fn references_matched_by_the_same_rules_share_one_list() {
             repo_digests: vec![],
             size: 1,
             created: 0,
+            children: Vec::new(),
             containers: vec![],
         })
         .collect();

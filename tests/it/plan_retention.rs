@@ -2,9 +2,7 @@
 //! names and moved tags, and disk pressure — unit cases and property tests.
 
 use imgreaper::core::disk::DiskUse;
-use imgreaper::core::model::{
-    Container, Guards, Image, ImageRecord, Inventory, Mode, Overrides, Postponement,
-};
+use imgreaper::core::model::{Container, Guards, Image, ImageRecord, Inventory, Mode, Overrides};
 use imgreaper::core::plan::{
     PlanInput, RefPlan, RefState, RuleBook, SourcedKeep, SourcedRule, plan,
 };
@@ -89,6 +87,7 @@ impl Case {
                     },
                 );
                 Image {
+                    children: Vec::new(),
                     containers: if i.last_used == 0 {
                         vec![Container {
                             id: format!("c-{}", i.id),
@@ -369,6 +368,7 @@ fn above_the_high_mark_the_least_recently_used_go_until_the_low_mark() {
     case.disk = Some(DiskUse {
         used: 900 * MB,
         total: 1000 * MB,
+        size: 1000 * MB,
     });
     let rows = case.plan();
     // 900 - 3 × 50 = 750 = 75%: the three least recently used.
@@ -382,6 +382,7 @@ fn above_the_high_mark_the_least_recently_used_go_until_the_low_mark() {
     case.disk = Some(DiskUse {
         used: 849 * MB,
         total: 1000 * MB,
+        size: 1000 * MB,
     });
     assert!(pressure_due(&case, &case.plan()).is_empty());
     // Unknown usage: pressure is off.
@@ -405,13 +406,7 @@ fn pressure_never_takes_what_is_in_use_pinned_kept_postponed_or_guarded() {
     case.records.get_mut("i7").unwrap().last_used = 0;
     case.overrides.pins.insert("app:6".into());
     case.keeps = vec![keep("app:5", None)];
-    case.overrides.postponements.insert(
-        "app:4".into(),
-        Postponement {
-            image_id: "i4".into(),
-            until: NOW + 60,
-        },
-    );
+    case.overrides.postpone("app:4", "i4", NOW + 60);
     case.records.get_mut("i3").unwrap().first_seen = NOW - 60;
     case.guards = Guards {
         startup_until: i64::MIN,
@@ -422,30 +417,36 @@ fn pressure_never_takes_what_is_in_use_pinned_kept_postponed_or_guarded() {
     case.disk = Some(DiskUse {
         used: 990 * MB,
         total: 1000 * MB,
+        size: 1000 * MB,
     });
     let rows = case.plan();
     assert_eq!(pressure_due(&case, &rows), ["app:0", "app:1"]);
 }
 
 #[test]
-fn untagging_frees_nothing_and_what_is_due_already_counts() {
-    let mut case = pressure_case(3);
+fn pressure_takes_an_image_with_all_its_names_or_not_at_all() {
+    let mut case = pressure_case(4);
     for image in &mut case.inventory.images {
         image.size = 100 * MB;
     }
-    // i2 (least recently used) has a second, pinned name: removing app:2 only untags it.
-    case.inventory.images[2].references = vec!["app:2".into(), "keep:2".into()];
-    case.overrides.pins.insert("keep:2".into());
+    // i3 (least recently used) has a second, pinned name: untagging app:3 would free nothing,
+    // so the image is no candidate at all.
+    case.inventory.images[3].references = vec!["app:3".into(), "keep:3".into()];
+    case.overrides.pins.insert("keep:3".into());
+    // i2 has two names, both candidates: they go together.
+    case.inventory.images[2].references = vec!["app:2".into(), "app:two".into()];
     // i1 is overdue by its own rule already.
     case.rules = vec![rule("app:1", 0), rule("*", 1_000_000)];
     case.disk = Some(DiskUse {
         used: 950 * MB,
         total: 1000 * MB,
+        size: 1000 * MB,
     });
     let rows = case.plan();
     assert_eq!(case.state(&rows, "app:1"), RefState::Due);
-    // 950 - 100 (app:1, due anyway) = 850 > 750: app:2 frees nothing, then app:0.
-    assert_eq!(pressure_due(&case, &rows), ["app:0", "app:2"]);
+    assert_eq!(case.state(&rows, "app:3"), RefState::Scheduled);
+    // 950 - 100 (app:1, due anyway) = 850 > 750: i2 with both names frees 100, and it is done.
+    assert_eq!(pressure_due(&case, &rows), ["app:2", "app:two"]);
 }
 
 #[test]
@@ -455,6 +456,7 @@ fn pressure_awaits_approval_in_approve_mode() {
     case.disk = Some(DiskUse {
         used: 99,
         total: 100,
+        size: 100,
     });
     let rows = case.plan();
     let row = case.row(&rows, "app:1");
@@ -544,13 +546,7 @@ fn arb_case(images: &[Arb], used_percent: u64, keep_last: Option<u64>) -> Case {
             case.keeps.push(keep(&first, None));
         }
         if a.postponed {
-            case.overrides.postponements.insert(
-                first.clone(),
-                Postponement {
-                    image_id: format!("id{i}"),
-                    until: NOW + 60,
-                },
-            );
+            case.overrides.postpone(&first, &format!("id{i}"), NOW + 60);
         }
         if a.young {
             case.records.get_mut(&format!("id{i}")).unwrap().first_seen = NOW - 10;
@@ -563,6 +559,7 @@ fn arb_case(images: &[Arb], used_percent: u64, keep_last: Option<u64>) -> Case {
     case.disk = Some(DiskUse {
         used: total * used_percent / 100,
         total,
+        size: total,
     });
     case
 }
@@ -570,50 +567,59 @@ fn arb_case(images: &[Arb], used_percent: u64, keep_last: Option<u64>) -> Case {
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(512))]
 
-    /// Nothing kept, pinned or in use is ever chosen by disk pressure, and the chosen set is a
-    /// least-recently-used prefix of the candidates.
+    /// Nothing kept, pinned or in use is ever chosen by disk pressure; an image goes with all its
+    /// names or not at all, so every action frees bytes; and the chosen images are a
+    /// least-recently-used prefix of the candidate images.
     #[test]
-    fn pressure_chooses_a_least_recently_used_prefix_of_the_candidates(
+    fn pressure_chooses_a_least_recently_used_prefix_of_the_candidate_images(
         images in prop::collection::vec(arb(), 1..30),
         used_percent in 0u64..=100,
         keep_last in prop::option::of(1u64..3),
     ) {
         let case = arb_case(&images, used_percent, keep_last);
         let rows = case.plan();
+        let goes = |r: &RefPlan| matches!(r.state, RefState::Due | RefState::AwaitingApproval);
         let chosen: HashSet<usize> = rows
             .iter()
-            .enumerate()
-            .filter(|(_, r)| r.pressure.is_some())
-            .map(|(i, _)| i)
+            .filter(|r| r.pressure.is_some())
+            .map(|r| r.image)
             .collect();
-        for &i in &chosen {
-            let row = &rows[i];
+        for row in rows.iter().filter(|r| r.pressure.is_some()) {
             let image = &case.inventory.images[row.image];
             prop_assert!(!image.in_use(), "in use: {:?}", row);
             prop_assert!(row.kept_by.is_none(), "kept: {:?}", row);
             let name = row.key(&case.inventory);
             prop_assert!(!case.overrides.pins.contains(&name), "pinned: {}", name);
-            prop_assert!(!case.overrides.postponements.contains_key(&name), "postponed: {}", name);
+            prop_assert!(!case.overrides.postponements.keys().any(|(r, _)| *r == name), "postponed: {}", name);
             let record = &case.records[&image.id];
             prop_assert!(record.first_seen <= NOW - 600, "young: {}", name);
         }
-        // Candidates, as the rules of §11 define them, least recently used first.
-        let mut candidates: Vec<usize> = rows
-            .iter()
-            .enumerate()
-            .filter(|(_, r)| {
-                let image = &case.inventory.images[r.image];
-                let name = r.key(&case.inventory);
-                !image.in_use()
-                    && r.kept_by.is_none()
-                    && !case.overrides.pins.contains(&name)
-                    && !case.overrides.postponements.contains_key(&name)
-                    && case.records[&image.id].first_seen <= NOW - 600
+        // Every action frees bytes: each name of a chosen image goes in the same sweep.
+        for row in rows.iter().filter(|r| chosen.contains(&r.image)) {
+            prop_assert!(goes(row), "{} stays while disk pressure takes its image", row.key(&case.inventory));
+        }
+        // A name may go for the disk when §11 lets it; an image, when every name goes anyway
+        // or may go, and one may.
+        let may_go = |r: &RefPlan| {
+            let image = &case.inventory.images[r.image];
+            let name = r.key(&case.inventory);
+            !image.in_use()
+                && r.kept_by.is_none()
+                && !case.overrides.pins.contains(&name)
+                && !case.overrides.postponements.keys().any(|(r, _)| *r == name)
+                && case.records[&image.id].first_seen <= NOW - 600
+        };
+        let rows_of = |image: usize| rows.iter().filter(move |r| r.image == image);
+        let mut candidates: Vec<usize> = (0..case.inventory.images.len())
+            .filter(|&image| {
+                rows_of(image).any(|r| {
+                    may_go(r) && (r.state == RefState::Scheduled || r.pressure.is_some())
+                })
+                    && rows_of(image).all(|r| may_go(r) || goes(r))
             })
-            .map(|(i, _)| i)
             .collect();
-        let last_used = |i: usize| case.records[&case.inventory.images[rows[i].image].id].last_used;
-        candidates.sort_by_key(|&i| (last_used(i), rows[i].image, i));
+        let last_used = |image: usize| case.records[&case.inventory.images[image].id].last_used;
+        candidates.sort_by_key(|&image| (last_used(image), image));
         let prefix: HashSet<usize> = candidates.iter().copied().take(chosen.len()).collect();
         prop_assert_eq!(&chosen, &prefix);
         // And it stops as soon as the low mark is reached, or takes every candidate.
@@ -622,21 +628,11 @@ proptest! {
         if !above_high {
             prop_assert!(chosen.is_empty());
         } else if chosen.len() < candidates.len() {
-            let mut staying: HashMap<usize, usize> = HashMap::new();
-            for row in &rows {
-                *staying.entry(row.image).or_default() += 1;
-            }
-            let mut planned = disk.used;
-            for (i, row) in rows.iter().enumerate() {
-                if chosen.contains(&i) {
-                    let left = staying.get_mut(&row.image).unwrap();
-                    *left -= 1;
-                    if *left == 0 {
-                        planned -= case.inventory.images[row.image].size;
-                    }
-                }
-            }
-            prop_assert!(planned * 100 <= 50 * disk.total, "stopped above the low mark");
+            let freed: u64 = (0..case.inventory.images.len())
+                .filter(|&image| rows_of(image).all(goes))
+                .map(|image| case.inventory.images[image].size)
+                .sum();
+            prop_assert!((disk.used - freed) * 100 <= 50 * disk.total, "stopped above the low mark");
         }
     }
 
@@ -694,9 +690,11 @@ fn the_save_preview_says_what_disk_pressure_would_free_now() {
             usage: DiskUse {
                 used: 900 * MB,
                 total: 1000 * MB,
+                size: 1000 * MB,
             },
         },
         policies: Vec::new(),
+        node: Default::default(),
         rules: RuleBook::empty(),
         overrides: Overrides::default(),
         settings: Settings::default(),
@@ -731,6 +729,7 @@ fn the_save_preview_says_what_disk_pressure_would_free_now() {
         usage: DiskUse {
             used: 500 * MB,
             total: 1000 * MB,
+            size: 1000 * MB,
         },
     };
     assert_eq!(

@@ -236,3 +236,84 @@ fn short_and_qualified_forms() {
         format!("docker.io/library/repo@{d}")
     );
 }
+
+/// Issue 15 item 7: Docker Hub spellings with wildcards in the repository part are normalised
+/// as Docker normalises names (§3): their literal start, as a name's would be.
+#[test]
+fn docker_hub_spellings_with_wildcards_match_what_they_name() {
+    let table = [
+        // (pattern, reference, matches)
+        ("library/*", "nginx:1.25", true),
+        ("library/*", "docker.io/library/nginx:1.25", true),
+        ("library/*", "myorg/app:1", false),
+        ("library/zh*", "zhttpd:2", true),
+        ("library/zh*", "nginx:1", false),
+        ("index.docker.io/*", "nginx:1.25", true),
+        ("index.docker.io/*", "myorg/app:1", true),
+        ("index.docker.io/*", "127.0.0.1:5000/app:1", false),
+        ("index.docker.io/library/*", "nginx:1.25", true),
+        ("index.docker.io/library/*", "myorg/app:1", false),
+        ("docker.io/ngin?:1", "nginx:1", true),
+        ("docker.io/library/ngin*", "nginx:1", true),
+        ("index.docker.io/myorg/*", "myorg/app:1", true),
+        // Beginning with a wildcard: tried against both forms, as before.
+        ("*/app:*", "myorg/app:1", true),
+        ("*/nginx:*", "nginx:1", true),
+        ("*:latest", "nginx:latest", true),
+        // Other registries are not Docker Hub.
+        ("localhost:5000/*", "localhost:5000/app:1", true),
+        ("localhost:5000/*", "app:1", false),
+    ];
+    for (pattern, reference, expected) in table {
+        assert_eq!(
+            matches(pattern, reference),
+            expected,
+            "{pattern} vs {reference}"
+        );
+    }
+}
+
+/// Issue 15 item 7: a pattern that can match no reference is an error at `policy check`.
+#[test]
+fn a_pattern_that_can_match_nothing_is_an_error() {
+    for pattern in [
+        "Index.Docker.io/*",
+        "Docker.io/library/nginx:*",
+        "DOCKER.IO/ngin?:1",
+    ] {
+        let error = validate_pattern(pattern).expect_err(pattern);
+        assert!(error.contains("matches nothing"), "{pattern}: {error}");
+    }
+}
+
+/// Issue 15 item 8: inside a tag a dot is literal (§3); `.*` right after a repository name
+/// stays the idiom for "every version".
+#[test]
+fn inside_a_tag_a_dot_is_literal() {
+    let table = [
+        ("app:1.*", "app:1.2", true),
+        ("app:1.*", "app:1.10.3", true),
+        ("app:1.*", "app:1.", true),
+        ("app:1.*", "app:10.0", false),
+        ("app:1.*", "app:12", false),
+        ("app:1.*", "app:100", false),
+        ("app:1.*", "app:1-beta", false),
+        ("app:1.*", "app:1", false),
+        ("*:1.*", "other:1.4", true),
+        ("*:1.*", "other:14", false),
+        ("app:v1.2.*", "app:v1.2.7", true),
+        ("app:v1.2.*", "app:v1.27", false),
+        // The repository idiom stays.
+        ("image1.*", "image1:0.0.1", true),
+        ("image1.*", "image10:1", true),
+        ("myorg/app.*", "myorg/app:2", true),
+    ];
+    for (pattern, reference, expected) in table {
+        assert_eq!(
+            matches(pattern, reference),
+            expected,
+            "{pattern} vs {reference}"
+        );
+    }
+    assert_eq!(validate_pattern("app:1.*"), Ok(()));
+}

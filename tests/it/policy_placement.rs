@@ -1,129 +1,77 @@
-//! An NMP's placement fields (`constraints`, `patterns`) are kept for publishing but not evaluated
-//! on this node: `policy check`, `policy apply` and the parser behind the console's Rules view say
-//! so once per policy, as a warning with its JSON path.
-
-use crate::support;
+//! An NMP's placement fields are checked when a policy is read (`policy check`, `policy apply`,
+//! the console's import): a constraint that does not parse is an error at its position inside
+//! the expression; the old warning that placement is not evaluated is gone.
 
 use imgreaper::core::policy::{Diagnostic, Severity, parse};
-use support::Sandbox;
-
-const NOT_EVALUATED: &str = "kept for publishing but not evaluated on this node";
-
-fn placement_warnings(text: &str) -> Vec<Diagnostic> {
-    parse(text)
-        .unwrap_or_else(|e| panic!("{e:#?}"))
-        .warnings
-        .into_iter()
-        .filter(|d| d.message.contains(NOT_EVALUATED))
-        .collect()
-}
 
 const RULES: &str =
     r#""image_policy": {"removal": [{"image_name": "myorg/*", "delete_after_minutes": 30}]}"#;
 
-#[test]
-fn constraints_are_named_with_their_path_and_position() {
-    let text = format!(
-        "{{\n  \"label\": \"edge\",\n  \"constraints\": [\"purpose == edge\"],\n  {RULES}\n}}"
-    );
-    let warnings = placement_warnings(&text);
-    assert_eq!(warnings.len(), 1, "{warnings:#?}");
-    let warning = &warnings[0];
-    assert_eq!(warning.severity, Severity::Warning);
-    assert_eq!(warning.path, "constraints");
-    assert_eq!((warning.line, warning.column), (3, 3));
-    assert!(
-        warning.message.starts_with("`constraints` is "),
-        "{warning}"
-    );
-}
-
-#[test]
-fn constraints_and_patterns_give_one_warning_per_policy() {
-    let text = format!(
-        r#"{{"patterns": ["e2edev@somecomp.com/sns"], "constraints": ["purpose == edge"], {RULES}}}"#
-    );
-    let warnings = placement_warnings(&text);
-    assert_eq!(warnings.len(), 1, "{warnings:#?}");
-    assert_eq!(
-        warnings[0].path, "patterns",
-        "the first of them, by position"
-    );
-    assert!(
-        warnings[0]
-            .message
-            .contains("`patterns` and `constraints` are kept"),
-        "{}",
-        warnings[0]
-    );
-}
-
-#[test]
-fn the_agent_spelling_is_warned_about_too() {
-    let text = r#"{"constraints": ["purpose == sensors"], "agentImagePolicy": {"imageRemovalPolicies": [{"imageId": "myorg/*", "deleteAfterMinutes": 60}]}}"#;
-    assert_eq!(placement_warnings(text).len(), 1);
-}
-
-#[test]
-fn empty_placement_places_nothing_and_is_not_warned_about() {
-    for placement in [
-        r#""constraints": [], "patterns": []"#,
-        r#""constraints": null"#,
-        r#""patterns": [], "label": "everywhere""#,
-    ] {
-        let text = format!("{{{placement}, {RULES}}}");
-        assert!(placement_warnings(&text).is_empty(), "{text}");
+fn errors(text: &str) -> Vec<Diagnostic> {
+    match parse(text) {
+        Ok(parsed) => panic!("accepted: {:?}", parsed.warnings),
+        Err(all) => all
+            .into_iter()
+            .filter(|d| d.severity == Severity::Error)
+            .collect(),
     }
-    assert!(placement_warnings(&format!("{{{RULES}}}")).is_empty());
 }
 
 #[test]
-fn the_warning_does_not_make_a_policy_invalid() {
-    let text = format!(r#"{{"constraints": ["a == b"], {RULES}}}"#);
-    let parsed = parse(&text).expect("valid");
-    assert_eq!(parsed.document.rules.len(), 1);
-    assert_eq!(parsed.document.extra["constraints"][0], "a == b");
-}
-
-fn nmp_file(sandbox: &Sandbox) -> std::path::PathBuf {
-    sandbox.write(
-        "sensors.json",
-        &format!(
-            "{{\n  \"constraints\": [\"purpose == sensors\"],\n  \"patterns\": [\"e2edev@somecomp.com/sns\"],\n  {RULES}\n}}"
-        ),
-    )
-}
-
-fn stderr_lines_warning(output: &std::process::Output) -> Vec<String> {
-    String::from_utf8_lossy(&output.stderr)
-        .lines()
-        .filter(|l| l.contains(NOT_EVALUATED))
-        .map(str::to_string)
-        .collect()
-}
-
-#[test]
-fn policy_check_warns_once_and_accepts() {
-    let sandbox = Sandbox::new("placement-check");
-    let file = nmp_file(&sandbox);
-    let output = sandbox.imgreaper(&["policy", "check", file.to_str().unwrap()]);
-    assert_eq!(output.status.code(), Some(0));
-    let lines = stderr_lines_warning(&output);
-    assert_eq!(lines.len(), 1, "{lines:?}");
+fn a_constraint_that_does_not_parse_is_an_error_at_its_column() {
+    let text =
+        format!("{{\n  \"constraints\": [\"site == berlin\", \"tier == a b\"],\n  {RULES}\n}}");
+    let errors = errors(&text);
+    assert_eq!(errors.len(), 1, "{errors:#?}");
+    let error = &errors[0];
+    assert_eq!(error.path, "constraints[1]");
+    // Line 2: `  "constraints": ["site == berlin", "tier == a b"],` — the `b` is column 48.
+    assert_eq!((error.line, error.column), (2, 48), "{error}");
     assert!(
-        lines[0].starts_with(&format!("{}:2:3: constraints: warning: ", file.display())),
-        "{}",
-        lines[0]
+        error.message.contains("column 11 of `tier == a b`"),
+        "{error}"
     );
+    assert!(error.message.contains("expected AND, OR"), "{error}");
 }
 
 #[test]
-fn policy_apply_warns_once_and_saves() {
-    let sandbox = Sandbox::new("placement-apply");
-    let file = nmp_file(&sandbox);
-    let output = sandbox.imgreaper(&["policy", "apply", file.to_str().unwrap()]);
-    assert_eq!(output.status.code(), Some(0));
-    assert_eq!(stderr_lines_warning(&output).len(), 1);
-    let shown = sandbox.ok(&["policy", "show", "sensors"]);
-    assert!(shown.contains("purpose == sensors"), "{shown}");
+fn placement_fields_of_the_wrong_shape_are_errors() {
+    let text = format!(
+        r#"{{"constraints": "site == berlin", "properties": [{{"name": "n", "value": [1]}}, {{"name": "m", "value": "x", "type": "int"}}], "patterns": [3], {RULES}}}"#
+    );
+    let messages: Vec<String> = errors(&text).iter().map(ToString::to_string).collect();
+    assert_eq!(messages.len(), 4, "{messages:#?}");
+    assert!(
+        messages[0].contains("`constraints` is a list of strings"),
+        "{messages:#?}"
+    );
+    assert!(messages[1].contains("properties[0].value"), "{messages:#?}");
+    assert!(messages[2].contains("declared \"int\""), "{messages:#?}");
+    assert!(messages[3].contains("patterns[0]"), "{messages:#?}");
+}
+
+#[test]
+fn valid_placement_is_read_without_the_old_warning() {
+    let text = format!(
+        r#"{{"constraints": ["purpose == edge"], "patterns": [], "properties": [{{"name": "team", "value": "ops"}}], {RULES}}}"#
+    );
+    let parsed = parse(&text).unwrap_or_else(|e| panic!("{e:#?}"));
+    assert!(parsed.warnings.is_empty(), "{:#?}", parsed.warnings);
+}
+
+#[test]
+fn terms_the_agent_reads_otherwise_are_warned_about() {
+    let text = format!(r#"{{"constraints": ["site!=berlin", "cpu => 2"], {RULES}}}"#);
+    let warnings = parse(&text).unwrap_or_else(|e| panic!("{e:#?}")).warnings;
+    assert_eq!(warnings.len(), 2, "{warnings:#?}");
+    assert!(
+        warnings[0].message.contains("write `site != berlin`"),
+        "{}",
+        warnings[0]
+    );
+    assert!(
+        warnings[1].message.contains("write `cpu >= 2`"),
+        "{}",
+        warnings[1]
+    );
 }

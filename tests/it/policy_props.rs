@@ -363,3 +363,62 @@ proptest! {
         prop_assert_eq!(got, want);
     }
 }
+
+/// A Docker Hub repository path written after `library/`, `docker.io/…` or `index.docker.io/…`:
+/// one or two components, wildcards allowed after a literal start.
+fn hub_path() -> impl Strategy<Value = (String, bool)> {
+    (
+        "[a-c]{1,3}",
+        prop_oneof![Just(""), Just("*"), Just("?"), Just("b*")],
+        any::<bool>(),
+        prop_oneof![Just(":*"), Just(":1"), Just(":1.*"), Just("")],
+    )
+        .prop_map(|(start, wild, official, tag)| {
+            let tag = if wild.is_empty() && tag.is_empty() {
+                ":1"
+            } else {
+                tag
+            };
+            let path = if official {
+                format!("{start}{wild}{tag}")
+            } else {
+                format!("{start}/x{wild}{tag}")
+            };
+            (path, official)
+        })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(500))]
+
+    /// Issue 15 item 7: every Docker spelling of one Docker Hub pattern matches the same names,
+    /// wildcards or not (before, `library/*` and `index.docker.io/*` matched nothing).
+    #[test]
+    fn docker_hub_spellings_of_a_pattern_match_alike(
+        (path, official) in hub_path(),
+        name in "[a-c]{1,3}(/[a-c]{1,2})?:(1|1\\.2|12|latest)",
+    ) {
+        let spellings: Vec<String> = if official {
+            vec![
+                format!("library/{path}"),
+                format!("docker.io/library/{path}"),
+                format!("index.docker.io/library/{path}"),
+                format!("docker.io/{path}"),
+            ]
+        } else {
+            vec![path.clone(), format!("docker.io/{path}"), format!("index.docker.io/{path}")]
+        };
+        let references = [name.clone(), imgreaper::core::policy::qualified_form(&name)];
+        let matched = |pattern: &str, reference: &str| {
+            let mut out = Vec::new();
+            imgreaper::core::policy::Matcher::new(&[pattern]).matches_into(reference, &mut out);
+            !out.is_empty()
+        };
+        for reference in &references {
+            let first = matched(&spellings[0], reference);
+            for spelling in &spellings[1..] {
+                prop_assert_eq!(matched(spelling, reference), first, "{} vs {} ({})", spelling, reference, spellings[0]);
+            }
+        }
+    }
+}

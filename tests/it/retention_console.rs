@@ -30,6 +30,7 @@ fn image(id: &str, references: &[&str]) -> Image {
         repo_digests: Vec::new(),
         size: 100 * MB,
         created: NOW - 86_400,
+        children: Vec::new(),
         containers: Vec::new(),
     }
 }
@@ -96,9 +97,11 @@ fn snapshot() -> Snapshot {
             usage: DiskUse {
                 used: 900 * MB,
                 total: 1000 * MB,
+                size: 1000 * MB,
             },
         },
         policies: Vec::new(),
+        node: Default::default(),
         rules,
         overrides: Overrides::default(),
         settings: Settings {
@@ -122,7 +125,11 @@ fn app() -> App {
             version: "27.5.1".into(),
             root_dir: "/var/lib/docker".into(),
             node: "edge-7".into(),
-            disk: Some((900 * MB, 1000 * MB)),
+            disk: Some(DiskUse {
+                used: 900 * MB,
+                total: 1000 * MB,
+                size: 1000 * MB,
+            }),
             disk_reading: Default::default(),
         },
         lease: None,

@@ -120,8 +120,17 @@ pub(super) fn match_all(input: &PlanInput) -> Matched {
             // makes it wait for the ranking of its repository.
             let mut kept_by = None;
             let mut ranked = false;
-            if !book.keeps.is_empty() {
-                keep_matches(&book.keep_matcher, name, &names, &mut scratch, &mut groups);
+            // Keep rules keep what a tag carries now: a row with a tag is matched by it and its
+            // digest names, never by former names; a row without a tag is not a version (§11).
+            let tag = name.filter(|name| !name.contains('@'));
+            if let Some(tag) = tag.filter(|_| !book.keeps.is_empty()) {
+                keep_matches(
+                    &book.keep_matcher,
+                    tag,
+                    &names[..current],
+                    &mut scratch,
+                    &mut groups,
+                );
                 book.keep_matcher.expand(&groups, &mut indices);
                 for &k in &indices {
                     match book.keeps[k].last {
@@ -209,19 +218,16 @@ fn digest_names(image: &Image, name: &str, out: &mut Vec<String>) {
     }
 }
 
-/// The keep-rule groups of a reference's own name and its other names.
+/// The keep-rule groups of a tag and the digest names it carries now.
 fn keep_matches(
     matcher: &Matcher,
-    name: Option<&str>,
+    tag: &str,
     names: &[String],
     scratch: &mut Scratch,
     groups: &mut Vec<u32>,
 ) {
     groups.clear();
-    match name {
-        Some(name) => matcher.groups_into(name, scratch, groups),
-        None => groups.extend_from_slice(matcher.dangling_groups()),
-    }
+    matcher.groups_into(tag, scratch, groups);
     for extra in names {
         matcher.groups_into(extra, scratch, groups);
     }

@@ -1,8 +1,8 @@
 //! Phase 2, disk pressure (§11): when the data root's filesystem is at or above the high mark,
 //! the candidates — references with an applicable removal rule that are not in use, pinned, kept,
 //! postponed or inside the guards — become due, least recently used first, until the planned
-//! usage is at or below the low mark. Only the removal of an image's last reference frees its
-//! size, so untagging one of several names frees nothing.
+//! usage is at or below the low mark. An image goes with all its names at once or not at all:
+//! only the removal of its last name frees its size, so every action frees bytes.
 
 use super::keep_last::recency;
 use super::{PlanInput, Pressure, RefPlan, RefState, due_state};
@@ -28,36 +28,42 @@ pub(super) fn choose(
         low_percent: marks.low_percent,
     };
     let images = &input.inventory.images;
-    // References of each image that stay; the image's space comes back when none does.
-    let mut staying: Vec<u32> = vec![0; images.len()];
-    for row in rows.iter() {
-        staying[row.image] += 1;
+    // Per image: its rows, and whether every one of them goes now or may go for the disk.
+    let mut rows_of: Vec<Vec<usize>> = vec![Vec::new(); images.len()];
+    for (i, row) in rows.iter().enumerate() {
+        rows_of[row.image].push(i);
     }
+    let due = |row: &RefPlan| matches!(row.state, RefState::Due | RefState::AwaitingApproval);
     let mut planned = usage.used;
-    let mut goes = |image: usize, planned: &mut u64| {
-        staying[image] -= 1;
-        if staying[image] == 0 {
-            *planned = planned.saturating_sub(images[image].size);
-        }
-    };
-    // What is due already goes this sweep anyway.
-    for row in rows.iter() {
-        if matches!(row.state, RefState::Due | RefState::AwaitingApproval) {
-            goes(row.image, &mut planned);
+    // What is due already goes this sweep anyway: an image whose rows are all due frees its size.
+    for (image, its_rows) in rows_of.iter().enumerate() {
+        if !its_rows.is_empty() && its_rows.iter().all(|&i| due(&rows[i])) {
+            planned = planned.saturating_sub(images[image].size);
         }
     }
-    let mut candidates: Vec<usize> = (0..rows.len()).filter(|&i| may_free[i]).collect();
-    candidates.sort_by_key(|&i| (recency(input, records, rows[i].image), rows[i].image, i));
-    for i in candidates {
+    // An image is taken whole or not at all: untagging one of its names frees nothing (§11).
+    let mut candidates: Vec<usize> = (0..images.len())
+        .filter(|&image| {
+            let its_rows = &rows_of[image];
+            its_rows.iter().any(|&i| may_free[i])
+                && its_rows.iter().all(|&i| may_free[i] || due(&rows[i]))
+        })
+        .collect();
+    candidates.sort_by_key(|&image| (recency(input, records, image), image));
+    for image in candidates {
         if at_or_below(planned, usage.total, marks.low_percent) {
             break;
         }
-        let row = &mut rows[i];
-        let image_id = &images[row.image].id;
-        row.state = due_state(input, &row.key(input.inventory), image_id);
-        row.deadline = Some(input.now);
-        row.pressure = Some(reason);
-        goes(row.image, &mut planned);
+        for &i in &rows_of[image] {
+            if !may_free[i] {
+                continue;
+            }
+            let row = &mut rows[i];
+            row.state = due_state(input, &row.key(input.inventory), &images[image].id);
+            row.deadline = Some(input.now);
+            row.pressure = Some(reason);
+        }
+        planned = planned.saturating_sub(images[image].size);
     }
 }
 

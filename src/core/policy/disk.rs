@@ -4,13 +4,13 @@ use jsonc_parser::ast::Value;
 use jsonc_parser::common::Ranged;
 
 use super::document::{DiskMarks, Spelling};
-use super::json_path::child;
 use super::keys::{keys, other};
 use super::minutes::read_whole;
-use super::props::unique_props;
-use super::report::Report;
-use super::stray::Strays;
-use super::value_kind::describe;
+use crate::core::doc::Report;
+use crate::core::doc::Strays;
+use crate::core::doc::child;
+use crate::core::doc::describe;
+use crate::core::doc::unique_props;
 
 /// Reads the disk object, reporting every problem; `None` if anything is wrong.
 pub(crate) fn read_disk(
@@ -96,7 +96,7 @@ pub(crate) fn read_disk(
 }
 
 fn read_percent(key: &str, value: &Value) -> Result<u8, String> {
-    match read_whole(key, value, 85)? {
+    match read_whole(key, value, 85, 1)? {
         n @ 1..=99 => Ok(n as u8),
         n => Err(format!(
             "`{n}` is out of range: `{key}` is a percentage of the disk from 1 to 99"

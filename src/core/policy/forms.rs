@@ -100,22 +100,58 @@ pub(crate) fn qualified_cow(reference: &str) -> Cow<'_, str> {
     Cow::Owned(qualified)
 }
 
-/// A pattern as Docker normalises names (§3), wherever its registry and repository are literal:
-/// `docker.io/nginx:*`, `index.docker.io/library/nginx:*` and `library/nginx:*` all become
-/// `docker.io/library/nginx:*`, which the qualified form of `nginx:1.25` matches. A wildcard in
-/// the repository leaves the pattern as written (it may stand for a registry or a path).
+/// A pattern as Docker normalises names (§3): `docker.io/nginx:*`,
+/// `index.docker.io/library/nginx:*` and `library/nginx:*` all become
+/// `docker.io/library/nginx:*`, which the qualified form of `nginx:1.25` matches. With wildcards
+/// in the repository, its literal start is normalised as a name's would be (`library/*`,
+/// `index.docker.io/*`, `library/zh*`); a pattern that begins with a wildcard, or whose first
+/// component holds one, is left as written and tried against both forms of every name.
 pub(crate) fn normalise_pattern(pattern: &str) -> Cow<'_, str> {
     let repository = repository_of(pattern);
-    if repository.is_empty() || has_wildcard(repository) {
+    if repository.is_empty() {
         return Cow::Borrowed(pattern);
     }
-    match qualified_cow(repository) {
-        Cow::Owned(mut qualified) if qualified != repository => {
-            qualified.push_str(&pattern[repository.len()..]);
-            Cow::Owned(qualified)
-        }
-        _ => Cow::Borrowed(pattern),
+    if !has_wildcard(repository) {
+        return match qualified_cow(repository) {
+            Cow::Owned(mut qualified) if qualified != repository => {
+                qualified.push_str(&pattern[repository.len()..]);
+                Cow::Owned(qualified)
+            }
+            _ => Cow::Borrowed(pattern),
+        };
     }
+    let literal = &pattern[..pattern.find(['*', '?']).unwrap_or(pattern.len())];
+    let Some(slash) = literal.find('/') else {
+        return Cow::Borrowed(pattern);
+    };
+    let (first, rest) = (&pattern[..slash], &pattern[slash + 1..]);
+    let domain = first.contains(['.', ':']) || first == "localhost";
+    if !domain {
+        // `library/*`, `myorg/app*`: a Docker Hub path.
+        return Cow::Owned(format!("{DEFAULT_DOMAIN}/{pattern}"));
+    }
+    if !is_docker_hub(Some(first)) {
+        return Cow::Borrowed(pattern);
+    }
+    // `docker.io/ngin?:1` names an official image; `index.docker.io/*` every Docker Hub name.
+    let official = !rest.starts_with(['*', '?']) && !repository_of(rest).contains('/');
+    let library = if official { OFFICIAL_PREFIX } else { "" };
+    let normal = format!("{DEFAULT_DOMAIN}/{library}{rest}");
+    if normal == pattern {
+        Cow::Borrowed(pattern)
+    } else {
+        Cow::Owned(normal)
+    }
+}
+
+/// Docker Hub's host written in another case (`Docker.io`): Docker does not take it for Docker
+/// Hub, so a pattern with it matches no reference.
+pub(crate) fn miscased_docker_hub(pattern: &str) -> Option<&str> {
+    let (first, _) = pattern.split_once('/')?;
+    let hub = [DEFAULT_DOMAIN, LEGACY_DOMAIN]
+        .into_iter()
+        .find(|hub| first.eq_ignore_ascii_case(hub) && first != *hub)?;
+    Some(hub)
 }
 
 /// The registry and repository part of a name: everything before its tag (`:` after the last
@@ -228,10 +264,19 @@ mod tests {
             normalise_pattern("nginx:1@sha256:ab"),
             "docker.io/library/nginx:1@sha256:ab"
         );
+        for (pattern, normal) in [
+            ("library/*", "docker.io/library/*"),
+            ("library/zh*", "docker.io/library/zh*"),
+            ("index.docker.io/*", "docker.io/*"),
+            ("index.docker.io/library/*", "docker.io/library/*"),
+            ("docker.io/ngin?:1", "docker.io/library/ngin?:1"),
+            ("myorg/app*", "docker.io/myorg/app*"),
+        ] {
+            assert_eq!(normalise_pattern(pattern), normal, "{pattern}");
+        }
         for unchanged in [
             "*",
             "docker.io/*",
-            "docker.io/ngin?:1",
             "image1.*",
             "127.0.0.1:5000/app:*",
             "localhost/app:1",

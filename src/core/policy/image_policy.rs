@@ -6,14 +6,14 @@ use jsonc_parser::common::Ranged;
 
 use super::disk::read_disk;
 use super::document::{DiskMarks, KeepRule, Rule, Spelling};
-use super::json_path::{child, element};
 use super::keep::{KeepSite, read_keep_rule};
 use super::keys::{keys, other};
-use super::props::unique_props;
-use super::report::Report;
 use super::rule::{RuleSite, read_rule};
-use super::suggest::{hint, nearest};
-use super::value_kind::describe;
+use crate::core::doc::Report;
+use crate::core::doc::describe;
+use crate::core::doc::unique_props;
+use crate::core::doc::{child, element};
+use crate::core::doc::{hint, nearest};
 
 /// What was read without error, with the sites the warnings need.
 #[derive(Default)]

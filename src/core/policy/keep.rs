@@ -5,14 +5,14 @@ use jsonc_parser::ast::Value;
 use jsonc_parser::common::Ranged;
 
 use super::document::{KeepRule, Spelling};
-use super::json_path::child;
 use super::keys::{keys, other};
 use super::minutes::read_whole;
-use super::props::unique_props;
 use super::reference::validate_pattern;
-use super::report::Report;
-use super::stray::Strays;
-use super::value_kind::describe;
+use crate::core::doc::Report;
+use crate::core::doc::Strays;
+use crate::core::doc::child;
+use crate::core::doc::describe;
+use crate::core::doc::unique_props;
 
 /// Where a successfully read keep rule sits, for the warnings computed later.
 pub(crate) struct KeepSite {
@@ -107,7 +107,7 @@ pub(crate) fn read_keep_rule(
 
 /// `last`: how many versions per repository to keep, at least one.
 fn read_last(key: &str, value: &Value) -> Result<u64, String> {
-    match read_whole(key, value, 2)? {
+    match read_whole(key, value, 2, 1)? {
         0 => Err(format!(
             "`{key}` is at least 1: it counts the versions kept per repository (leave `{key}` out to keep every match)"
         )),

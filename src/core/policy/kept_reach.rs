@@ -10,9 +10,9 @@ use super::document::{KeepRule, Rule};
 use super::forms::normalise_pattern;
 use super::keep::KeepSite;
 use super::matcher::Matcher;
-use super::report::Report;
 use super::rule::RuleSite;
 use super::wildcard::{Token, has_wildcard, matches_everything, tokens};
+use crate::core::doc::Report;
 
 pub(crate) fn warn_kept_out_of_reach(
     report: &mut Report,

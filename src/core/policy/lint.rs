@@ -4,7 +4,7 @@ use super::image_policy::ImagePolicy;
 use super::kept_reach::warn_kept_out_of_reach;
 use super::overlap::warn_duplicates_and_shadows;
 use super::reach::warn_reaches_further;
-use super::report::Report;
+use crate::core::doc::Report;
 
 pub(crate) fn lint(report: &mut Report, read: &ImagePolicy) {
     warn_duplicates_and_shadows(report, &read.rules);

@@ -1,19 +1,30 @@
 //! Policy documents (§2) and patterns (§3): text in, data out, no I/O.
 //!
-//! `parse` reads either spelling of an image policy, bare or inside a whole
-//! NMP, and reports every error with its JSON path and line:column.
-//! `Matcher` compiles the rules' patterns once and matches references.
+//! Map (reading uses the toolkit in `core::doc` for positions, paths and hints):
+//! - the data: `document` (`PolicyDocument`, `Rule`, `KeepRule`, `DiskMarks`: each defined
+//!   once, used as they are by the planner, the store and the front ends); `keys` (the key
+//!   names of both spellings); `export` (a document back to JSON, in either spelling);
+//!   `template` (`policy new`).
+//! - reading: `parse` (the document and the NMP fields around the image policy) →
+//!   `image_policy` (the object) → `rule`, `keep`, `disk` (one entry each) with `minutes`,
+//!   `start`, `limits` and `rule_limit` for values; `reference` checks a pattern against
+//!   Docker's reference grammar. An NMP's placement fields are read by `core::placement`.
+//! - warnings: `lint` runs `overlap` (duplicates, shadowed rules), `kept_reach` (rules a keep
+//!   rule leaves nothing to do) and `reach` (`image1.*` also matches `image10:1`).
+//! - patterns: `wildcard` (the pattern language, tokens), `forms` (short and qualified forms
+//!   of a name, Docker's normalisation), `glob` (compiled patterns), `candidates` (which
+//!   patterns a name could match), `matcher` (all rules at once, for the planner).
+//!
+//! Adding a field to a rule: `document::Rule`, its reader `rule` (and its key in `keys`), the
+//! planner, and the store's schema.
 
 mod candidates;
-mod comments;
-mod diagnostic;
 mod disk;
 mod document;
 mod export;
 mod forms;
 mod glob;
 mod image_policy;
-mod json_path;
 mod keep;
 mod kept_reach;
 mod keys;
@@ -23,22 +34,15 @@ mod matcher;
 mod minutes;
 mod overlap;
 mod parse;
-mod placement;
-mod position;
-mod props;
 mod reach;
 mod reference;
-mod report;
 mod rule;
 mod rule_limit;
 mod start;
-mod stray;
-mod suggest;
 mod template;
-mod value_kind;
 mod wildcard;
 
-pub use diagnostic::{Diagnostic, Severity};
+pub use crate::core::doc::{Diagnostic, Severity};
 pub use document::{DiskMarks, KeepRule, PolicyDocument, Rule, Spelling, Start};
 pub use forms::{qualified_form, repository_of, short_form};
 pub use matcher::{Matcher, Scratch};

@@ -15,9 +15,9 @@ use std::collections::HashMap;
 
 use super::document::Rule;
 use super::matcher::Matcher;
-use super::report::Report;
 use super::rule::RuleSite;
 use super::wildcard::{Token, has_wildcard, tokens};
+use crate::core::doc::Report;
 
 /// How many (rule, candidate group) pairs the shadow check looks at, at most. Real policies
 /// need a few per rule; only thousands of overlapping patterns come near.

@@ -3,22 +3,15 @@
 
 use jsonc_parser::ast::{Object, ObjectProp, Value};
 use jsonc_parser::common::Ranged;
-use jsonc_parser::{CollectOptions, ParseOptions, parse_to_ast};
 
-use super::comments::blank_comments;
-use super::diagnostic::Diagnostic;
 use super::document::{PolicyDocument, Spelling, Start};
 use super::image_policy::read_image_policy;
-use super::json_path::child;
 use super::keys::{ANAX, SEED, UPGRADE_KEYS, keys};
 use super::lint::lint;
-use super::placement::warn_placement;
-use super::props::unique_props;
-use super::report::Report;
 use super::rule_limit::too_many_rules_in_file;
 use super::start::parse_start;
-use super::suggest::nearest;
-use super::value_kind::describe;
+use crate::core::doc::{Diagnostic, Report, child, describe, nearest, read, unique_props};
+use crate::core::placement::read_nmp_placement;
 
 /// A valid document and the warnings about it.
 #[derive(Clone, Debug, PartialEq)]
@@ -30,79 +23,19 @@ pub struct Parsed {
 /// Parses and validates a policy document. `Err` holds every error, and the
 /// warnings too, sorted by position. Never panics.
 pub fn parse(text: &str) -> Result<Parsed, Vec<Diagnostic>> {
-    // Editors on Windows may save a byte-order mark; it is not a column.
-    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    let mut report = Report::new(text);
-    // Comments are blanked in place, so positions in `text` stay valid.
-    let text = match blank_comments(text) {
-        Ok(text) => text,
-        Err(e) => {
-            report.error("", e.range().start, format!("invalid JSON: {}", e.kind()));
-            return Err(report.into_sorted());
-        }
-    };
-    let text = text.as_ref();
-
-    // serde_json is the reference for what is valid JSON, and gives the values
-    // of the NMP fields that are kept verbatim.
-    let json: serde_json::Value = match serde_json::from_str(text) {
-        Ok(json) => json,
-        Err(e) => {
-            report.error_at_serde_position(e.line(), e.column(), serde_message(&e));
-            return Err(report.into_sorted());
-        }
-    };
-    // The AST gives the byte range of every key and value.
-    let root = match parse_to_ast(text, &CollectOptions::default(), &strict_json()) {
-        Ok(result) => result.value,
-        Err(e) => {
-            report.error("", e.range().start, format!("invalid JSON: {}", e.kind()));
-            return Err(report.into_sorted());
-        }
-    };
-    let Some(Value::Object(root)) = root else {
-        report.error(
-            "",
-            0,
-            "a policy document is a JSON object such as {\"image_policy\": {\"removal\": [...]}}",
-        );
-        return Err(report.into_sorted());
-    };
-
-    let document = read_document(&mut report, &root, json);
-    let errors = report.has_errors();
-    let diagnostics = report.into_sorted();
+    let not_an_object =
+        "a policy document is a JSON object such as {\"image_policy\": {\"removal\": [...]}}";
+    let (document, diagnostics) = read(text, not_an_object, |report, root, json| {
+        let document = read_document(report, root, json);
+        (document, report.has_errors())
+    });
     match document {
-        Some(document) if !errors => Ok(Parsed {
+        Some((Some(document), false)) => Ok(Parsed {
             document,
             warnings: diagnostics,
         }),
         _ => Err(diagnostics),
     }
-}
-
-fn strict_json() -> ParseOptions {
-    ParseOptions {
-        allow_comments: false,
-        allow_loose_object_property_names: false,
-        allow_trailing_commas: false,
-        allow_missing_commas: false,
-        allow_single_quoted_strings: false,
-        allow_hexadecimal_numbers: false,
-        allow_unary_plus_numbers: false,
-        allow_bare_decimal_point_numbers: false,
-        allow_non_finite_numbers: false,
-        allow_extended_string_escapes: false,
-    }
-}
-
-/// serde_json's message without its trailing " at line L column C" (we say where).
-fn serde_message(e: &serde_json::Error) -> String {
-    let full = e.to_string();
-    let message = full
-        .rfind(" at line ")
-        .map_or(full.as_str(), |i| &full[..i]);
-    format!("invalid JSON: {message}")
 }
 
 fn read_document(
@@ -168,7 +101,8 @@ fn read_document(
         ),
         None => lint(report, &read),
     }
-    warn_placement(report, &props);
+    // Placement is read here so that `policy check` reports it; it is evaluated from `extra`.
+    read_nmp_placement(report, &props);
 
     let mut extra = match json {
         serde_json::Value::Object(map) => map,

@@ -20,6 +20,12 @@ pub fn validate_pattern(image_name: &str) -> Result<(), String> {
         );
     }
     check_characters(name)?;
+    if let Some(hub) = super::forms::miscased_docker_hub(name) {
+        let (first, rest) = name.split_once('/').unwrap_or((name, ""));
+        return Err(format!(
+            "`{name}` matches nothing: Docker takes `{first}` for a registry of that name, not Docker Hub, and lowercases none of it; write `{hub}/{rest}`"
+        ));
+    }
     if name.contains("::") && !name.contains('[') {
         let fixed = name.replace("::", ":");
         return Err(format!(

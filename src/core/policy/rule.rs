@@ -4,14 +4,14 @@ use jsonc_parser::ast::Value;
 use jsonc_parser::common::Ranged;
 
 use super::document::{Rule, Spelling};
-use super::json_path::child;
 use super::keys::{keys, other};
 use super::minutes::read_minutes;
-use super::props::unique_props;
 use super::reference::validate_pattern;
-use super::report::Report;
-use super::stray::Strays;
-use super::value_kind::describe;
+use crate::core::doc::Report;
+use crate::core::doc::Strays;
+use crate::core::doc::child;
+use crate::core::doc::describe;
+use crate::core::doc::unique_props;
 
 /// Where a successfully read rule sits, for the warnings computed later.
 pub(crate) struct RuleSite {

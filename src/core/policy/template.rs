@@ -61,10 +61,17 @@ const NMP_FIELDS: &str = r#"  // A node management policy (NMP), as the manageme
   // field as written and gives it back on `imgreaper policy export NAME`.
   "label": "image-cleanup",
   "description": "Versions of myorg/app go a day after their last use; anything else the agent pulled, a week after.",
-  // Which nodes the hub sends it to, e.g. ["purpose == edge-gateway"] (or "patterns": [...]
-  // for pattern nodes). Kept for publishing; this node does not evaluate them, and
-  // `policy check` warns when they are not empty.
+  // Which nodes it applies on (placement). Each constraint must hold for this node's properties
+  // (its node policy, /etc/imgreaper/node.policy.json, plus built-ins such as openhorizon.arch;
+  // `imgreaper node` shows them): `==` `!=` `<` `>` `<=` `>=`, `in "a,b"`, `in [1.0.0,2.0.0)`,
+  // AND before OR, parentheses. A node policy such as
+  //   {"properties": [{"name": "purpose", "value": "edge-gateway"}]}
+  // places this one with ["purpose == edge-gateway"]. Empty: every node. A node with a pattern
+  // takes only policies whose "patterns" name it. Where it is not placed, it applies nothing,
+  // and `policy list`, `policy preview` and the console say why.
   "constraints": [],
+  // What this policy offers to the nodes' own constraints (`management.constraints`).
+  "properties": [],
   // false keeps the policy saved without applying it.
   "enabled": true,
   // When it starts to apply: "now", or an RFC 3339 time such as "2030-06-01T02:00:00Z".

@@ -10,14 +10,20 @@ pub(crate) enum Token {
 }
 
 /// Splits a pattern into tokens. Consecutive stars collapse into one, so two
-/// patterns that mean the same compare equal token by token.
+/// patterns that mean the same compare equal token by token. The `.*` idiom is read only in the
+/// repository part or at the start of a tag: inside a tag or digest a dot is literal (`app:1.*`
+/// is every tag `1.…`).
 pub(crate) fn tokens(pattern: &str) -> Vec<Token> {
+    let repository_end = super::forms::repository_of(pattern).len();
     let mut out = Vec::with_capacity(pattern.len());
-    let mut chars = pattern.chars().peekable();
-    while let Some(c) = chars.next() {
+    let mut chars = pattern.char_indices().peekable();
+    while let Some((at, c)) = chars.next() {
         let token = match c {
             // `.*` is how Open Horizon's examples write "anything": honour it.
-            '.' if chars.peek() == Some(&'*') => {
+            // A tag cannot begin with a dot, so `repo:.*` keeps the idiom too.
+            '.' if (at < repository_end || at == repository_end + 1)
+                && chars.peek().map(|(_, c)| *c) == Some('*') =>
+            {
                 chars.next();
                 Token::Star
             }

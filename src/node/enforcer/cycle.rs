@@ -4,7 +4,7 @@ use super::{CycleReport, Enforcer};
 use crate::core::model::{Mode, Timestamp};
 use crate::core::plan::RefState;
 use crate::core::snapshot::{EnforcerView, Snapshot};
-use crate::core::tracking::{current_names, reconcile};
+use crate::core::tracking::{current_names, reconcile, uses_by_image};
 use crate::core::why::Why;
 use crate::node::removal::Target;
 use crate::node::store::unless_disk_full as unless_full;
@@ -61,7 +61,7 @@ impl Enforcer {
         unless_full(self.store.expire_postponements(moment.wall))?;
         unless_full(self.store.prune_audit(crate::node::store::AUDIT_KEEP))?;
         let names = self.store.image_names()?;
-        let snapshot = Snapshot::from_tracked(
+        let mut snapshot = Snapshot::from_tracked(
             inventory,
             disk,
             &tracked,
@@ -73,7 +73,15 @@ impl Enforcer {
         report.disk = snapshot.disk.describe(snapshot.rules.disk);
         report.disk_use = snapshot.disk.usage();
         report.disk_marks = snapshot.rules.disk.map(|m| (m.high_percent, m.low_percent));
-        unless_full(self.lapse_decisions(&snapshot, &mut report.actions))?;
+        // Before anything is removed: an approval given before the image was used again must
+        // not remove it now.
+        let used_at = uses_by_image(&snapshot.inventory, &observed, &names);
+        if unless_full(self.lapse_decisions(&snapshot, &used_at, &mut report.actions))?
+            .unwrap_or(false)
+        {
+            snapshot.overrides = self.store.overrides()?;
+            snapshot.replan(moment.wall);
+        }
         report.images = snapshot.inventory.images.len();
         report.references = snapshot.rows.len();
         report.mode = Some(settings.mode);

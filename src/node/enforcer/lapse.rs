@@ -1,66 +1,53 @@
-//! Decisions that lapse: an approval or a postponement is about one image under one name, and
-//! ends, with an audit line, when the name comes to point at another image or is gone.
+//! Decisions that lapse (`core::lapse`), dropped from the store with an audit line each.
 
 use super::Enforcer;
+use crate::core::lapse::lapsed;
+use crate::core::model::Timestamp;
 use crate::core::snapshot::Snapshot;
-use crate::node::store::{DecisionKind, NewAudit};
+use crate::node::store::NewAudit;
 use anyhow::Result;
 use std::collections::HashMap;
 
 impl Enforcer {
+    /// Drops what lapsed; returns whether anything did (the plan then changes).
     pub(super) fn lapse_decisions(
         &mut self,
         snapshot: &Snapshot,
+        used_at: &HashMap<String, Timestamp>,
         actions: &mut Vec<NewAudit>,
-    ) -> Result<()> {
-        let current: HashMap<String, &str> = snapshot
-            .rows
-            .iter()
-            .map(|row| {
-                (
-                    row.key(&snapshot.inventory),
-                    snapshot.inventory.images[row.image].id.as_str(),
-                )
-            })
-            .collect();
-        let overrides = &snapshot.overrides;
-        let decided = overrides
-            .approvals
-            .iter()
-            .map(|(r, id)| (DecisionKind::Approval, r, id.as_str()))
-            .chain(
-                overrides
-                    .postponements
-                    .iter()
-                    .map(|(r, p)| (DecisionKind::Postponement, r, p.image_id.as_str())),
-            );
-        let mut lapsed = Vec::new();
-        for (kind, reference, image_id) in decided {
-            let now_points_at = current.get(reference).copied();
-            if now_points_at == Some(image_id) {
-                continue;
-            }
-            let why = match now_points_at {
-                Some(other) => format!("{reference} now points at {other}"),
-                None => format!("{reference} is gone"),
-            };
-            lapsed.push((kind, reference.clone(), image_id.to_string(), why));
-        }
-        for (kind, reference, image_id, why) in lapsed {
-            if !self.store.drop_decision(kind, &reference, &image_id)? {
+    ) -> Result<bool> {
+        let approved_at = self.store.approval_times()?;
+        let lapses = lapsed(
+            &snapshot.inventory,
+            &snapshot.overrides,
+            &approved_at,
+            used_at,
+        );
+        let mut any = false;
+        for lapse in lapses {
+            if !self
+                .store
+                .drop_decision(lapse.kind, &lapse.reference, &lapse.image_id)?
+            {
                 continue; // someone renewed or removed it meanwhile
             }
+            any = true;
             let entry = NewAudit::new(
                 snapshot.now,
                 &self.claim.holder,
                 "lapse",
-                &reference,
-                &image_id,
+                &lapse.reference,
+                &lapse.image_id,
             )
-            .result(format!("{} for {image_id} lapsed: {why}", kind.noun()));
+            .result(format!(
+                "{} for {} lapsed: {}",
+                lapse.kind.noun(),
+                lapse.image_id,
+                lapse.why
+            ));
             self.store.audit(&entry)?;
             self.record(entry, actions);
         }
-        Ok(())
+        Ok(any)
     }
 }

@@ -35,6 +35,8 @@ pub struct Enforcer {
     /// Settings from this process's command line, over the stored ones.
     overrides: SettingsOverride,
     concurrency: usize,
+    /// The wait for creates in flight before images are deleted (`removal::CREATE_GRACE`).
+    grace: std::time::Duration,
     has_lease: bool,
     /// What this enforcer acts with, as of the last cycle (published with the lease).
     view: Option<EnforcerView>,
@@ -115,6 +117,7 @@ impl Enforcer {
             clock,
             overrides: SettingsOverride::default(),
             concurrency: 4,
+            grace: crate::node::removal::CREATE_GRACE,
             has_lease: false,
             view: None,
             reconnected_up: None,

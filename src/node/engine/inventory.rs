@@ -3,6 +3,7 @@
 use super::Engine;
 use super::error::EngineError;
 use crate::core::model::{Container, Image, Inventory};
+use crate::node::removal::is_hold_name;
 use anyhow::Result;
 use bollard::query_parameters::{ListContainersOptions, ListImagesOptions};
 use std::collections::HashMap;
@@ -10,8 +11,10 @@ use std::collections::HashMap;
 impl Engine {
     /// Two requests (images, containers), issued together.
     pub async fn inventory(&self) -> Result<Inventory> {
+        // Every image, intermediate ones included: only they tell which images others are built
+        // on (an image with children cannot be deleted; §4).
         let images = self.docker.list_images(Some(ListImagesOptions {
-            all: false,
+            all: true,
             ..Default::default()
         }));
         let containers = self.docker.list_containers(Some(ListContainersOptions {
@@ -40,13 +43,23 @@ impl Engine {
                 state: summary.state.map(|s| s.to_string()).unwrap_or_default(),
             });
         }
+        let mut children: HashMap<String, Vec<String>> = HashMap::new();
+        for summary in &images {
+            if !summary.parent_id.is_empty() {
+                children
+                    .entry(summary.parent_id.clone())
+                    .or_default()
+                    .push(summary.id.clone());
+            }
+        }
         let mut images: Vec<Image> = images
             .into_iter()
-            .map(|summary| {
+            .filter_map(|summary| {
+                // A hold name is imgreaper's own, on an image it is deleting: never planned.
                 let tags: Vec<String> = summary
                     .repo_tags
                     .into_iter()
-                    .filter(|t| t != "<none>:<none>")
+                    .filter(|t| t != "<none>:<none>" && !is_hold_name(t))
                     .collect();
                 let digests: Vec<String> = summary
                     .repo_digests
@@ -59,16 +72,22 @@ impl Engine {
                 } else {
                     tags
                 };
+                let children = children.remove(&summary.id).unwrap_or_default();
+                // An intermediate layer of a local build, as `docker images` hides it too.
+                if references.is_empty() && !children.is_empty() {
+                    return None;
+                }
                 let mut containers = by_image.remove(&summary.id).unwrap_or_default();
                 containers.sort_by(|a, b| a.name.cmp(&b.name));
-                Image {
+                Some(Image {
                     id: summary.id,
                     references,
                     repo_digests: digests,
                     size: summary.size.max(0) as u64,
                     created: summary.created,
+                    children,
                     containers,
-                }
+                })
             })
             .collect();
         for image in &mut images {
@@ -131,6 +150,21 @@ impl Engine {
             digests: inspect.repo_digests.unwrap_or_default(),
             containers: users,
         }))
+    }
+}
+
+impl Engine {
+    /// The ID of the image `name` points at now, or `None` when nothing carries it. One
+    /// request: the check right before an untag, kept as close to it as possible.
+    pub async fn image_id_of(&self, name: &str) -> Result<Option<String>> {
+        match self
+            .call("the image inspection", self.docker.inspect_image(name))
+            .await
+        {
+            Ok(inspect) => Ok(inspect.id),
+            Err(EngineError::Refused { status: 404, .. }) => Ok(None),
+            Err(e) => Err(e.into()),
+        }
     }
 }
 

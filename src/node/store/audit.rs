@@ -17,6 +17,8 @@ pub const ACTIONS: &[&str] = &[
     "skipped",
     "failed",
     "would-remove",
+    "restore",
+    "ignore-keep",
     "pin",
     "unpin",
     "postpone",

@@ -5,6 +5,7 @@
 
 mod audit;
 mod error;
+mod holds;
 mod images;
 mod lease;
 mod open;
@@ -15,10 +16,10 @@ mod settings;
 
 pub use audit::{ACTIONS, AUDIT_KEEP, AuditEntry, AuditFilter, NewAudit, Owner, PendingRemoval};
 pub use error::{StoreError, explain};
+pub use holds::Hold;
 pub use images::TrackingUpdate;
 pub use lease::{HolderView, Lease, LeaseClaim, LeaseKind};
 pub use open::default_path;
-pub use overrides::DecisionKind;
 pub use policies::{PolicyVersion, SaveOutcome};
 
 use anyhow::Result;

@@ -2,30 +2,17 @@
 //! and the agent-downloaded flag set by hand.
 
 use super::Store;
-use crate::core::model::{Overrides, Postponement, Timestamp};
+use crate::core::lapse::DecisionKind;
+use crate::core::model::{Overrides, Timestamp};
 use anyhow::Result;
 use rusqlite::params;
+use std::collections::HashMap;
 
-/// Which kind of decision lapsed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum DecisionKind {
-    Approval,
-    Postponement,
-}
-
-impl DecisionKind {
-    pub fn noun(self) -> &'static str {
-        match self {
-            DecisionKind::Approval => "approval",
-            DecisionKind::Postponement => "postponement",
-        }
-    }
-
-    fn table(self) -> &'static str {
-        match self {
-            DecisionKind::Approval => "approvals",
-            DecisionKind::Postponement => "postponements",
-        }
+/// The table holding each kind of decision.
+fn table(kind: DecisionKind) -> &'static str {
+    match kind {
+        DecisionKind::Approval => "approvals",
+        DecisionKind::Postponement => "postponements",
     }
 }
 
@@ -39,17 +26,9 @@ impl Store {
         let mut postponed = self
             .conn
             .prepare_cached("SELECT reference, image_id, until FROM postponements")?;
-        for row in postponed.query_map([], |row| {
-            Ok((
-                row.get::<_, String>(0)?,
-                Postponement {
-                    image_id: row.get(1)?,
-                    until: row.get(2)?,
-                },
-            ))
-        })? {
-            let (reference, postponement) = row?;
-            overrides.postponements.insert(reference, postponement);
+        for row in postponed.query_map([], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)))? {
+            let (reference, image_id, until): (String, String, Timestamp) = row?;
+            overrides.postpone(&reference, &image_id, until);
         }
         let mut approvals = self
             .conn
@@ -94,7 +73,7 @@ impl Store {
     ) -> Result<()> {
         self.conn.execute(
             "INSERT INTO postponements (reference, image_id, until, actor) VALUES (?1, ?2, ?3, ?4)
-             ON CONFLICT(reference) DO UPDATE SET image_id = ?2, until = ?3, actor = ?4",
+             ON CONFLICT(reference, image_id) DO UPDATE SET until = ?3, actor = ?4",
             params![reference, image_id, until, actor],
         )?;
         Ok(())
@@ -146,17 +125,44 @@ impl Store {
         )? > 0)
     }
 
-    /// Forgets decisions about a reference that is gone, so a new image under the same name
-    /// starts with a clean slate.
-    pub fn forget_reference(&mut self, reference: &str) -> Result<()> {
+    /// Forgets the decisions taken about `image_id` under `reference` once that name is gone from
+    /// it; a new image under the same name starts with a clean slate.
+    pub fn forget_reference(&mut self, reference: &str, image_id: &str) -> Result<()> {
         let tx = self.conn.transaction()?;
-        tx.execute("DELETE FROM approvals WHERE reference = ?1", [reference])?;
-        tx.execute(
-            "DELETE FROM postponements WHERE reference = ?1",
-            [reference],
-        )?;
+        for table in ["approvals", "postponements"] {
+            tx.execute(
+                &format!("DELETE FROM {table} WHERE reference = ?1 AND image_id = ?2"),
+                params![reference, image_id],
+            )?;
+        }
         tx.commit()?;
         Ok(())
+    }
+
+    /// Forgets every decision about an image that is gone, under any name it carried.
+    pub fn forget_image(&mut self, image_id: &str) -> Result<()> {
+        let tx = self.conn.transaction()?;
+        for table in ["approvals", "postponements"] {
+            tx.execute(
+                &format!("DELETE FROM {table} WHERE image_id = ?1"),
+                [image_id],
+            )?;
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// When each approval was given: reference -> (image ID, approved at).
+    pub fn approval_times(&self) -> Result<HashMap<String, (String, Timestamp)>> {
+        let mut statement = self
+            .conn
+            .prepare_cached("SELECT reference, image_id, approved_at FROM approvals")?;
+        let mut times = HashMap::new();
+        for row in statement.query_map([], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)))? {
+            let (reference, image_id, at): (String, String, Timestamp) = row?;
+            times.insert(reference, (image_id, at));
+        }
+        Ok(times)
     }
 
     /// Drops one decision that lapsed, if it is still the one that lapsed (bound to `image_id`).
@@ -168,7 +174,7 @@ impl Store {
     ) -> Result<bool> {
         let sql = format!(
             "DELETE FROM {} WHERE reference = ?1 AND image_id = ?2",
-            kind.table()
+            table(kind)
         );
         Ok(self.conn.execute(&sql, params![reference, image_id])? > 0)
     }

@@ -143,7 +143,35 @@ const MIGRATIONS: &[&str] = &[
     ALTER TABLE policies ADD COLUMN disk_high_percent INTEGER;
     ALTER TABLE policies ADD COLUMN disk_low_percent INTEGER;
     ",
-    // 5: why each removal happened (the rule or disk pressure, the deadline, the mode, who
+    // 5: a postponement belongs to one image under one name and stays with that image when the
+    // name moves on, so two images may each hold one under the same name.
+    "
+    CREATE TABLE postponements_by_image (
+        reference TEXT NOT NULL,
+        image_id  TEXT NOT NULL,
+        until     INTEGER NOT NULL,
+        actor     TEXT NOT NULL,
+        PRIMARY KEY (reference, image_id)
+    );
+    INSERT INTO postponements_by_image SELECT reference, image_id, until, actor FROM postponements;
+    DROP TABLE postponements;
+    ALTER TABLE postponements_by_image RENAME TO postponements;
+    ",
+    // 6: an image being deleted holds a private name while its public names are off (so no
+    // new container resolves to it) and the engine's own in-use check runs; a crash in between
+    // leaves this row, and the next run puts the names back or records the deletion.
+    "
+    CREATE TABLE holds (
+        image_id   TEXT PRIMARY KEY,
+        hold       TEXT NOT NULL,          -- the private name
+        names      TEXT NOT NULL,          -- JSON array: the public names to put back
+        owner      TEXT NOT NULL,
+        owner_host TEXT NOT NULL,
+        owner_pid  INTEGER NOT NULL,
+        started    INTEGER NOT NULL
+    );
+    ",
+    // 7: why each removal happened (the rule or disk pressure, the deadline, the mode, who
     // approved it), as JSON, kept with the journal entry until the audit entry is written; an
     // index for `log --since/--until`.
     "
@@ -158,7 +186,7 @@ const MIGRATIONS: &[&str] = &[
             ON CONFLICT(name) DO UPDATE SET value = value + 1;
     END;
     ",
-    // 6: a version per policy, new with every save and never reused (AUTOINCREMENT keeps its
+    // 8: a version per policy, new with every save and never reused (AUTOINCREMENT keeps its
     // highest number even after deletes), so a save begun on an older version is refused.
     "
     ALTER TABLE policies ADD COLUMN version INTEGER NOT NULL DEFAULT 0;

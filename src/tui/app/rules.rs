@@ -6,6 +6,7 @@
 use super::form::{FormKind, RuleForm, check_document};
 use super::preview::{self, Preview};
 use super::scroll::Scroll;
+use crate::core::placement::{NmpPlacement, Placement, place};
 use crate::core::policy::PolicyDocument;
 use crate::core::snapshot::Snapshot;
 
@@ -67,12 +68,22 @@ pub struct RulesEditor {
     pub preview: Option<Preview>,
     /// `policy check` errors and warnings of the policy under the cursor, as edited.
     pub problems: (Vec<String>, Vec<String>),
+    /// Policies whose placement leaves this node out (§13), by name: why.
+    pub not_placed: Vec<(String, String)>,
 }
 
 /// The name of the policy `n` creates when none is saved yet.
 pub const NEW_POLICY: &str = "console";
 
 impl RulesEditor {
+    /// Why the policy is not placed on this node, if it is not.
+    pub fn not_placed(&self, name: &str) -> Option<&str> {
+        self.not_placed
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, why)| why.as_str())
+    }
+
     /// Takes in the saved policies; drafts with unsaved edits keep their edits, and note when
     /// another process saved their policy since. Drafts are known by name across syncs (their
     /// positions change when another process saves or deletes a policy): the cursor and an
@@ -114,6 +125,17 @@ impl RulesEditor {
             }
         }
         self.drafts = drafts;
+        self.not_placed = self
+            .drafts
+            .iter()
+            .filter_map(|d| {
+                let placement = match NmpPlacement::of(&d.document.extra) {
+                    Ok(nmp) => place(&nmp, &snapshot.node),
+                    Err(why) => Placement::NotPlaced(format!("its placement does not read: {why}")),
+                };
+                (!placement.is_placed()).then(|| (d.name.clone(), placement.to_string()))
+            })
+            .collect();
         self.rebuild_entries();
         let position = |name: &str| self.drafts.iter().position(|d| d.name == name);
         match (

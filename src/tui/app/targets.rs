@@ -55,10 +55,27 @@ pub fn confirm(
         let image = &snapshot.inventory.images[row.image];
         let name = row_name(snapshot, row).to_string();
         if image.in_use() {
+            let reason = if image.containers.is_empty() {
+                format!(
+                    "in use: {} local image(s) are built on it",
+                    image.children.len()
+                )
+            } else {
+                "in use".into()
+            };
             blocked.push(Blocked {
                 reference: name,
-                reason: "in use".into(),
+                reason,
                 containers: image.containers.clone(),
+            });
+        } else if let Some(keep) = row.kept_by.filter(|_| row.state == RefState::Kept) {
+            blocked.push(Blocked {
+                reference: name,
+                reason: format!(
+                    "kept by {}: `imgreaper remove --ignore-keep` removes it anyway",
+                    snapshot.rules.keeps[keep].label()
+                ),
+                containers: Vec::new(),
             });
         } else if row.state == RefState::Pinned {
             blocked.push(Blocked {

@@ -177,7 +177,12 @@ fn lines(app: &App, columns: u16) -> Vec<Line<'static>> {
         .map(|r| escape_controls(r).into_owned())
         .collect();
     push(
-        if image.in_use() {
+        if image.in_use() && image.containers.is_empty() {
+            format!(
+                "It cannot be removed while other local images are built on it ({}).",
+                image.children.len()
+            )
+        } else if image.in_use() {
             format!(
                 "It cannot be removed while a container uses it: {}.",
                 escape_controls(&container_names(&image.containers))

@@ -3,7 +3,7 @@
 use crate::core::format::{bytes, escape_controls, minutes};
 use crate::tui::app::App;
 use crate::tui::app::form::{Field, FormKind, RuleForm};
-use crate::tui::app::rules::{Entry, PolicyDraft};
+use crate::tui::app::rules::{Entry, PolicyDraft, RulesEditor};
 use crate::tui::text::{count, fit, width};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Rect};
@@ -35,13 +35,14 @@ fn policy_text(draft: &PolicyDraft) -> String {
     format!("{} ({})", escape_controls(&draft.name), parts.join(", "))
 }
 
-/// Where a policy stands: saved, edited, changed by another process meanwhile.
-fn policy_status(draft: &PolicyDraft) -> &'static str {
+/// Where a policy stands: saved, edited, changed by another process meanwhile, not placed.
+fn policy_status(editor: &RulesEditor, draft: &PolicyDraft) -> &'static str {
     match (&draft.saved, draft.dirty(), draft.changed_elsewhere) {
         (None, _, _) => "not saved yet",
         (Some(_), true, Some(_)) => "edited here, changed elsewhere",
         (Some(_), true, None) => "edited, not saved",
         (Some(_), false, _) if !draft.document.enabled => "disabled",
+        (Some(_), false, _) if editor.not_placed(&draft.name).is_some() => "not placed here",
         _ => "saved",
     }
 }
@@ -72,7 +73,7 @@ pub fn list_width(app: &App) -> u16 {
         .iter()
         .map(|&entry| {
             let status = match entry {
-                Entry::Policy(p) => 2 + width(policy_status(&editor.drafts[p])),
+                Entry::Policy(p) => 2 + width(policy_status(editor, &editor.drafts[p])),
                 _ => 0,
             };
             width(&entry_text(editor, entry)) + status
@@ -106,7 +107,7 @@ fn draw_list(app: &App, frame: &mut Frame, area: Rect) {
             let text = entry_text(editor, entry);
             let row = match entry {
                 Entry::Policy(p) => {
-                    let status = policy_status(&editor.drafts[p]);
+                    let status = policy_status(editor, &editor.drafts[p]);
                     // The status keeps its room; the name and counts are cut before it.
                     let room = first.saturating_sub(width(status) + 2);
                     let line = format!("{}  {status}", fit(&text, room));
@@ -173,6 +174,16 @@ fn draw_side(app: &App, frame: &mut Frame, area: Rect) {
     let theme = &app.theme;
     let editor = &app.rules;
     let mut lines: Vec<Line> = Vec::new();
+    let policy = editor.current_policy();
+    if let Some(why) = policy.and_then(|p| editor.not_placed(&editor.drafts[p].name)) {
+        lines.push(Line::styled(
+            format!(
+                "{}: its rules apply nothing on this node",
+                escape_controls(why)
+            ),
+            theme.warning,
+        ));
+    }
     if let Some(form) = &editor.form {
         form_lines(app, form, &mut lines);
     }

@@ -3,9 +3,7 @@
 #![allow(dead_code)]
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-use imgreaper::core::model::{
-    Container, Guards, Image, ImageRecord, Inventory, Mode, Overrides, Postponement,
-};
+use imgreaper::core::model::{Container, Guards, Image, ImageRecord, Inventory, Mode, Overrides};
 use imgreaper::core::policy::{PolicyDocument, Rule};
 use imgreaper::core::saved::StoredPolicy;
 use imgreaper::core::settings::Settings;
@@ -31,6 +29,7 @@ pub fn image(id: &str, references: &[&str], size: u64, containers: &[(&str, &str
         repo_digests: Vec::new(),
         size,
         created: NOW - 86_400,
+        children: Vec::new(),
         containers: containers
             .iter()
             .map(|(name, state)| Container {
@@ -91,13 +90,14 @@ pub fn snapshot_of(
             },
         );
     }
-    let rules = imgreaper::core::saved::rule_book_of(&policies, NOW);
+    let rules = imgreaper::core::saved::rule_book_of(&policies, &Default::default(), NOW);
     let mut snapshot = Snapshot {
         inventory,
         records,
         former_names: HashMap::new(),
         disk: Default::default(),
         policies,
+        node: Default::default(),
         rules,
         overrides,
         settings: Settings {
@@ -134,12 +134,10 @@ pub fn images() -> Vec<Image> {
 pub fn overrides() -> Overrides {
     let mut overrides = Overrides::default();
     overrides.pins.insert("redis:7".into());
-    overrides.postponements.insert(
-        "myorg/app:0.9".into(),
-        Postponement {
-            image_id: format!("sha256:{:0<64}", "b2"),
-            until: NOW + 86_400,
-        },
+    overrides.postpone(
+        "myorg/app:0.9",
+        &format!("sha256:{:0<64}", "b2"),
+        NOW + 86_400,
     );
     overrides
 }
@@ -206,7 +204,11 @@ pub fn engine_info() -> EngineInfo {
         version: "27.5.1".into(),
         root_dir: "/var/lib/docker".into(),
         node: "edge-7".into(),
-        disk: Some((12_300_000_000, 50_000_000_000)),
+        disk: Some(imgreaper::core::disk::DiskUse {
+            used: 12_300_000_000,
+            total: 50_000_000_000,
+            size: 50_000_000_000,
+        }),
         disk_reading: Default::default(),
     }
 }

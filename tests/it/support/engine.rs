@@ -115,6 +115,15 @@ impl OwnEngine {
             .expect("the docker CLI runs")
     }
 
+    /// How many names under `prefix/` the engine holds.
+    pub fn named(&self, prefix: &str) -> usize {
+        let output = self.docker_output(&["images", "--format", "{{.Repository}}:{{.Tag}}"]);
+        String::from_utf8_lossy(&output.stdout)
+            .lines()
+            .filter(|line| line.starts_with(&format!("{prefix}/")))
+            .count()
+    }
+
     pub fn exists(&self, reference: &str) -> bool {
         self.docker_output(&["image", "inspect", reference])
             .status

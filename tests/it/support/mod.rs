@@ -6,6 +6,7 @@ pub mod console;
 pub mod engine;
 pub mod fs;
 pub mod images;
+pub mod proxy;
 pub mod tmux;
 
 use std::path::{Path, PathBuf};
@@ -71,6 +72,15 @@ pub fn unique_prefix(test: &str) -> String {
     format!("itest-{test}-{}-{nanos:x}", std::process::id())
 }
 
+/// The binary under test: this build's, or the one `IMGREAPER_TEST_BINARY` names (to see a
+/// test fail on an earlier build).
+pub fn binary() -> std::path::PathBuf {
+    std::env::var_os("IMGREAPER_TEST_BINARY")
+        .filter(|path| !path.is_empty())
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| env!("CARGO_BIN_EXE_imgreaper").into())
+}
+
 /// A temporary directory holding this test's database.
 pub struct Sandbox {
     pub dir: tempfile::TempDir,
@@ -123,7 +133,7 @@ impl Sandbox {
     }
 
     pub fn command(&self, args: &[&str]) -> Command {
-        let mut command = Command::new(env!("CARGO_BIN_EXE_imgreaper"));
+        let mut command = Command::new(binary());
         command
             .args(args)
             .env("DOCKER_HOST", host())

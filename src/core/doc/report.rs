@@ -17,6 +17,11 @@ impl<'t> Report<'t> {
         }
     }
 
+    /// The document's text between two byte offsets (empty when they do not fit it).
+    pub(crate) fn text(&self, start: usize, end: usize) -> &'t str {
+        self.lines.text(start, end)
+    }
+
     pub(crate) fn error(&mut self, path: &str, offset: usize, message: impl Into<String>) {
         self.push(Severity::Error, path, offset, message.into());
     }

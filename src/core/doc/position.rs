@@ -35,6 +35,11 @@ impl<'a> LineIndex<'a> {
         }
     }
 
+    /// The text between two byte offsets, or "" when they do not fit it.
+    pub(crate) fn text(&self, start: usize, end: usize) -> &'a str {
+        self.text.get(start..end).unwrap_or("")
+    }
+
     /// Line and column (both 1-based, column in characters) of a byte offset.
     /// Offsets past the end or inside a character are clamped, never a panic.
     pub(crate) fn line_col(&self, offset: usize) -> (usize, usize) {

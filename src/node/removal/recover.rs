@@ -1,0 +1,125 @@
+//! Finishing removals whose outcome was never written: the engine went away mid-request, or the
+//! process that journalled them died (or lost its lease) between two steps. The engine says
+//! what happened; each image is recorded once (its deletion as one `remove`, its other names as
+//! untags), held names are put back, and nothing is ever removed here.
+
+use super::hold::undo;
+use crate::core::model::Timestamp;
+use crate::node::engine::Engine;
+use crate::node::store::{Hold, NewAudit, Owner, PendingRemoval, Store};
+use anyhow::Result;
+use std::collections::BTreeMap;
+
+/// What finishing found: audit lines written, and images it could not check (with why).
+#[derive(Debug, Default)]
+pub struct Recovered {
+    pub actions: Vec<NewAudit>,
+    pub failures: Vec<(String, String)>,
+}
+
+/// Finishes the journal entries and holds whose owner `may_finish` (given the owner and when
+/// the entry was started) allows: this process's own, or those of a process that is gone.
+pub async fn finish_interrupted(
+    engine: &Engine,
+    store: &mut Store,
+    now: Timestamp,
+    actor_note: &str,
+    may_finish: impl Fn(&Owner, Timestamp) -> bool,
+) -> Result<Recovered> {
+    let mut recovered = Recovered::default();
+    // image ID -> (its journal entries, its hold)
+    let mut images: BTreeMap<String, (Vec<PendingRemoval>, Option<Hold>)> = BTreeMap::new();
+    for pending in store.pending_removals()? {
+        if may_finish(&pending.owner, pending.started) {
+            images
+                .entry(pending.image_id.clone())
+                .or_default()
+                .0
+                .push(pending);
+        }
+    }
+    for hold in store.holds()? {
+        if may_finish(&hold.owner, hold.started) {
+            let image_id = hold.image_id.clone();
+            images.entry(image_id).or_default().1 = Some(hold);
+        }
+    }
+    for (image_id, (pending, hold)) in images {
+        // One image the engine cannot read must not stop the others (it is reported).
+        let image = match engine.image_now(&image_id).await {
+            Ok(image) => image,
+            Err(error) => {
+                let name = pending
+                    .first()
+                    .map_or(image_id.clone(), |p| p.reference.clone());
+                recovered.failures.push((
+                    name,
+                    format!("cannot finish its interrupted removal: {error:#}"),
+                ));
+                continue;
+            }
+        };
+        match image {
+            None => {
+                // Deleted: the image is recorded once, freeing its size; its other names as untags.
+                let last = pending.len().saturating_sub(1);
+                for (i, entry) in pending.iter().enumerate() {
+                    let (action, bytes) = if i == last {
+                        ("remove", entry.bytes)
+                    } else {
+                        ("untag", 0)
+                    };
+                    let audit =
+                        NewAudit::new(now, &entry.actor, action, &entry.reference, &image_id)
+                            .freed(bytes)
+                            .result(format!("ok: completed {actor_note}"))
+                            .why(entry.why.clone());
+                    store.finish_removal(&audit)?;
+                    recovered.actions.push(audit);
+                }
+                store.forget_image(&image_id)?;
+            }
+            Some(now_image) => {
+                let restored = match &hold {
+                    Some(hold) => undo(engine, &image_id, &hold.names).await,
+                    None => Vec::new(),
+                };
+                if !restored.is_empty() {
+                    let audit =
+                        NewAudit::new(now, "imgreaper", "restore", &restored.join(", "), &image_id)
+                            .result(format!(
+                                "ok: names put back {actor_note}; the plan decides again"
+                            ));
+                    store.audit(&audit)?;
+                    recovered.actions.push(audit);
+                }
+                let carried_now = match engine.image_now(&image_id).await {
+                    Ok(Some(again)) => again,
+                    _ => now_image,
+                };
+                for entry in &pending {
+                    let dangling = entry.reference == image_id;
+                    if dangling
+                        || carried_now.carries(&entry.reference)
+                        || restored.contains(&entry.reference)
+                    {
+                        // It never happened (or was undone): the plan decides again.
+                        store.clear_pending(&entry.reference, &entry.owner)?;
+                        continue;
+                    }
+                    let audit =
+                        NewAudit::new(now, &entry.actor, "untag", &entry.reference, &image_id)
+                            .result(format!("ok: completed {actor_note}"))
+                            .why(entry.why.clone());
+                    store.finish_removal(&audit)?;
+                    store.forget_reference(&entry.reference, &image_id)?;
+                    recovered.actions.push(audit);
+                }
+            }
+        }
+        if hold.is_some() {
+            store.end_hold(&image_id)?;
+        }
+    }
+    Ok(recovered)
+}
