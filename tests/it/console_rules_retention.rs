@@ -206,3 +206,30 @@ fn the_header_and_the_preview_free_the_same_bytes_within_the_hour() {
     );
     assert!(joined.contains("(allpolicies)"), "{screen}");
 }
+
+/// Issue 20: scrolled into a long policy at 80×24, the list still says whose rules it shows.
+#[test]
+fn scrolled_into_a_policy_the_header_names_it() {
+    let rules: Vec<_> = (0..30)
+        .map(|i| rule(&format!("myorg/service-{i}:*"), 60 + i, false))
+        .collect();
+    let policy = StoredPolicy {
+        name: "fleet-wide".into(),
+        document: PolicyDocument::rules_only(rules),
+        saved_at: NOW - 3_600,
+        version: 1,
+    };
+    let mut app = App::new(false, imgreaper::tui::theme::Theme::dark(), (80, 24));
+    app.update(with(1, policy));
+    press(&mut app, KeyCode::Char('2'));
+    for _ in 0..20 {
+        press(&mut app, KeyCode::Char('j'));
+    }
+    let lines = screen_lines(&app);
+    assert!(
+        lines[2].starts_with("POLICY fleet-wide (continued)"),
+        "{}",
+        render(&app)
+    );
+    insta::assert_snapshot!("rules_scrolled_80x24", render(&app));
+}
