@@ -210,11 +210,12 @@ pub enum PolicyCommand {
     },
     /// Show a saved policy as JSON
     Show { name: String },
-    /// Print a saved policy as a document ready to publish
+    /// Print a saved policy as a document ready to publish, as it was read (spelling, key order)
     Export {
         name: String,
-        #[arg(long, value_enum, default_value_t = ExportFormat::Seed)]
-        format: ExportFormat,
+        /// The spelling to write (default: the one the policy was written in)
+        #[arg(long, value_enum)]
+        format: Option<ExportFormat>,
     },
     /// Delete a saved policy
     Delete { name: String },

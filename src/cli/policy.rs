@@ -34,7 +34,7 @@ pub async fn run(context: &Context, command: PolicyCommand) -> Result<ExitCode> 
         PolicyCommand::Apply { file, name } => apply(context, &file, name),
         PolicyCommand::List { json } => list(context, json),
         PolicyCommand::Show { name } => export(context, &name, None),
-        PolicyCommand::Export { name, format } => export(context, &name, Some(spelling(format))),
+        PolicyCommand::Export { name, format } => export(context, &name, format.map(spelling)),
         PolicyCommand::Delete { name } => {
             let mut store = context.store()?;
             if !store.delete_policy(&name)? {

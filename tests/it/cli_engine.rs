@@ -272,8 +272,13 @@ fn export_round_trips_an_nmp_in_both_spellings() {
         anax["agentImagePolicy"]["imageRemovalPolicies"][0]["deleteAfterMinutes"],
         45
     );
-    let seed: serde_json::Value =
+    // Without --format, in the spelling it was read in.
+    let plain: serde_json::Value =
         serde_json::from_str(&sandbox.ok(&["policy", "export", "edge"])).unwrap();
+    assert_eq!(plain, anax);
+    let seed: serde_json::Value =
+        serde_json::from_str(&sandbox.ok(&["policy", "export", "edge", "--format", "seed"]))
+            .unwrap();
     assert_eq!(
         seed["image_policy"]["removal"][0]["image_name"],
         "myorg/app:*"

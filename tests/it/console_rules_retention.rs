@@ -233,3 +233,26 @@ fn scrolled_into_a_policy_the_header_names_it() {
     );
     insta::assert_snapshot!("rules_scrolled_80x24", render(&app));
 }
+
+/// Issue 20: the console exports a policy in the spelling it was read in, and its dialog
+/// offers the other (tab).
+#[test]
+fn export_offers_the_spelling_the_policy_was_read_in() {
+    let mut policy = retention_policy(1);
+    policy.document.spelling = imgreaper::core::policy::Spelling::Anax;
+    let mut app = App::new(false, imgreaper::tui::theme::Theme::dark(), (120, 40));
+    app.update(with(1, policy));
+    press(&mut app, KeyCode::Char('2'));
+    press(&mut app, KeyCode::Char('o'));
+    let screen = render(&app);
+    assert!(screen.contains("agentImagePolicy"), "{screen}");
+    insta::assert_snapshot!("export_spelling_120x40", screen);
+    press(&mut app, KeyCode::Tab);
+    assert!(render(&app).contains("image_policy"), "{}", render(&app));
+    press(&mut app, KeyCode::Tab);
+    let effects = press(&mut app, KeyCode::Enter);
+    let [Command::Export { document, .. }] = &effects.commands[..] else {
+        panic!("{:?}", effects.commands)
+    };
+    assert_eq!(document.spelling, imgreaper::core::policy::Spelling::Anax);
+}

@@ -58,6 +58,7 @@ mod plan;
 mod plan_memory;
 mod plan_retention;
 mod policy_comments;
+mod policy_export;
 mod policy_new;
 mod policy_parse;
 mod policy_patterns;

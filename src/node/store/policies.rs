@@ -119,7 +119,7 @@ impl Store {
                 name,
                 position,
                 spelling_name(document.spelling),
-                serde_json::Value::Object(document.extra.clone()).to_string(),
+                serde_json::Value::Object(with_policy_place(document)).to_string(),
                 document.enabled,
                 start,
                 now,
@@ -188,23 +188,31 @@ impl Store {
             .collect::<rusqlite::Result<Vec<_>>>()?;
         let mut policies = Vec::with_capacity(heads.len());
         for (name, spelling, extra, enabled, start, saved_at, disk, version) in heads {
-            let extra = match serde_json::from_str(&extra)
+            let mut extra = match serde_json::from_str(&extra)
                 .with_context(|| format!("policy {name} has unreadable extra fields"))?
             {
                 serde_json::Value::Object(map) => map,
                 _ => serde_json::Map::new(),
+            };
+            let policy_at = take_policy_place(&mut extra);
+            // `"start": "now"` was saved as the moment of saving: it reads as written.
+            let now_as_written = extra.get("start").and_then(|s| s.as_str()) == Some("now");
+            let start = match start {
+                Some(at) if now_as_written && at == saved_at => Some(Start::Now),
+                other => other.map(Start::At),
             };
             let document = PolicyDocument {
                 rules: self.rules_of(&name)?,
                 keep: self.keep_rules_of(&name)?,
                 disk,
                 enabled,
-                start: start.map(Start::At),
+                start,
                 spelling: if spelling == "anax" {
                     Spelling::Anax
                 } else {
                     Spelling::Seed
                 },
+                policy_at,
                 extra,
             };
             policies.push(StoredPolicy {
@@ -257,6 +265,32 @@ impl Store {
     pub fn active_rules(&self, now: Timestamp) -> Result<Vec<SourcedRule>> {
         Ok(active_rules_of(&self.policies()?, now))
     }
+}
+
+/// The key standing for the image policy in the stored fields, where it was in the document.
+const POLICY_PLACE: &str = "image_policy";
+
+/// The document's other fields with a placeholder where its image policy stood, so the stored
+/// fields keep the document's order.
+fn with_policy_place(document: &PolicyDocument) -> serde_json::Map<String, serde_json::Value> {
+    let mut extra = document.extra.clone();
+    if let Some(at) = document.policy_at {
+        extra.shift_insert(
+            at.min(extra.len()),
+            POLICY_PLACE.to_string(),
+            serde_json::Value::Null,
+        );
+    }
+    extra
+}
+
+/// Takes the placeholder out of stored fields: where the image policy stood.
+fn take_policy_place(extra: &mut serde_json::Map<String, serde_json::Value>) -> Option<usize> {
+    let at = extra
+        .iter()
+        .position(|(k, v)| k == POLICY_PLACE && v.is_null())?;
+    extra.shift_remove(POLICY_PLACE);
+    Some(at)
 }
 
 /// Both marks or neither (they are written together).

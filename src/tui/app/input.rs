@@ -320,6 +320,17 @@ impl App {
     }
 
     pub(super) fn on_prompt_key(&mut self, mut prompt: Prompt, key: KeyEvent) -> Effects {
+        // The export's spelling: as the policy was read, or the other.
+        if let (PromptKind::Export { document, .. }, KeyCode::Tab | KeyCode::BackTab) =
+            (&mut prompt.kind, key.code)
+        {
+            document.spelling = match document.spelling {
+                crate::core::policy::Spelling::Seed => crate::core::policy::Spelling::Anax,
+                crate::core::policy::Spelling::Anax => crate::core::policy::Spelling::Seed,
+            };
+            self.modal = Some(Modal::Prompt(prompt));
+            return Effects::redraw();
+        }
         if let (PromptKind::Postpone(targets), KeyCode::Char('x')) = (&prompt.kind, key.code)
             && targets.iter().any(|t| t.postponed)
         {

@@ -157,8 +157,17 @@ impl PromptKind {
         match self {
             PromptKind::Postpone(_) => "How much later? (e.g. 30m, 2h, 1day)".to_string(),
             PromptKind::Import => "Import policy file (path):".to_string(),
-            PromptKind::Export { name, .. } => {
-                format!("Export policy {name} as NMP JSON to (a new file's path):")
+            PromptKind::Export { name, document } => {
+                let spelling = match document.spelling {
+                    crate::core::policy::Spelling::Seed => "the seed spelling (image_policy)",
+                    crate::core::policy::Spelling::Anax => {
+                        "the agent's spelling (agentImagePolicy)"
+                    }
+                };
+                format!(
+                    "Export policy {name} as NMP JSON in {spelling}, tab for the other, to (a new \
+                     file's path):"
+                )
             }
         }
     }

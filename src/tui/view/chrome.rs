@@ -326,6 +326,17 @@ pub fn footer(app: &App, frame: &mut Frame, area: Rect) {
             })),
             _,
         ) => vec![("enter", "postpone"), ("esc", "cancel")],
+        (
+            Some(Modal::Prompt(Prompt {
+                kind: PromptKind::Export { .. },
+                ..
+            })),
+            _,
+        ) => vec![
+            ("enter", "export"),
+            ("tab", "other spelling"),
+            ("esc", "cancel"),
+        ],
         (Some(Modal::Prompt(_)), _) => vec![("enter", "accept"), ("esc", "cancel")],
         (Some(Modal::Ask(ask)), _) => {
             vec![("y", &ask.button), ("tab", "switch"), ("esc", "cancel")]
