@@ -63,6 +63,9 @@ pub enum Command {
         /// Machine-readable output (see README for the format)
         #[arg(long)]
         json: bool,
+        /// Every column, whole, however wide the terminal (as is a pipe)
+        #[arg(long)]
+        wide: bool,
     },
     /// Show this node's properties and constraints (built-ins included), or check a node policy file
     Node {

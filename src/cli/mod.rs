@@ -79,7 +79,7 @@ async fn dispatch(cli: Cli, console: Console) -> anyhow::Result<ExitCode> {
         Context::new(cli.db.clone(), cli.host.as_deref()).with_data_root(cli.data_root.clone());
     match cli.command {
         None => console(context).await,
-        Some(Command::Images { json }) => images::run(&context, json).await,
+        Some(Command::Images { json, wide }) => images::run(&context, json, wide).await,
         Some(Command::Node { check, json }) => node::run(check.as_deref(), json),
         Some(Command::Policy(command)) => policy::run(&context, command).await,
         Some(Command::Remove {

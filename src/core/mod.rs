@@ -2,6 +2,7 @@
 
 pub mod disk;
 pub mod doc;
+pub mod fit;
 pub mod format;
 pub mod lapse;
 pub mod model;

@@ -43,6 +43,7 @@ mod follow_image;
 mod fresh_database;
 mod full_disk;
 mod hostile;
+mod images_width;
 mod json_schema;
 mod layers;
 mod lease;

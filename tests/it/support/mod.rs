@@ -139,7 +139,9 @@ impl Sandbox {
             .env("DOCKER_HOST", host())
             .env("IMGREAPER_DB", self.db())
             .env_remove("SSH_CLIENT")
-            .env_remove("SSH_CONNECTION");
+            .env_remove("SSH_CONNECTION")
+            // Tables are whole unless a test asks for a width.
+            .env_remove("COLUMNS");
         command
     }
 
