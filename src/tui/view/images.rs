@@ -309,7 +309,7 @@ mod tests {
 
     fn widths(area: u16, reference: u16, rule: u16) -> Vec<(SortColumn, u16)> {
         let shown = columns(area, reference, rule);
-        let total: u16 = shown.iter().map(|(_, w)| w + 1).sum::<u16>() - 1;
+        let total: u16 = shown.iter().map(|(_, w)| w + SPACING).sum::<u16>() - SPACING;
         assert!(
             total <= area.max(reference.min(REFERENCE_MIN)),
             "{shown:?} in {area}"
@@ -328,7 +328,7 @@ mod tests {
             .1;
         assert_eq!(
             reference,
-            80 - (SIZE + 1) - (STATE + 1) - (REMOVAL + 1),
+            80 - (SIZE + SPACING) - (STATE + SPACING) - (REMOVAL + SPACING),
             "{at_80:?}"
         );
         assert!(
