@@ -9,7 +9,7 @@ use crate::core::plan::{RefPlan, RefState, current_names};
 use crate::core::policy::Matcher;
 use crate::core::settings::{Settings, SettingsOverride};
 use crate::core::snapshot::Snapshot;
-use crate::node::clock::Clock;
+use crate::node::clock::{Clock, SystemClock};
 use crate::node::engine::Engine;
 use crate::node::removal::{self, Batch, Outcome, Target};
 use crate::node::store::{NewAudit, Owner, Store};
@@ -120,7 +120,19 @@ pub fn postpone(
         // However often it is postponed, a removal is never planned more than 100 years ahead.
         let latest = now.saturating_add(crate::core::policy::limits::MAX_SECONDS as i64);
         let until = before.max(now).saturating_add(seconds.max(0)).min(latest);
-        store.postpone(&target.reference, &target.image_id, until, actor)?;
+        // Also on this boot's monotonic clock: how long it lasts is real time from now.
+        let moment = SystemClock.moment();
+        let on_boot = (
+            moment.boot,
+            moment.up.saturating_add(until.saturating_sub(now)),
+        );
+        store.postpone(
+            &target.reference,
+            &target.image_id,
+            until,
+            Some(on_boot),
+            actor,
+        )?;
         store.audit(
             &NewAudit::new(now, actor, "postpone", &target.reference, &target.image_id).result(
                 format!("until {} (was {})", rfc3339(until), rfc3339(before)),

@@ -19,6 +19,12 @@ fn deadline(sandbox: &Sandbox, reference: &str) -> (String, i64) {
     )
 }
 
+/// Deadlines read by two processes may differ by the second the clock is placed to (a stamp is
+/// kept on the boot's monotonic clock and its wall-clock offset).
+fn about(actual: i64, expected: i64) -> bool {
+    (actual - expected).abs() <= 1
+}
+
 #[test]
 fn postpone_adds_to_what_is_planned_and_cancel_ends_it() {
     let sandbox = Sandbox::new("postpone-cancel");
@@ -31,18 +37,22 @@ fn postpone_adds_to_what_is_planned_and_cancel_ends_it() {
     let said = sandbox.ok(&["postpone", &app, "--for", "2h"]);
     assert!(said.contains("2h later than planned"), "{said}");
     let (state, first) = deadline(&sandbox, &app);
-    assert_eq!((state.as_str(), first), ("postponed", planned + 7_200));
+    assert_eq!(state, "postponed");
+    assert!(about(first, planned + 7_200), "{first} vs {planned}");
     // Again: one hour later than the postponed removal.
     let said = sandbox.ok(&["postpone", &app, "--for", "1h"]);
     assert!(said.contains("1h later than planned"), "{said}");
-    assert_eq!(deadline(&sandbox, &app).1, first + 3_600);
+    let again = deadline(&sandbox, &app).1;
+    assert!(about(again, first + 3_600), "{again} vs {first}");
 
     let said = sandbox.ok(&["postpone", &app, "--cancel"]);
     assert!(
         said.contains(&format!("ended the postponement of {app}")) && said.contains("back to"),
         "{said}"
     );
-    assert_eq!(deadline(&sandbox, &app), ("scheduled".to_string(), planned));
+    let (state, back) = deadline(&sandbox, &app);
+    assert_eq!(state, "scheduled");
+    assert!(about(back, planned), "{back} vs {planned}");
     let log: Vec<serde_json::Value> =
         serde_json::from_str(&sandbox.ok(&["log", "--json"])).unwrap();
     assert_eq!(log[0]["action"], "unpostpone", "{log:#?}");

@@ -90,6 +90,17 @@ impl Engine {
         Ok(())
     }
 
+    /// The engine's own clock, in nanoseconds since the epoch, when it says (Docker does in
+    /// `/info`): its event log is dated by it, so the event cursor is compared with it rather
+    /// than with this process's wall clock (§12).
+    pub async fn clock_nanos(&self) -> Result<Option<i64>> {
+        let info = self.call("the info request", self.docker.info()).await?;
+        Ok(info
+            .system_time
+            .as_deref()
+            .and_then(crate::core::engine_time::parse_rfc3339_nanos))
+    }
+
     pub async fn info(&self) -> Result<EngineInfo> {
         // Both at once: the console's first frame waits for this beside the inventory.
         let (version, info) = tokio::try_join!(

@@ -11,6 +11,6 @@ mod started;
 
 pub use connect::{Engine, EngineInfo, default_host};
 pub use error::{EngineError, REQUEST_TIMEOUT, is_outage};
-pub use events::{EngineEvent, EventKind, cursor_at};
+pub use events::{EngineEvent, EventKind};
 pub use inventory::ImageNow;
 pub use remove::RemoveOutcome;

@@ -171,7 +171,21 @@ const MIGRATIONS: &[&str] = &[
         started    INTEGER NOT NULL
     );
     ",
-    // 7: why each removal happened (the rule or disk pressure, the deadline, the mode, who
+    // 7: each image record keeps its boot's wall-clock offset (wall − time since boot) as last
+    // observed, so after a reboot the stamps of that boot are placed with the clock as NTP
+    // corrected it, not as it read when they were taken (§16).
+    // A postponement also keeps its end on the monotonic clock of the boot it was given in, so a
+    // clock corrected after it was given neither shortens nor stretches it.
+    "
+    ALTER TABLE images ADD COLUMN boot_offset INTEGER;
+    ALTER TABLE postponements ADD COLUMN boot TEXT;
+    ALTER TABLE postponements ADD COLUMN until_up INTEGER;
+    -- The lease expires on the monotonic clock of the boot it was taken in: a wall-clock step
+    -- never hands a live holder's lease to another process.
+    ALTER TABLE lease ADD COLUMN boot TEXT;
+    ALTER TABLE lease ADD COLUMN expires_up INTEGER;
+    ",
+    // 8: why each removal happened (the rule or disk pressure, the deadline, the mode, who
     // approved it), as JSON, kept with the journal entry until the audit entry is written; an
     // index for `log --since/--until`.
     "
@@ -186,7 +200,7 @@ const MIGRATIONS: &[&str] = &[
             ON CONFLICT(name) DO UPDATE SET value = value + 1;
     END;
     ",
-    // 8: a version per policy, new with every save and never reused (AUTOINCREMENT keeps its
+    // 9: a version per policy, new with every save and never reused (AUTOINCREMENT keeps its
     // highest number even after deletes), so a save begun on an older version is refused.
     "
     ALTER TABLE policies ADD COLUMN version INTEGER NOT NULL DEFAULT 0;
