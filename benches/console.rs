@@ -70,7 +70,10 @@ fn snapshot(references: usize) -> Snapshot {
         })
         .collect();
     let mut snapshot = Snapshot {
-        inventory: Inventory { images },
+        inventory: Inventory {
+            images,
+            podman: false,
+        },
         records,
         former_names: HashMap::new(),
         disk: Default::default(),
@@ -122,6 +125,7 @@ fn main() {
             engine: EngineInfo::default(),
             lease: None,
             audit: vec![],
+            updates: Default::default(),
         })));
         terminal.draw(|frame| view::draw(&app, frame)).unwrap();
         println!(

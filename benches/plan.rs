@@ -115,7 +115,13 @@ fn inventory(refs: usize, rng: &mut Rng) -> (Inventory, HashMap<String, ImageRec
             containers,
         });
     }
-    (Inventory { images }, records)
+    (
+        Inventory {
+            images,
+            podman: false,
+        },
+        records,
+    )
 }
 
 /// `count` rules: exact names taken from the inventory, `orgN/*`, `*:latest`, `orgN/appM.*`,

@@ -9,4 +9,5 @@
 pub mod cli;
 pub mod core;
 pub mod node;
+pub mod registry;
 pub mod tui;

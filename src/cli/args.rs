@@ -137,6 +137,27 @@ pub enum Command {
     Settings(SettingsArgs),
     /// Show the audit log, newest first, with the bytes the shown removals freed
     Log(LogArgs),
+    /// Ask the registries whether local tags moved: `current`, `update available`, or why it
+    /// cannot tell (every local tag when no REF is given)
+    Check {
+        #[arg(value_name = "REF")]
+        references: Vec<String>,
+        #[arg(long)]
+        json: bool,
+        #[command(flatten)]
+        registry: RegistryArgs,
+    },
+    /// Pull the tags whose registry digest moved (an unchanged tag costs one HEAD and no
+    /// download); the former image stays, and its rules apply
+    Refresh {
+        #[arg(required = true, value_name = "REF")]
+        references: Vec<String>,
+        #[command(flatten)]
+        registry: RegistryArgs,
+    },
+    /// Retention on a registry: which tags a registry policy keeps, and deleting the rest
+    #[command(subcommand)]
+    Registry(RegistryCommand),
     /// Print a shell completion script (see README for where it goes)
     Completions {
         shell: clap_complete::Shell,
@@ -224,6 +245,50 @@ pub enum PolicyCommand {
     Delete { name: String },
 }
 
+#[derive(Debug, Subcommand)]
+pub enum RegistryCommand {
+    /// Print, per tag, whether the policy keeps it and why; deletes nothing
+    Plan {
+        file: PathBuf,
+        #[arg(long)]
+        json: bool,
+        #[command(flatten)]
+        registry: RegistryArgs,
+    },
+    /// Delete the manifests the plan deletes: asks on a terminal; without one, only with --yes
+    Reap {
+        file: PathBuf,
+        /// Delete without asking
+        #[arg(long)]
+        yes: bool,
+        #[arg(long)]
+        json: bool,
+        #[command(flatten)]
+        registry: RegistryArgs,
+    },
+}
+
+/// How registries are reached.
+#[derive(Debug, Clone, Args, Default)]
+pub struct RegistryArgs {
+    /// A registry (HOST[:PORT]) that may be reached over plain HTTP; loopback ones always may
+    #[arg(long = "insecure-registry", value_name = "HOST")]
+    pub insecure: Vec<String>,
+    /// Requests in flight at once
+    #[arg(long, default_value_t = 8, value_name = "N")]
+    pub concurrency: usize,
+}
+
+impl RegistryArgs {
+    pub fn client(&self) -> crate::registry::Client {
+        crate::registry::Client::new(crate::registry::ClientOptions {
+            insecure: self.insecure.clone(),
+            concurrency: self.concurrency.max(1),
+            ..crate::registry::ClientOptions::default()
+        })
+    }
+}
+
 #[derive(Debug, Clone, Copy, ValueEnum)]
 pub enum ExportFormat {
     /// `image_policy.removal[]` with snake_case keys
@@ -247,6 +312,17 @@ pub struct RunArgs {
     /// collector, e.g. /var/lib/prometheus/node-exporter/imgreaper.prom)
     #[arg(long, value_name = "PATH")]
     pub metrics_file: Option<std::path::PathBuf>,
+    /// Ask the registries whether local tags moved, at start and then this often (e.g. 6h);
+    /// what is found shows as `update available`. Without it no registry is contacted
+    #[arg(long, value_name = "DUR")]
+    pub check_updates: Option<humantime::Duration>,
+    /// With --check-updates: a registry (HOST[:PORT]) that may be reached over plain HTTP
+    #[arg(
+        long = "insecure-registry",
+        value_name = "HOST",
+        requires = "check_updates"
+    )]
+    pub insecure_registry: Vec<String>,
 }
 
 /// The stored settings every enforcer starts from (the service, the console, cron runs).

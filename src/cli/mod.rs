@@ -11,6 +11,8 @@ mod metrics_file;
 mod node;
 mod policy;
 mod policy_file;
+mod refresh;
+mod registry;
 mod run;
 mod settings;
 mod table;
@@ -106,5 +108,15 @@ async fn dispatch(cli: Cli, console: Console) -> anyhow::Result<ExitCode> {
         Some(Command::Run(args)) => run::run(&context, args).await,
         Some(Command::Completions { shell, dynamic }) => completions::run(shell, dynamic),
         Some(Command::Manpage { dir }) => manpage::run(dir.as_deref()),
+        Some(Command::Registry(command)) => registry::run(&context, command).await,
+        Some(Command::Check {
+            references,
+            json,
+            registry,
+        }) => refresh::check(&context, &references, json, &registry).await,
+        Some(Command::Refresh {
+            references,
+            registry,
+        }) => refresh::refresh(&context, &references, &registry).await,
     }
 }

@@ -7,6 +7,7 @@ use crate::core::policy::{
     Diagnostic, PolicyDocument, Severity, Spelling, parse, template, too_many_rules_on_node,
 };
 use crate::core::preview::preview_save;
+use crate::core::registry::is_registry_policy;
 use crate::core::saved::Status;
 use crate::core::saved::StoredPolicy;
 use crate::core::snapshot::Snapshot;
@@ -25,7 +26,12 @@ pub async fn run(context: &Context, command: PolicyCommand) -> Result<ExitCode> 
             Ok(ExitCode::SUCCESS)
         }
         PolicyCommand::Check { file } => {
-            let (_, warnings) = load(&file)?;
+            let text = policy_file::read(&file)?;
+            let warnings = if is_registry_policy(&text) {
+                super::registry::load_text(&file, &text)?.1
+            } else {
+                load(&file)?.1
+            };
             print_diagnostics(&file, &warnings);
             println!("{}: valid", shown(&file));
             Ok(ExitCode::SUCCESS)
@@ -60,20 +66,22 @@ fn load(file: &Path) -> Result<(PolicyDocument, Vec<Diagnostic>)> {
     let text = policy_file::read(file)?;
     match parse(&text) {
         Ok(parsed) => Ok((parsed.document, parsed.warnings)),
-        Err(diagnostics) => {
-            print_diagnostics(file, &diagnostics);
-            let errors = diagnostics
-                .iter()
-                .filter(|d| d.severity == Severity::Error)
-                .count();
-            Err(UsageError(format!(
-                "{} is not a valid policy ({errors} error{}, listed above)",
-                shown(file),
-                if errors == 1 { "" } else { "s" },
-            ))
-            .into())
-        }
+        Err(diagnostics) => Err(invalid(file, &diagnostics).into()),
     }
+}
+
+/// Prints every diagnostic of an invalid document and says so (exit 2).
+pub(super) fn invalid(file: &Path, diagnostics: &[Diagnostic]) -> UsageError {
+    print_diagnostics(file, diagnostics);
+    let errors = diagnostics
+        .iter()
+        .filter(|d| d.severity == Severity::Error)
+        .count();
+    UsageError(format!(
+        "{} is not a valid policy ({errors} error{}, listed above)",
+        shown(file),
+        if errors == 1 { "" } else { "s" },
+    ))
 }
 
 pub(super) fn print_diagnostics(file: &Path, diagnostics: &[Diagnostic]) {

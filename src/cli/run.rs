@@ -56,6 +56,32 @@ pub async fn run(context: &Context, args: RunArgs) -> Result<ExitCode> {
             ExitCode::SUCCESS
         });
     };
+    if let Some(every) = args.check_updates {
+        let every = Duration::from(every).max(Duration::from_secs(60));
+        let client = super::args::RegistryArgs {
+            insecure: args.insecure_registry.clone(),
+            concurrency: 4,
+        }
+        .client();
+        let db = super::resolve_db_path(context.db.as_ref())?;
+        if args.once {
+            let moved = super::refresh::check_updates_once(&db, &engine, &client).await?;
+            for reference in moved {
+                eprintln!(
+                    "imgreaper run: update available for {}",
+                    escape_controls(&reference)
+                );
+            }
+        } else {
+            tokio::spawn(super::refresh::check_updates_every(
+                db,
+                engine.clone(),
+                client,
+                every,
+                stopped.clone(),
+            ));
+        }
+    }
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
     let metrics = match &args.metrics_file {
         Some(path) => Some(MetricsFile::new(path.clone(), context.store()?)),

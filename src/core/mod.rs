@@ -11,6 +11,7 @@ pub mod placement;
 pub mod plan;
 pub mod policy;
 pub mod preview;
+pub mod registry;
 pub mod report;
 pub mod rule_indices;
 pub mod saved;

@@ -53,6 +53,9 @@ impl Image {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct Inventory {
     pub images: Vec<Image>,
+    /// The engine is Podman, which names an image made here `localhost/NAME`: a name written
+    /// without a registry matches it too (§3).
+    pub podman: bool,
 }
 
 /// What we remember about an image, as the planner sees it: wall-clock times as they read now.

@@ -274,7 +274,10 @@ mod tests {
     }
 
     fn inventory(images: Vec<Image>) -> Inventory {
-        Inventory { images }
+        Inventory {
+            images,
+            podman: false,
+        }
     }
 
     fn effective(

@@ -54,6 +54,8 @@ pub enum Action {
     Pin,
     Approve,
     Adopt,
+    CheckUpdates,
+    Refresh,
     RuleNew,
     /// `N`: a new keep rule.
     KeepNew,
@@ -168,6 +170,8 @@ pub static BINDINGS: &[Binding] = &[
     bind(&[ch('J')], "J", "scroll details down", A::DetailsDown, Look, IMAGES, false),
     bind(&[ch('K')], "K", "scroll details up", A::DetailsUp, Look, IMAGES, false),
     bind(&[ch('A')], "A", "adopt / disown", A::Adopt, Writes, IMAGES, true),
+    bind(&[ch('u')], "u", "check registry for updates", A::CheckUpdates, Writes, IMAGES, false),
+    bind(&[ch('U')], "U", "refresh (pull if moved)", A::Refresh, Writes, IMAGES, false),
     bind(&[ch('*')], "*", "mark all shown / none", A::MarkAll, Marks, IMAGES, false),
     bind(&[ch('s')], "s", "sort column", A::Sort, Look, IMAGES, false),
     bind(&[ch('S')], "S", "reverse sort", A::SortReverse, Look, IMAGES, false),

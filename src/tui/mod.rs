@@ -60,11 +60,7 @@ pub async fn run(context: Context, args: Options) -> anyhow::Result<ExitCode> {
     let (reload_tx, reload_rx) = mpsc::channel::<()>(4);
     let (command_tx, command_rx) = mpsc::channel::<Command>(16);
     let (stop_tx, stop_rx) = watch::channel(false);
-    let task_context = || Context {
-        db: context.db.clone(),
-        host: context.host.clone(),
-        data_root: context.data_root.clone(),
-    };
+    let task_context = || context.clone();
     let (loader_context, loader_ui) = (task_context(), to_ui.clone());
     tasks::on_own_thread("loader", move || {
         tasks::loader::run(loader_context, store, loader_ui, reload_rx)
@@ -90,7 +86,7 @@ pub async fn run(context: Context, args: Options) -> anyhow::Result<ExitCode> {
     if !args.read_only {
         app.header.own_holder = Some(tasks::enforcer::holder_name());
     }
-    app.header.demo = demo::note(&context.host);
+    app.header.demo = demo::note(context.host());
     // The view choices made before; a damaged file is reported and left alone until the next
     // choice replaces it.
     let prefs_file = prefs::path();

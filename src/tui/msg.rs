@@ -18,6 +18,9 @@ pub struct Loaded {
     pub lease: Option<Lease>,
     /// Newest first.
     pub audit: Vec<AuditEntry>,
+    /// Tags whose registry digest moved, as the last check found (and the image still carries
+    /// the digest it was found with): reference -> the registry's digest.
+    pub updates: std::collections::HashMap<String, String>,
 }
 
 // `Done` is the largest variant (an imported policy document rides along); a few messages a
@@ -79,6 +82,10 @@ pub enum Command {
         targets: Vec<Target>,
         adopt: bool,
     },
+    /// Asks the registries whether these tags moved (§15).
+    CheckUpdates(Vec<String>),
+    /// Pulls those of these tags whose registry digest moved.
+    Refresh(Vec<String>),
     /// Saves the policy if the stored one is still `version`, the one the edits began on
     /// (`None`: not saved before).
     SavePolicy {
@@ -122,6 +129,18 @@ impl Command {
             Command::Adopt { targets, .. } => format!("disowning {}", names(targets)),
             Command::SavePolicy { name, .. } => format!("saving policy {name}"),
             Command::SetMode(mode) => format!("switching the enforcer to {mode} mode"),
+            Command::CheckUpdates(references) => {
+                format!(
+                    "checking {}",
+                    crate::tui::text::count(references.len(), "tag", "tags")
+                )
+            }
+            Command::Refresh(references) => {
+                format!(
+                    "refreshing {}",
+                    crate::tui::text::count(references.len(), "tag", "tags")
+                )
+            }
             Command::Import { path } => format!("importing {}", path.display()),
             Command::Export { name, .. } => format!("exporting policy {name}"),
         }

@@ -30,6 +30,7 @@ from datetime import datetime
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import pty_harness  # noqa: E402
+import registry_bench  # noqa: E402
 
 BIN = os.environ["IMGREAPER_BIN"]
 HOST = os.environ["DOCKER_HOST"]
@@ -494,6 +495,8 @@ def main():
     bench_service_idle(scheduled)
     bench_latency()
     bench_bulk()
+    log(f"7. registry plan over {registry_bench.TAGS} tags vs curl")
+    registry_bench.bench_registry(BIN, WORK, row, details, 3 if QUICK else 5)
     empty_engine()
 
     with open(os.path.join(WORK, "results.json"), "w") as f:

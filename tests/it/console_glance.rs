@@ -141,10 +141,10 @@ fn columns_never_run_into_each_other() {
 #[test]
 fn a_key_of_another_view_says_where_it_works() {
     let mut app = app(80, 24, false);
-    press(&mut app, KeyCode::Char('u'));
+    press(&mut app, KeyCode::Char('w'));
     let status = screen_lines(&app)[22].clone();
     assert!(
-        status.contains("u (discard edits) works in the Rules view"),
+        status.contains("w (save policy) works in the Rules view (2)"),
         "{status}"
     );
 }

@@ -50,6 +50,7 @@ fn console_with(policies: Vec<StoredPolicy>) -> App {
         engine: EngineInfo::default(),
         lease: None,
         audit: Vec::new(),
+        updates: Default::default(),
     })));
     app.update(Msg::Key(KeyEvent::new(KeyCode::Tab, KeyModifiers::NONE)));
     app

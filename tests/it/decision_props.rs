@@ -254,7 +254,10 @@ impl World {
                 }
             })
             .collect();
-        Inventory { images }
+        Inventory {
+            images,
+            podman: false,
+        }
     }
 
     /// The image a container is made from changes use: every approval on it is spent.

@@ -110,6 +110,7 @@ fn the_console_details_pane_shows_a_deadline_past_year_9999() {
             },
         )]),
         inventory: Inventory {
+            podman: false,
             images: vec![image],
         },
         former_names: HashMap::new(),
@@ -142,6 +143,7 @@ fn the_console_details_pane_shows_a_deadline_past_year_9999() {
         engine: EngineInfo::default(),
         lease: None,
         audit: vec![],
+        updates: Default::default(),
     })));
     app.update(Msg::Key(KeyEvent::new(
         KeyCode::Char('d'),

@@ -40,6 +40,7 @@ fn snapshot(store: &Store) -> Snapshot {
     };
     let mut snapshot = Snapshot {
         inventory: Inventory {
+            podman: false,
             images: vec![image("idle", "app:1", false), image("busy", "web:1", true)],
         },
         // Idle for 10 minutes under a 30-minute rule: due in 20 minutes.

@@ -77,7 +77,10 @@ impl Case {
             })
             .collect();
         Case {
-            inventory: Inventory { images },
+            inventory: Inventory {
+                images,
+                podman: false,
+            },
             rules: RuleBook::new(rules),
             records,
             overrides: Overrides::default(),

@@ -33,7 +33,10 @@ fn references_matched_by_the_same_rules_share_one_list() {
         })
         .collect();
     let rows = plan(&PlanInput {
-        inventory: &Inventory { images },
+        inventory: &Inventory {
+            images,
+            podman: false,
+        },
         rules: &RuleBook::new(rules),
         records: &HashMap::new(),
         overrides: &Overrides::default(),

@@ -106,7 +106,10 @@ impl Case {
             })
             .collect();
         Case {
-            inventory: Inventory { images },
+            inventory: Inventory {
+                images,
+                podman: false,
+            },
             records,
             rules: Vec::new(),
             keeps: Vec::new(),

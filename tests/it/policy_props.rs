@@ -282,16 +282,32 @@ proptest! {
 fn glob(pattern: &[char], name: &[char]) -> bool {
     match pattern {
         [] => name.is_empty(),
-        ['.', '*', rest @ ..] | ['*', rest @ ..] => {
-            (0..=name.len()).any(|i| glob(rest, &name[i..]))
-        }
+        ['*', rest @ ..] => (0..=name.len()).any(|i| glob(rest, &name[i..])),
         ['?', rest @ ..] => !name.is_empty() && glob(rest, &name[1..]),
         [c, rest @ ..] => name.first() == Some(c) && glob(rest, &name[1..]),
     }
 }
 
+/// §3's `.*` idiom, as a star: in the repository part, or right at the start of a tag (a tag
+/// cannot begin with a dot); inside a tag a dot is literal.
+fn read_idiom(pattern: &str) -> String {
+    let repository_end = repository_of(pattern).len();
+    let mut out = String::new();
+    let mut chars = pattern.char_indices().peekable();
+    while let Some((at, c)) = chars.next() {
+        let idiom = c == '.'
+            && chars.peek().map(|(_, next)| *next) == Some('*')
+            && (at < repository_end || at == repository_end + 1);
+        if idiom {
+            continue; // the star follows
+        }
+        out.push(c);
+    }
+    out
+}
+
 fn glob_str(pattern: &str, name: &str) -> bool {
-    let p: Vec<char> = pattern.chars().collect();
+    let p: Vec<char> = read_idiom(pattern).chars().collect();
     let n: Vec<char> = name.chars().collect();
     glob(&p, &n)
 }
@@ -318,12 +334,10 @@ fn pattern_matches(pattern: &str, name: &str) -> bool {
         pattern.to_string()
     };
     let mut meanings = vec![meaning.clone()];
-    // Strip the trailing run of stars, reading `.*` as one.
-    let mut stem = meaning.as_str();
-    while let Some(shorter) = stem.strip_suffix('*') {
-        stem = shorter.strip_suffix('.').unwrap_or(shorter);
-    }
-    if stem.len() < meaning.len()
+    // Strip the trailing run of stars, reading `.*` as one where it is the idiom.
+    let read = read_idiom(&meaning);
+    let stem = read.trim_end_matches('*');
+    if stem.len() < read.len()
         && let Some(repository) = stem.strip_suffix(':')
         && repository.ends_with(|c: char| c != '*' && c != '?')
     {

@@ -13,7 +13,7 @@ use imgreaper::core::settings::Settings;
 use imgreaper::core::snapshot::Snapshot;
 use imgreaper::node::engine::EngineInfo;
 use imgreaper::tui::app::App;
-use imgreaper::tui::msg::{Loaded, Msg};
+use imgreaper::tui::msg::{Command, Loaded, Msg};
 use imgreaper::tui::theme::Theme;
 use imgreaper::tui::view;
 use ratatui::Terminal;
@@ -39,6 +39,7 @@ fn image(id: &str, references: &[&str]) -> Image {
 /// app:0; the disk 90% full against marks 85/75.
 fn snapshot() -> Snapshot {
     let inventory = Inventory {
+        podman: false,
         images: vec![
             image("a1", &["app:1"]),
             image("a2", &["app:2"]),
@@ -117,6 +118,11 @@ fn snapshot() -> Snapshot {
 }
 
 fn app() -> App {
+    app_with(&[])
+}
+
+/// The app, with tags whose registry digest the last check found moved.
+fn app_with(updates: &[(&str, &str)]) -> App {
     let mut app = App::new(false, Theme::dark(), (140, 30));
     app.update(Msg::Loaded(Box::new(Loaded {
         seq: 1,
@@ -134,6 +140,10 @@ fn app() -> App {
         },
         lease: None,
         audit: Vec::new(),
+        updates: updates
+            .iter()
+            .map(|(r, d)| (r.to_string(), d.to_string()))
+            .collect(),
     })));
     app
 }
@@ -191,4 +201,37 @@ fn the_details_say_which_keep_rule_keeps_why_disk_pressure_chose_and_the_former_
     );
     let former = details(&mut app(), "sha256:d0");
     assert!(former.contains("Formerly app:0"), "{former}");
+}
+
+#[test]
+fn a_tag_whose_registry_digest_moved_says_so_and_the_keys_check_and_refresh_it() {
+    let mut app = app_with(&[("app:2", "sha256:feed")]);
+    let screen = render(&app);
+    let row = screen
+        .lines()
+        .find(|l| l.contains("app:2"))
+        .unwrap_or_else(|| panic!("no app:2 in\n{screen}"));
+    assert!(row.contains("update available"), "{screen}");
+    let other = screen.lines().find(|l| l.contains("app:1")).unwrap();
+    assert!(!other.contains("update available"), "{screen}");
+    let shown = details(&mut app, "app:2");
+    assert!(
+        shown.contains("Update available: the registry's tag now points at sha256:feed (U pulls it; u checks again)."),
+        "{shown}"
+    );
+    // With the details closed, `U` refreshes the row under the cursor and `u` checks it.
+    press(&mut app, KeyCode::Esc);
+    let refresh = app.update(Msg::Key(KeyEvent::new(
+        KeyCode::Char('U'),
+        KeyModifiers::SHIFT,
+    )));
+    assert_eq!(refresh.commands, [Command::Refresh(vec!["app:2".into()])]);
+    let check = app.update(Msg::Key(KeyEvent::new(
+        KeyCode::Char('u'),
+        KeyModifiers::NONE,
+    )));
+    assert_eq!(
+        check.commands,
+        [Command::CheckUpdates(vec!["app:2".into()])]
+    );
 }

@@ -85,6 +85,12 @@ pub(super) fn match_all(input: &PlanInput) -> Matched {
             names.clear();
             if let Some(name) = name {
                 digest_names(image, name, &mut names);
+                // On Podman, `localhost/app:1` is what `app:1` made here is called (§3).
+                if input.inventory.podman
+                    && let Some(local) = name.strip_prefix("localhost/")
+                {
+                    names.push(local.to_string());
+                }
             }
             let current = names.len();
             names.extend(former.iter().cloned());

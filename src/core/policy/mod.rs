@@ -50,3 +50,7 @@ pub use parse::{Parsed, parse};
 pub use reference::validate_pattern;
 pub use rule_limit::{MAX_RULES, too_many_rules_in_file, too_many_rules_on_node};
 pub use template::template;
+
+/// Values registry policies (`core::registry`) read as image policies do.
+pub(crate) use minutes::read_whole;
+pub(crate) use start::parse_rfc3339;

@@ -18,7 +18,7 @@ pub(crate) fn parse_start(text: &str) -> Result<Start, String> {
 
 /// Unix seconds of an RFC 3339 time. humantime reads only UTC times, so a
 /// numeric offset (`+02:00`) is split off and applied here.
-fn parse_rfc3339(text: &str) -> Option<i64> {
+pub(crate) fn parse_rfc3339(text: &str) -> Option<i64> {
     let (local, offset_seconds) = split_offset(text)?;
     let time = humantime::parse_rfc3339_weak(local).ok()?;
     let seconds = i64::try_from(time.duration_since(UNIX_EPOCH).ok()?.as_secs()).ok()?;

@@ -7,7 +7,6 @@ use crate::core::engine_time::{cursor_at, cursor_nanos};
 use crate::core::tracking::Observed;
 use crate::node::engine::{EventKind, REQUEST_TIMEOUT};
 use anyhow::{Result, anyhow};
-use futures_util::StreamExt;
 
 /// What a replay read: the events, the cursor to store (`None` when it did not move, so an idle
 /// cycle writes nothing), and when they were read.
@@ -51,29 +50,12 @@ impl Enforcer {
                 _ => ("0".to_string(), true),
             },
         };
-        let mut stream = Box::pin(self.engine.events(Some(since), Some(cursor_at(until))));
         let mut observed = Observed {
             previous,
             ..Observed::default()
         };
-        let mut last = None;
-        let replay = async {
-            while let Some(event) = stream.next().await {
-                let event = event?;
-                last = Some(event.time_nano);
-                match event.kind {
-                    EventKind::Pull => observed.pulls.push((event.subject, event.time)),
-                    EventKind::Container => {
-                        if let Some(image) = event.image {
-                            observed.uses.push((image, event.time));
-                        }
-                    }
-                    EventKind::Image => {}
-                }
-            }
-            anyhow::Ok(())
-        };
-        tokio::time::timeout(REQUEST_TIMEOUT, replay)
+        let events = self.engine.replay(since, cursor_at(until));
+        let events = tokio::time::timeout(REQUEST_TIMEOUT, events)
             .await
             .map_err(|_| {
                 anyhow!(
@@ -82,6 +64,19 @@ impl Enforcer {
                     REQUEST_TIMEOUT.as_secs()
                 )
             })??;
+        let mut last = None;
+        for event in events {
+            last = Some(event.time_nano);
+            match event.kind {
+                EventKind::Pull => observed.pulls.push((event.subject, event.time)),
+                EventKind::Container => {
+                    if let Some(image) = event.image {
+                        observed.uses.push((image, event.time));
+                    }
+                }
+                EventKind::Image => {}
+            }
+        }
         // Nothing new: the cursor stays, unless it could not be trusted (it comes back to now).
         let cursor = last
             .map(cursor_at)

@@ -21,11 +21,12 @@ impl Engine {
             all: true,
             ..Default::default()
         }));
-        let (images, containers) = tokio::join!(
+        let (images, containers, podman) = tokio::join!(
             self.call("the image list request", images),
-            self.call("the container list request", containers)
+            self.call("the container list request", containers),
+            self.is_podman()
         );
-        let (images, containers) = (images?, containers?);
+        let (images, containers, podman) = (images?, containers?, podman?);
 
         let mut by_image: HashMap<String, Vec<Container>> = HashMap::new();
         for summary in containers {
@@ -101,7 +102,7 @@ impl Engine {
                 &b.id,
             ))
         });
-        Ok(Inventory { images })
+        Ok(Inventory { images, podman })
     }
 
     /// Re-reads one image (by name or ID) right before acting on it: its ID, its names and the

@@ -42,7 +42,18 @@ impl Engine {
         {
             Ok(items) => Ok(RemoveOutcome::Removed {
                 untagged: items.iter().filter_map(|i| i.untagged.clone()).collect(),
-                deleted: items.iter().filter_map(|i| i.deleted.clone()).collect(),
+                // Podman reports deleted IDs without their `sha256:`.
+                deleted: items
+                    .iter()
+                    .filter_map(|i| i.deleted.as_deref())
+                    .map(|id| {
+                        if id.contains(':') {
+                            id.to_string()
+                        } else {
+                            format!("sha256:{id}")
+                        }
+                    })
+                    .collect(),
             }),
             Err(EngineError::Refused {
                 status: 409,

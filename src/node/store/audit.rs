@@ -49,7 +49,7 @@ pub struct NewAudit {
     pub time: Timestamp,
     pub actor: String,
     /// `remove`, `untag`, `would-remove`, `refused`, `gone`, `failed`, `pin`, `unpin`,
-    /// `postpone`, `approve`, `policy-apply`, `policy-delete`, `mode`.
+    /// `postpone`, `approve`, `policy-apply`, `policy-delete`, `mode`, `refresh`, `registry-delete`.
     pub action: String,
     pub reference: String,
     pub image_id: String,

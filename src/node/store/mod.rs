@@ -13,6 +13,7 @@ mod overrides;
 mod policies;
 mod schema;
 mod settings;
+mod updates;
 
 pub use audit::{ACTIONS, AUDIT_KEEP, AuditEntry, AuditFilter, NewAudit, Owner, PendingRemoval};
 pub use error::{StoreError, explain};
@@ -22,6 +23,7 @@ pub use lease::{HolderView, Lease, LeaseClaim, LeaseKind};
 pub use open::default_path;
 pub use policies::{PolicyVersion, SaveOutcome};
 pub use settings::ReadAt;
+pub use updates::UpdateFound;
 
 use anyhow::Result;
 use rusqlite::Connection;

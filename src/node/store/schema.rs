@@ -185,7 +185,17 @@ const MIGRATIONS: &[&str] = &[
     ALTER TABLE lease ADD COLUMN boot TEXT;
     ALTER TABLE lease ADD COLUMN expires_up INTEGER;
     ",
-    // 8: why each removal happened (the rule or disk pressure, the deadline, the mode, who
+    // 8: tags whose registry digest moved, as the last `check` found (§15); a row holds only
+    // while the image still carries the local digest it was found with.
+    "
+    CREATE TABLE update_checks (
+        reference       TEXT PRIMARY KEY,
+        local_digest    TEXT NOT NULL,
+        registry_digest TEXT NOT NULL,
+        checked_at      INTEGER NOT NULL
+    );
+    ",
+    // 9: why each removal happened (the rule or disk pressure, the deadline, the mode, who
     // approved it), as JSON, kept with the journal entry until the audit entry is written; an
     // index for `log --since/--until`.
     "
@@ -200,7 +210,7 @@ const MIGRATIONS: &[&str] = &[
             ON CONFLICT(name) DO UPDATE SET value = value + 1;
     END;
     ",
-    // 9: a version per policy, new with every save and never reused (AUTOINCREMENT keeps its
+    // 10: a version per policy, new with every save and never reused (AUTOINCREMENT keeps its
     // highest number even after deletes), so a save begun on an older version is refused.
     "
     ALTER TABLE policies ADD COLUMN version INTEGER NOT NULL DEFAULT 0;

@@ -25,6 +25,8 @@ impl App {
             Action::Postpone => self.open_postpone(),
             Action::Pin => self.toggle_pin(),
             Action::Adopt => self.toggle_adopt(),
+            Action::CheckUpdates => self.registry_command(false),
+            Action::Refresh => self.registry_command(true),
             _ => Effects::none(),
         }
     }
@@ -178,6 +180,29 @@ impl App {
             targets: chosen,
             adopt,
         })
+    }
+
+    /// `u` checks the selected tags against their registries (every tag when no row is a tag);
+    /// `U` refreshes them: pulls those whose registry digest moved.
+    fn registry_command(&mut self, refresh: bool) -> Effects {
+        let Some(snapshot) = &self.snapshot else {
+            return Effects::none();
+        };
+        let tags: Vec<String> = targets::selected(&self.images, snapshot)
+            .iter()
+            .filter_map(|row| row.reference.clone())
+            .filter(|reference| !reference.contains('@'))
+            .collect();
+        if refresh {
+            if tags.is_empty() {
+                return Effects::none();
+            }
+            self.set_status(format!("refreshing {}…", tags.join(", ")), false);
+            Effects::command(Command::Refresh(tags))
+        } else {
+            self.set_status("asking the registries…", false);
+            Effects::command(Command::CheckUpdates(tags))
+        }
     }
 }
 

@@ -24,6 +24,7 @@ impl App {
         self.note_enforcer_removals(&loaded);
         self.header.engine = loaded.engine;
         self.header.lease = loaded.lease;
+        self.updates = loaded.updates;
         let snapshot = loaded.snapshot;
         let present: HashSet<&str> = snapshot
             .rows

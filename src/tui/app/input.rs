@@ -205,7 +205,9 @@ impl App {
             | Action::Approve
             | Action::Postpone
             | Action::Pin
-            | Action::Adopt => self.on_images_action(action),
+            | Action::Adopt
+            | Action::CheckUpdates
+            | Action::Refresh => self.on_images_action(action),
             Action::Close => self.close(),
             Action::RuleNew
             | Action::KeepNew

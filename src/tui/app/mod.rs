@@ -81,6 +81,8 @@ pub struct App {
     pub removing: HashSet<String>,
     /// reference -> why its last removal failed.
     pub failed: HashMap<String, String>,
+    /// Tags whose registry digest moved (the last check): reference -> the registry's digest.
+    pub updates: HashMap<String, String>,
     /// Commands sent to the action task, oldest first: results come back in the same order.
     in_flight: VecDeque<Command>,
     /// Policies still being saved before the console quits ("save and quit").
@@ -112,6 +114,7 @@ impl App {
             size,
             removing: HashSet::new(),
             failed: HashMap::new(),
+            updates: HashMap::new(),
             in_flight: VecDeque::new(),
             quit_after_saving: None,
             newest_audit: None,

@@ -104,6 +104,8 @@ async fn connect(
             | Command::Approve(_)
             | Command::Postpone { .. }
             | Command::EndPostponement(_)
+            | Command::CheckUpdates(_)
+            | Command::Refresh(_)
     );
     if engine.is_none() && needs_engine {
         *engine = Some(context.engine().await?);
@@ -174,6 +176,14 @@ async fn execute(store: &mut Store, engine: Option<&Engine>, command: Command) -
     let who = actor();
     let now = unix_now();
     let outcome = match command {
+        Command::CheckUpdates(references) => {
+            let engine = engine.expect("connected for checks");
+            return check_updates(store, engine, &references).await;
+        }
+        Command::Refresh(references) => {
+            let engine = engine.expect("connected for refreshes");
+            return refresh_tags(store, engine, &references, &who).await;
+        }
         Command::Remove(targets) => {
             let engine = engine.expect("connected for removals");
             return remove(store, engine, targets).await;
@@ -599,6 +609,89 @@ fn import(path: &std::path::Path) -> ActionResult {
                 path.display(),
                 errors.join("; ")
             ))
+        }
+    }
+}
+
+/// The registry client, set up only when the operator asks for a check or a refresh.
+fn registry_client() -> crate::registry::Client {
+    crate::registry::Client::new(crate::registry::ClientOptions::default())
+}
+
+/// `u`: asks the registries whether the selected tags moved (every tag when none is named).
+async fn check_updates(store: &mut Store, engine: &Engine, references: &[String]) -> Reported {
+    let client = registry_client();
+    match crate::registry::refresh::check_and_record(store, engine, &client, references).await {
+        Err(error) => failure(
+            &Command::CheckUpdates(references.to_vec()),
+            format!("{error:#}"),
+        ),
+        Ok(checks) => {
+            use crate::registry::refresh::{Status, status_words};
+            let moved = checks
+                .iter()
+                .filter(|c| c.status == Status::UpdateAvailable)
+                .count();
+            let unknown: Vec<String> = checks
+                .iter()
+                .filter(|c| c.status == Status::Unknown)
+                .map(|c| format!("{}: {}", c.reference, status_words(c)))
+                .collect();
+            let mut message = format!(
+                "checked {}: {} with an update available",
+                count(checks.len(), "tag"),
+                moved
+            );
+            if !unknown.is_empty() {
+                message.push_str(&format!("; {}", unknown.join("; ")));
+            }
+            Reported(
+                ActionResult {
+                    ok: unknown.is_empty(),
+                    message,
+                    ..ActionResult::default()
+                },
+                false,
+            )
+        }
+    }
+}
+
+/// `U`: pulls those of the selected tags whose registry digest moved.
+async fn refresh_tags(
+    store: &mut Store,
+    engine: &Engine,
+    references: &[String],
+    who: &str,
+) -> Reported {
+    let client = registry_client();
+    let inventory = match engine.inventory().await {
+        Ok(inventory) => inventory,
+        Err(error) => return failure(&Command::Refresh(references.to_vec()), format!("{error:#}")),
+    };
+    match crate::registry::refresh::refresh_audited(
+        &client, engine, store, &inventory, references, who,
+    )
+    .await
+    {
+        Err(error) => failure(&Command::Refresh(references.to_vec()), format!("{error:#}")),
+        Ok(done) => {
+            let ok = done
+                .iter()
+                .all(|(d, _)| matches!(d.result, "pulled" | "current"));
+            let message = done
+                .iter()
+                .map(|(d, words)| format!("{}: {words}", d.check.reference))
+                .collect::<Vec<_>>()
+                .join("; ");
+            Reported(
+                ActionResult {
+                    ok,
+                    message,
+                    ..ActionResult::default()
+                },
+                false,
+            )
         }
     }
 }

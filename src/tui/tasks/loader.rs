@@ -135,12 +135,27 @@ async fn read_engine(engine: &Engine) -> Result<(EngineReading, EngineInfo)> {
 /// no borrow of the store is held across an await (a `Store` is not `Sync`).
 fn build(store: &Store, reading: EngineReading, info: EngineInfo, seq: u64) -> Result<Loaded> {
     let snapshot = Snapshot::read(reading, store, &SystemClock)?;
+    let mut updates = std::collections::HashMap::new();
+    for (reference, found) in store.updates_found()? {
+        let stands = snapshot.inventory.images.iter().any(|image| {
+            image.references.contains(&reference)
+                && crate::core::registry::update_stands(
+                    &image.repo_digests,
+                    &reference,
+                    &found.local_digest,
+                )
+        });
+        if stands {
+            updates.insert(reference, found.registry_digest);
+        }
+    }
     Ok(Loaded {
         seq,
         snapshot,
         engine: info,
         lease: store.lease(&SystemClock.moment())?,
         audit: store.audit_log(AUDIT_ENTRIES)?,
+        updates,
     })
 }
 
@@ -155,6 +170,7 @@ struct Content {
     lease: Option<(String, Mode)>,
     newest_audit: Option<i64>,
     engine: (String, String, Option<u64>),
+    updates: HashMap<String, String>,
 }
 
 impl Content {
@@ -169,6 +185,7 @@ impl Content {
             settings: snapshot.settings,
             lease: loaded.lease.as_ref().map(|l| (l.holder.clone(), l.mode)),
             newest_audit: loaded.audit.first().map(|e| e.id),
+            updates: loaded.updates.clone(),
             // Disk use as the header shows it: a whole percentage.
             engine: (
                 info.version.clone(),

@@ -161,6 +161,20 @@ fn lines(app: &App, columns: u16) -> Vec<Line<'static>> {
             Style::default(),
         );
     }
+    if let Some(digest) = app.updates.get(&name) {
+        push(
+            format!(
+                "Update available: the registry's tag now points at {}{}.",
+                escape_controls(digest),
+                if app.read_only {
+                    ""
+                } else {
+                    " (U pulls it; u checks again)"
+                }
+            ),
+            Style::default(),
+        );
+    }
     if !row.formerly.is_empty() {
         push(
             format!(

@@ -243,7 +243,16 @@ fn cell(
     match column {
         SortColumn::Reference => {
             let name = match &row.reference {
-                Some(name) => fit_reference(&escape_controls(name), width.saturating_sub(2)),
+                Some(name) => {
+                    // A tag whose registry digest moved (the last check) says so after its name.
+                    let note = match app.updates.contains_key(name) {
+                        false => "",
+                        true if width >= 40 => " · update available",
+                        true => " · update",
+                    };
+                    let room = width.saturating_sub(2 + note.chars().count());
+                    format!("{}{note}", fit_reference(&escape_controls(name), room))
+                }
                 None => fit(&reference_text(snapshot, row), width.saturating_sub(2)),
             };
             let text = format!("{}{name}", if marked { "● " } else { "  " });

@@ -72,7 +72,10 @@ pub fn snapshot_of(
     overrides: Overrides,
     mode: Mode,
 ) -> Snapshot {
-    let inventory = Inventory { images };
+    let inventory = Inventory {
+        images,
+        podman: false,
+    };
     let mut records = HashMap::new();
     for (i, img) in inventory.images.iter().enumerate() {
         let idle = if img.in_use() {
@@ -236,6 +239,7 @@ pub fn loaded_with(seq: u64, snapshot: Snapshot, audit: Vec<AuditEntry>) -> Msg 
         engine: engine_info(),
         lease: Some(service_lease()),
         audit,
+        updates: Default::default(),
     }))
 }
 

@@ -119,7 +119,13 @@ pub fn import_into(engine: &str, reference: &str, filler: usize) -> String {
         "docker import {reference}: {}",
         String::from_utf8_lossy(&output.stderr)
     );
-    String::from_utf8_lossy(&output.stdout).trim().to_string()
+    // Docker prints the ID; Podman's compatible API prints it twice, `ID: ID`.
+    let printed = String::from_utf8_lossy(&output.stdout);
+    printed
+        .split_whitespace()
+        .last()
+        .unwrap_or_default()
+        .to_string()
 }
 
 /// Gives an image a (never started) container; its name carries the test's prefix.

@@ -6,7 +6,9 @@ pub mod console;
 pub mod engine;
 pub mod fs;
 pub mod images;
+pub mod podman;
 pub mod proxy;
+pub mod registry;
 pub mod tmux;
 
 use std::path::{Path, PathBuf};
@@ -52,6 +54,15 @@ pub fn docker_output(args: &[&str]) -> Output {
     Command::new("docker")
         .args(args)
         .env("DOCKER_HOST", host())
+        .output()
+        .expect("the docker CLI runs")
+}
+
+/// Runs the docker CLI against the engine at `host`.
+pub fn docker_on(host: &str, args: &[&str]) -> Output {
+    Command::new("docker")
+        .args(args)
+        .env("DOCKER_HOST", host)
         .output()
         .expect("the docker CLI runs")
 }
