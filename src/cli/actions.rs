@@ -2,19 +2,19 @@
 //! `disown`. The decisions themselves are `crate::node::manual`'s; this file resolves names and prints.
 
 use super::{Context, UsageError, actor};
-use crate::core::format::{bytes, escape_controls, rfc3339};
+use crate::core::format::{bytes, escape_controls, relative, rfc3339};
 use crate::core::model::Image;
 use crate::core::plan::{RefState, current_names};
 use crate::core::policy::{Matcher, qualified_form, short_form, validate_pattern};
 use crate::core::snapshot::Snapshot;
+use crate::core::why::Why;
 use crate::node::clock::{SystemClock, unix_now};
 use crate::node::engine::Engine;
-use crate::node::manual;
+use crate::node::manual::{self, names_now, pinned_by};
 use crate::node::removal::{self, Outcome, Target};
 use crate::node::snapshot::EngineReading;
 use crate::node::store::{Owner, Store};
 use anyhow::Result;
-use std::collections::HashSet;
 use std::process::ExitCode;
 use std::time::Duration;
 
@@ -23,10 +23,22 @@ use std::time::Duration;
 /// (full or a unique prefix) of a dangling image or of an image with a single name.
 fn resolve(snapshot: &Snapshot, name: &str) -> Result<Target> {
     let wanted = [name.to_string(), short_form(name), qualified_form(name)];
-    let target = |image: &Image, reference: String| Target {
-        reference,
-        image_id: image.id.clone(),
-        size: image.size,
+    let target = |image: &Image, reference: String| {
+        // Used only if it is removed: then by hand, with the plan's rule for the record.
+        let why = snapshot
+            .rows
+            .iter()
+            .find(|row| {
+                snapshot.inventory.images[row.image].id == image.id
+                    && row.key(&snapshot.inventory) == reference
+            })
+            .map(|row| Why::by_hand(snapshot, row));
+        Target {
+            reference,
+            image_id: image.id.clone(),
+            size: image.size,
+            why,
+        }
     };
     for image in &snapshot.inventory.images {
         if let Some(found) = image.references.iter().find(|r| wanted.contains(r)) {
@@ -241,10 +253,11 @@ pub async fn postpone(context: &Context, name: &str, duration: Duration) -> Resu
     for result in manual::postpone(&mut store, &snapshot, &[target], seconds, &actor(), now)? {
         match result {
             Ok(done) => println!(
-                "postponed {}: removal moves from {} to {}",
+                "postponed {}: removal at {}, {} later than planned (was {})",
                 escape_controls(&done.target.reference),
-                rfc3339(done.before),
-                rfc3339(done.until)
+                rfc3339(done.until),
+                crate::core::format::duration(done.until - done.before.max(now)),
+                rfc3339(done.before)
             ),
             Err(refusal) => {
                 eprintln!("{}: {}", escape_controls(&refusal.reference), refusal.why);
@@ -255,40 +268,38 @@ pub async fn postpone(context: &Context, name: &str, duration: Duration) -> Resu
     Ok(exit(failed))
 }
 
-/// The names a reference carries now (its own and its digest names).
-fn names_now(snapshot: &Snapshot, reference: &str) -> Vec<String> {
-    snapshot
-        .inventory
-        .images
-        .iter()
-        .find(|image| image.references.iter().any(|r| r == reference))
-        .map_or_else(
-            || vec![reference.to_string()],
-            |image| current_names(image, reference),
-        )
+pub async fn end_postponement(context: &Context, name: &str) -> Result<ExitCode> {
+    let (_engine, mut store, snapshot) = snapshot(context).await?;
+    let target = resolve(&snapshot, name)?;
+    let now = unix_now();
+    let mut failed = 0;
+    for result in manual::end_postponement(&mut store, &snapshot, &[target], &actor(), now)? {
+        match result {
+            Ok(done) => println!(
+                "ended the postponement of {}: removal back to {} (was {})",
+                escape_controls(&done.target.reference),
+                done.back_to
+                    .map_or_else(|| "none planned".to_string(), rfc3339),
+                rfc3339(done.was)
+            ),
+            Err(refusal) => {
+                eprintln!("{}: {}", escape_controls(&refusal.reference), refusal.why);
+                failed += 1;
+            }
+        }
+    }
+    Ok(exit(failed))
 }
 
-/// The pin among `pins` that covers a reference (its own name, a pattern, a digest name).
-fn pinned_by(snapshot: &Snapshot, pins: &HashSet<String>, reference: &str) -> Option<String> {
-    if pins.contains(reference) {
-        return Some(reference.to_string());
+/// Approvals matter only in approve mode: say so in any other.
+fn mode_note(snapshot: &Snapshot) {
+    if snapshot.settings.mode != crate::core::model::Mode::Approve {
+        eprintln!(
+            "note: the enforcer mode is {}; approvals only matter in approve mode \
+             (imgreaper settings --mode approve)",
+            snapshot.settings.mode
+        );
     }
-    let image = snapshot
-        .inventory
-        .images
-        .iter()
-        .find(|image| image.id == reference || image.references.iter().any(|r| r == reference));
-    if let Some(image) = image.filter(|image| pins.contains(&image.id)) {
-        return Some(image.id.clone());
-    }
-    let mut pins: Vec<&String> = pins.iter().collect();
-    pins.sort();
-    let matcher = Matcher::new(&pins);
-    let mut hits = Vec::new();
-    names_now(snapshot, reference).iter().find_map(|name| {
-        matcher.matches_into(name, &mut hits);
-        hits.first().map(|&i| pins[i].clone())
-    })
 }
 
 /// How many local references a pattern (or name) matches now.
@@ -332,6 +343,7 @@ fn pin_key(snapshot: &Snapshot, name: &str) -> Result<(String, Option<Target>)> 
             reference: image.id.clone(),
             image_id: image.id.clone(),
             size: image.size,
+            why: None,
         };
         return Ok((image.id.clone(), Some(target)));
     }
@@ -368,6 +380,7 @@ pub async fn pin(context: &Context, name: &str, pin: bool) -> Result<ExitCode> {
             .as_ref()
             .map_or_else(String::new, |t| t.image_id.clone()),
         size: 0,
+        why: None,
     };
     let changed = manual::pin(&mut store, &[as_target], pin, &actor(), unix_now())?
         .first()
@@ -379,7 +392,10 @@ pub async fn pin(context: &Context, name: &str, pin: bool) -> Result<ExitCode> {
             "pinned {shown}; no local reference matches it now: it applies to any that appears"
         ),
         (true, true) if target.is_none() => {
-            println!("pinned {shown} ({matching} local reference(s) match it now)")
+            println!(
+                "pinned {shown} ({} match it now)",
+                crate::core::format::count(matching, "local reference", "local references")
+            )
         }
         (true, true) => println!("pinned {shown}"),
         (true, false) => println!("{shown} was already pinned"),
@@ -416,8 +432,42 @@ pub async fn adopt(context: &Context, names: &[String], adopt: bool) -> Result<E
     Ok(ExitCode::SUCCESS)
 }
 
+/// `imgreaper approve` alone: what awaits approval, and how to approve it.
+fn list_awaiting(snapshot: &Snapshot) -> ExitCode {
+    let rows: Vec<Vec<String>> = snapshot
+        .rows
+        .iter()
+        .filter(|row| row.state == RefState::AwaitingApproval)
+        .map(|row| {
+            let image = &snapshot.inventory.images[row.image];
+            vec![
+                row.key(&snapshot.inventory),
+                bytes(image.size),
+                row.deadline
+                    .map_or_else(|| "-".to_string(), |d| relative(d, snapshot.now)),
+                row.winner
+                    .map_or_else(|| "-".to_string(), |w| snapshot.rules.rules[w].label()),
+            ]
+        })
+        .collect();
+    if rows.is_empty() {
+        println!("nothing awaits approval");
+    } else {
+        super::table::print(&["REFERENCE", "SIZE", "DUE", "RULE"], &rows);
+        println!(
+            "{} awaiting approval: `imgreaper approve REF…` approves some, `imgreaper approve --all` all of them",
+            crate::core::format::count(rows.len(), "reference", "references")
+        );
+    }
+    ExitCode::SUCCESS
+}
+
 pub async fn approve(context: &Context, names: &[String], all: bool) -> Result<ExitCode> {
     let (_engine, mut store, snapshot) = snapshot(context).await?;
+    if names.is_empty() && !all {
+        mode_note(&snapshot);
+        return Ok(list_awaiting(&snapshot));
+    }
     let targets: Vec<Target> = if all {
         snapshot
             .rows
@@ -429,19 +479,14 @@ pub async fn approve(context: &Context, names: &[String], all: bool) -> Result<E
                     reference: row.key(&snapshot.inventory),
                     image_id: image.id.clone(),
                     size: image.size,
+                    why: None,
                 }
             })
             .collect()
     } else {
         resolve_all(&snapshot, names)?
     };
-    if snapshot.settings.mode != crate::core::model::Mode::Approve {
-        eprintln!(
-            "note: the enforcer mode is {}; approvals only matter in approve mode \
-             (imgreaper settings --mode approve)",
-            snapshot.settings.mode
-        );
-    }
+    mode_note(&snapshot);
     if targets.is_empty() {
         println!("nothing awaits approval");
     }

@@ -63,6 +63,9 @@ pub enum Command {
         /// Machine-readable output (see README for the format)
         #[arg(long)]
         json: bool,
+        /// Every column, whole, however wide the terminal (as is a pipe)
+        #[arg(long)]
+        wide: bool,
     },
     /// Show this node's properties and constraints (built-ins included), or check a node policy file
     Node {
@@ -84,13 +87,23 @@ pub enum Command {
         #[arg(long)]
         ignore_keep: bool,
     },
-    /// Hold a reference's removal for a while
+    /// Move a reference's removal later than it is planned now, or end its postponement
     Postpone {
         #[arg(value_name = "REF")]
         reference: String,
-        /// How long, e.g. 30m, 2h, 1day
-        #[arg(long = "for", value_name = "DURATION")]
-        duration: humantime::Duration,
+        /// How much later than planned now (a postponed removal included), e.g. 30m, 2h, 1day
+        #[arg(
+            long = "for",
+            value_name = "DURATION",
+            value_parser = postpone_duration,
+            allow_hyphen_values = true,
+            required_unless_present = "cancel",
+            conflicts_with = "cancel"
+        )]
+        duration: Option<std::time::Duration>,
+        /// End the postponement: the removal goes back to when it was planned without it
+        #[arg(long)]
+        cancel: bool,
     },
     /// Never remove a reference until it is unpinned
     Pin {
@@ -102,13 +115,9 @@ pub enum Command {
         #[arg(value_name = "REF")]
         reference: String,
     },
-    /// Approve due removals (in approve mode)
+    /// Approve due removals (in approve mode); without a reference, list what awaits approval
     Approve {
-        #[arg(
-            value_name = "REF",
-            required_unless_present = "all",
-            conflicts_with = "all"
-        )]
+        #[arg(value_name = "REF", conflicts_with = "all")]
         references: Vec<String>,
         /// Approve every reference awaiting approval
         #[arg(long)]
@@ -126,14 +135,8 @@ pub enum Command {
     },
     /// Show or change the stored enforcer settings (mode and guards)
     Settings(SettingsArgs),
-    /// Show the audit log, newest first
-    Log {
-        #[arg(long)]
-        json: bool,
-        /// How many entries
-        #[arg(long, default_value_t = 100)]
-        limit: usize,
-    },
+    /// Show the audit log, newest first, with the bytes the shown removals freed
+    Log(LogArgs),
     /// Ask the registries whether local tags moved: `current`, `update available`, or why it
     /// cannot tell (every local tag when no REF is given)
     Check {
@@ -167,6 +170,32 @@ pub enum Command {
         #[arg(long, value_name = "DIR")]
         dir: Option<PathBuf>,
     },
+}
+
+/// `imgreaper log`: which entries, and how.
+#[derive(Debug, Clone, Args)]
+pub struct LogArgs {
+    #[arg(long)]
+    pub json: bool,
+    /// How many of the matching entries to show, newest first (the total counts them all)
+    #[arg(long, default_value_t = 100)]
+    pub limit: usize,
+    /// Only entries at or after this: a time (RFC 3339, e.g. 2024-05-01T22:00:00Z) or how long
+    /// ago (12h, 2days)
+    #[arg(long, value_name = "TIME")]
+    pub since: Option<String>,
+    /// Only entries at or before this: a time or how long ago, as for --since
+    #[arg(long, value_name = "TIME")]
+    pub until: Option<String>,
+    /// Only these actions, comma-separated or repeated (remove, untag, pin, postpone, …)
+    #[arg(long, value_delimiter = ',', value_name = "ACTION")]
+    pub action: Vec<String>,
+    /// Only entries whose actor contains this (a user name, an SSH address, `service`)
+    #[arg(long, value_name = "TEXT")]
+    pub actor: Option<String>,
+    /// Only entries whose reference matches this pattern, as rules match (`myorg/*`)
+    #[arg(value_name = "PATTERN")]
+    pub pattern: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -205,11 +234,12 @@ pub enum PolicyCommand {
     },
     /// Show a saved policy as JSON
     Show { name: String },
-    /// Print a saved policy as a document ready to publish
+    /// Print a saved policy as a document ready to publish, as it was read (spelling, key order)
     Export {
         name: String,
-        #[arg(long, value_enum, default_value_t = ExportFormat::Seed)]
-        format: ExportFormat,
+        /// The spelling to write (default: the one the policy was written in)
+        #[arg(long, value_enum)]
+        format: Option<ExportFormat>,
     },
     /// Delete a saved policy
     Delete { name: String },
@@ -343,4 +373,21 @@ impl SettingsFlags {
             },
         })
     }
+}
+
+/// `--for`: a positive duration; zero and negative ones say what does what was meant.
+fn postpone_duration(text: &str) -> Result<std::time::Duration, String> {
+    if text.trim_start().starts_with('-') {
+        return Err(
+            "a postponement only moves a removal later; `--cancel` ends a postponement, \
+             `imgreaper remove` removes now"
+                .into(),
+        );
+    }
+    let duration = humantime::parse_duration(text)
+        .map_err(|e| format!("{e}; write a duration such as 30m, 2h or 1day"))?;
+    if duration.is_zero() {
+        return Err("that moves the removal no later; `--cancel` ends a postponement".into());
+    }
+    Ok(duration)
 }

@@ -13,7 +13,7 @@ use crate::node::snapshot::EngineReading;
 use anyhow::Result;
 use std::process::ExitCode;
 
-pub async fn run(context: &Context, json: bool) -> Result<ExitCode> {
+pub async fn run(context: &Context, json: bool, wide: bool) -> Result<ExitCode> {
     let engine = context.engine().await?;
     // Reads only: works on a full disk and for a user who may only read the database.
     let store = context.reader()?;
@@ -102,7 +102,10 @@ pub async fn run(context: &Context, json: bool) -> Result<ExitCode> {
             ]
         })
         .collect();
-    table::print(
+    // On a terminal the table fits its width: IMAGE ID, LAST USED, RULE and SIZE go first,
+    // then names are cut in their middle; `--wide` and a pipe get every column whole.
+    let width = if wide { None } else { table::terminal_width() };
+    table::print_fitted(
         &[
             "REFERENCE",
             "IMAGE ID",
@@ -113,6 +116,12 @@ pub async fn run(context: &Context, json: bool) -> Result<ExitCode> {
             "REMOVAL",
         ],
         &rows,
+        width,
+        &table::Fit {
+            drop: &[1, 4, 5, 2],
+            names: 0,
+            min: 24,
+        },
     );
     Ok(ExitCode::SUCCESS)
 }

@@ -81,7 +81,7 @@ async fn dispatch(cli: Cli, console: Console) -> anyhow::Result<ExitCode> {
         Context::new(cli.db.clone(), cli.host.as_deref()).with_data_root(cli.data_root.clone());
     match cli.command {
         None => console(context).await,
-        Some(Command::Images { json }) => images::run(&context, json).await,
+        Some(Command::Images { json, wide }) => images::run(&context, json, wide).await,
         Some(Command::Node { check, json }) => node::run(check.as_deref(), json),
         Some(Command::Policy(command)) => policy::run(&context, command).await,
         Some(Command::Remove {
@@ -90,8 +90,12 @@ async fn dispatch(cli: Cli, console: Console) -> anyhow::Result<ExitCode> {
         }) => actions::remove(&context, &references, ignore_keep).await,
         Some(Command::Postpone {
             reference,
-            duration,
-        }) => actions::postpone(&context, &reference, duration.into()).await,
+            duration: Some(duration),
+            ..
+        }) => actions::postpone(&context, &reference, duration).await,
+        Some(Command::Postpone { reference, .. }) => {
+            actions::end_postponement(&context, &reference).await
+        }
         Some(Command::Pin { reference }) => actions::pin(&context, &reference, true).await,
         Some(Command::Unpin { reference }) => actions::pin(&context, &reference, false).await,
         Some(Command::Approve { references, all }) => {
@@ -100,7 +104,7 @@ async fn dispatch(cli: Cli, console: Console) -> anyhow::Result<ExitCode> {
         Some(Command::Adopt { references }) => actions::adopt(&context, &references, true).await,
         Some(Command::Disown { references }) => actions::adopt(&context, &references, false).await,
         Some(Command::Settings(args)) => settings::run(&context, args),
-        Some(Command::Log { json, limit }) => log::run(&context, json, limit),
+        Some(Command::Log(args)) => log::run(&context, &args),
         Some(Command::Run(args)) => run::run(&context, args).await,
         Some(Command::Completions { shell, dynamic }) => completions::run(shell, dynamic),
         Some(Command::Manpage { dir }) => manpage::run(dir.as_deref()),

@@ -2,7 +2,7 @@
 
 use super::args::{ExportFormat, PolicyCommand};
 use super::{Context, UsageError, actor, policy_file, table};
-use crate::core::format::{bytes, escape_controls, json_for_terminal, relative, rfc3339};
+use crate::core::format::{bytes, count, escape_controls, json_for_terminal, relative, rfc3339};
 use crate::core::policy::{
     Diagnostic, PolicyDocument, Severity, Spelling, parse, template, too_many_rules_on_node,
 };
@@ -40,7 +40,7 @@ pub async fn run(context: &Context, command: PolicyCommand) -> Result<ExitCode> 
         PolicyCommand::Apply { file, name } => apply(context, &file, name),
         PolicyCommand::List { json } => list(context, json),
         PolicyCommand::Show { name } => export(context, &name, None),
-        PolicyCommand::Export { name, format } => export(context, &name, Some(spelling(format))),
+        PolicyCommand::Export { name, format } => export(context, &name, format.map(spelling)),
         PolicyCommand::Delete { name } => {
             let mut store = context.store()?;
             if !store.delete_policy(&name)? {
@@ -145,12 +145,16 @@ fn apply(context: &Context, file: &Path, name: Option<String>) -> Result<ExitCod
     store.audit(&audit_entry(
         "policy-apply",
         &name,
-        &format!("{} rule(s) from {}", document.rules.len(), file.display()),
+        &format!(
+            "{} from {}",
+            count(document.rules.len(), "rule", "rules"),
+            file.display()
+        ),
     ))?;
     println!(
-        "saved policy {} with {} rule(s)",
+        "saved policy {} with {}",
         escape_controls(&name),
-        document.rules.len()
+        count(document.rules.len(), "rule", "rules")
     );
     Ok(ExitCode::SUCCESS)
 }
@@ -177,6 +181,7 @@ async fn preview(
         name: name.clone(),
         document: document.clone(),
         saved_at: now,
+        version: 0,
     }
     .placement(&snapshot.node);
     let (rules, summary) = (&preview.rules, &preview.summary);
@@ -234,8 +239,8 @@ async fn preview(
     }
     table::print(&["REFERENCE", "SIZE", "STATE", "RULE", "REMOVAL"], &rows);
     println!(
-        "\n{} reference(s) matched; on save: {} newly scheduled, {} newly spared; frees {} within 1h, {} within 1d (nothing saved)",
-        summary.matched,
+        "\n{} matched; on save: {} newly scheduled, {} newly spared; the node then frees {} within 1h, {} within 1d, all policies together (nothing saved)",
+        count(summary.matched, "reference", "references"),
         summary.newly_scheduled,
         summary.newly_spared,
         bytes(summary.bytes_within_hour),

@@ -5,7 +5,7 @@ use super::args::SettingsArgs;
 use super::{Context, actor};
 use crate::core::settings::{Settings, SettingsOverride};
 use crate::node::clock::{Clock, SystemClock, unix_now};
-use crate::node::store::NewAudit;
+use crate::node::manual;
 use anyhow::Result;
 use std::process::ExitCode;
 
@@ -25,25 +25,9 @@ pub fn run(context: &Context, args: SettingsArgs) -> Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     }
     let mut store = context.store()?;
-    let before = store.settings()?;
-    let after = change.apply(before);
-    store.save_settings(&after)?;
-    store.audit(
-        &NewAudit::new(unix_now(), &actor(), "settings", "settings", "").result(format!(
-            "{} (was {})",
-            line(&after),
-            line(&before)
-        )),
-    )?;
+    let (_, after) = manual::change_settings(&mut store, change, &actor(), unix_now())?;
     print(&after);
     Ok(ExitCode::SUCCESS)
-}
-
-fn line(s: &Settings) -> String {
-    format!(
-        "mode {}, start-up delay {}s, minimum age {}s, interval {}s",
-        s.mode, s.startup_delay_secs, s.min_age_secs, s.interval_secs
-    )
 }
 
 fn print(s: &Settings) {

@@ -56,6 +56,20 @@ pub fn minutes(minutes: u64) -> String {
 }
 
 /// `in 4m 10s`, `3m 00s ago`, `now`.
+/// A count and its noun, singular or plural: `1 reference`, `3 references`, `2 policies`.
+pub fn count(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
+/// A length of time as an operator wrote it: `2h`, `1d 2h`, `90s`.
+pub fn duration(seconds: i64) -> String {
+    if seconds > 0 && seconds % 60 == 0 {
+        minutes((seconds / 60) as u64)
+    } else {
+        span(seconds)
+    }
+}
+
 pub fn relative(time: Timestamp, now: Timestamp) -> String {
     match time.cmp(&now) {
         std::cmp::Ordering::Equal => "now".to_string(),

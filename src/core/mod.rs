@@ -3,6 +3,7 @@
 pub mod disk;
 pub mod doc;
 pub mod engine_time;
+pub mod fit;
 pub mod format;
 pub mod lapse;
 pub mod model;
@@ -18,3 +19,4 @@ pub mod settings;
 pub mod snapshot;
 pub mod time;
 pub mod tracking;
+pub mod why;

@@ -185,7 +185,7 @@ impl TrackedImage {
 }
 
 /// The enforcer's mode, stored in the database and shown everywhere.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, serde::Deserialize, Default)]
 #[serde(rename_all = "kebab-case")]
 pub enum Mode {
     #[default]

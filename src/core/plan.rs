@@ -28,7 +28,8 @@ use std::collections::HashMap;
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct SourcedRule {
     pub policy: String,
-    /// Position of the rule inside its policy's removal list.
+    /// Position of the rule inside its policy's removal list (shown, and in JSON, from 1).
+    #[serde(rename = "number", serialize_with = "from_one")]
     pub index: usize,
     #[serde(flatten)]
     pub rule: Rule,
@@ -36,7 +37,7 @@ pub struct SourcedRule {
 
 impl SourcedRule {
     /// `edge-default #2 nginx:* 30m` — how the tables name a rule (numbered from 1, as the console
-    /// does; the JSON outputs keep the 0-based `index`).
+    /// and the JSON outputs do).
     pub fn label(&self) -> String {
         format!(
             "{} #{} {} {}",
@@ -52,7 +53,8 @@ impl SourcedRule {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct SourcedKeep {
     pub policy: String,
-    /// Position of the rule inside its policy's keep list.
+    /// Position of the rule inside its policy's keep list (shown, and in JSON, from 1).
+    #[serde(rename = "number", serialize_with = "from_one")]
     pub index: usize,
     pub image_name: String,
     /// Keeps the `last` most recently used references per repository; `None` keeps every match.
@@ -70,6 +72,11 @@ impl SourcedKeep {
             self.image_name
         )
     }
+}
+
+/// A 0-based position as every output numbers it: from 1.
+fn from_one<S: serde::Serializer>(index: &usize, serializer: S) -> Result<S::Ok, S::Error> {
+    serializer.serialize_u64(*index as u64 + 1)
 }
 
 /// Every applicable rule compiled once: removal rules, keep rules and the disk marks.

@@ -24,7 +24,8 @@ pub struct Summary {
     pub newly_scheduled: usize,
     /// References with a deadline before and none after.
     pub newly_spared: usize,
-    /// Bytes freed (images whose last reference goes) within the next hour and day.
+    /// Bytes the whole node frees after saving (images all of whose names go, approvals not
+    /// included) within the next hour and day.
     pub bytes_within_hour: u64,
     pub bytes_within_day: u64,
     /// When the disk is at or above the high mark after saving: what disk pressure frees now.
@@ -56,6 +57,46 @@ impl PressureSummary {
             self.marks.low_percent
         )
     }
+}
+
+/// What goes within a while: the references due now or by then (approvals not included: they
+/// wait for an operator), and the bytes of the images all of whose names are among them. The
+/// one computation behind the console's header and every preview.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Going {
+    pub references: usize,
+    pub bytes: u64,
+}
+
+pub fn going_within(
+    inventory: &Inventory,
+    rows: &[RefPlan],
+    now: Timestamp,
+    seconds: i64,
+) -> Going {
+    let mut names_going = vec![0usize; inventory.images.len()];
+    let mut going = Going::default();
+    for row in rows {
+        let goes = match row.state {
+            RefState::Due => true,
+            RefState::Scheduled | RefState::Postponed { .. } => row
+                .deadline
+                .is_some_and(|d| d <= now.saturating_add(seconds)),
+            _ => false,
+        };
+        if goes {
+            going.references += 1;
+            names_going[row.image] += 1;
+        }
+    }
+    going.bytes = inventory
+        .images
+        .iter()
+        .zip(&names_going)
+        .filter(|(image, names)| **names > 0 && image.references.len().max(1) == **names)
+        .map(|(image, _)| image.size)
+        .sum();
+    going
 }
 
 /// What disk pressure makes due in a plan: the references, and the bytes of the images none of
@@ -95,6 +136,7 @@ pub fn policies_with(
         name: name.to_string(),
         document: document.clone(),
         saved_at: now,
+        version: 0,
     };
     let mut policies: Vec<StoredPolicy> = saved.to_vec();
     match policies.iter_mut().find(|p| p.name == name) {
@@ -112,21 +154,14 @@ pub fn compare(
     matched_by_preview: impl Fn(&RefPlan) -> bool,
     now: Timestamp,
 ) -> Summary {
-    let mut summary = Summary::default();
+    let mut summary = Summary {
+        bytes_within_hour: going_within(inventory, after, now, 3_600).bytes,
+        bytes_within_day: going_within(inventory, after, now, 86_400).bytes,
+        ..Summary::default()
+    };
     for (old, new) in before.iter().zip(after) {
         if matched_by_preview(new) {
             summary.matched += 1;
-        }
-        let image = &inventory.images[new.image];
-        if new.removes_image
-            && let Some(deadline) = new.deadline
-        {
-            if deadline <= now + 3_600 {
-                summary.bytes_within_hour += image.size;
-            }
-            if deadline <= now + 86_400 {
-                summary.bytes_within_day += image.size;
-            }
         }
         match (old.deadline.is_some(), new.deadline.is_some()) {
             (false, true) => summary.newly_scheduled += 1,

@@ -14,6 +14,8 @@ pub struct StoredPolicy {
     pub name: String,
     pub document: PolicyDocument,
     pub saved_at: Timestamp,
+    /// New with every save, never reused: a save begun on another version is refused.
+    pub version: i64,
 }
 
 impl StoredPolicy {

@@ -66,16 +66,22 @@ impl Snapshot {
     /// Recomputes the plan for another moment (a countdown tick) without any I/O.
     pub fn replan(&mut self, now: Timestamp) {
         self.now = now;
-        self.rows = plan(&PlanInput {
+        self.rows = self.plan_with(&self.overrides);
+    }
+
+    /// The plan at this snapshot's moment as it would be with other operator decisions (what
+    /// ending a postponement would bring back).
+    pub fn plan_with(&self, overrides: &Overrides) -> Vec<RefPlan> {
+        plan(&PlanInput {
             inventory: &self.inventory,
             rules: &self.rules,
             records: &self.records,
-            overrides: &self.overrides,
+            overrides,
             guards: self.guards,
             mode: self.settings.mode,
-            now,
+            now: self.now,
             former_names: &self.former_names,
             disk: self.disk.usage(),
-        });
+        })
     }
 }

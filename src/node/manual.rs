@@ -3,14 +3,18 @@
 //! name points at, and written to the audit log with who took it.
 
 use crate::core::format::{relative, rfc3339};
+use crate::core::lapse::DecisionKind;
 use crate::core::model::Timestamp;
-use crate::core::plan::{RefPlan, RefState};
+use crate::core::plan::{RefPlan, RefState, current_names};
+use crate::core::policy::Matcher;
+use crate::core::settings::{Settings, SettingsOverride};
 use crate::core::snapshot::Snapshot;
 use crate::node::clock::{Clock, SystemClock};
 use crate::node::engine::Engine;
 use crate::node::removal::{self, Batch, Outcome, Target};
 use crate::node::store::{NewAudit, Owner, Store};
 use anyhow::Result;
+use std::collections::HashSet;
 
 /// Why a decision was not taken for one target.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -80,8 +84,9 @@ pub fn approve(
     Ok(results)
 }
 
-/// Moves each target's removal `seconds` later than it would otherwise be (from now, for one
-/// already due). A target with no removal planned is refused: postponing it would change nothing.
+/// Moves each target's removal `seconds` later than it is planned now, a postponed one included
+/// (from now, for one already due). A target with no removal planned is refused, as is a
+/// duration that is not positive: either would change nothing.
 pub fn postpone(
     store: &mut Store,
     snapshot: &Snapshot,
@@ -93,6 +98,15 @@ pub fn postpone(
     let mut results = Vec::new();
     for target in targets {
         let row = row_of(snapshot, target);
+        if seconds <= 0 {
+            results.push(Err(Refusal {
+                reference: target.reference.clone(),
+                why: "that moves the removal no later; a postponement moves it later, and \
+                      ending the postponement brings it back"
+                    .to_string(),
+            }));
+            continue;
+        }
         let Some(before) = row.and_then(|r| r.deadline) else {
             results.push(Err(Refusal {
                 reference: target.reference.clone(),
@@ -131,6 +145,140 @@ pub fn postpone(
         }));
     }
     Ok(results)
+}
+
+/// A postponement that was ended: the removal moves from `was` back to `back_to` (the rule's
+/// deadline, or whatever else now holds it).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Ended {
+    pub target: Target,
+    pub was: Timestamp,
+    pub back_to: Option<Timestamp>,
+}
+
+/// When each target's removal would go without its postponement (one plan for all of them).
+pub fn without_postponements(snapshot: &Snapshot, targets: &[Target]) -> Vec<Option<Timestamp>> {
+    let mut overrides = snapshot.overrides.clone();
+    for target in targets {
+        overrides
+            .postponements
+            .retain(|(_, image_id), _| *image_id != target.image_id);
+    }
+    let rows = snapshot.plan_with(&overrides);
+    targets
+        .iter()
+        .map(|target| {
+            rows.iter()
+                .find(|row| {
+                    snapshot.inventory.images[row.image].id == target.image_id
+                        && row.key(&snapshot.inventory) == target.reference
+                })
+                .and_then(|row| row.deadline)
+        })
+        .collect()
+}
+
+/// Ends each target's postponement (`postpone --cancel`, `x` in the console): its removal goes
+/// back to when it would be without it. A target that is not postponed is refused.
+pub fn end_postponement(
+    store: &mut Store,
+    snapshot: &Snapshot,
+    targets: &[Target],
+    actor: &str,
+    now: Timestamp,
+) -> Result<Vec<Result<Ended, Refusal>>> {
+    let back = without_postponements(snapshot, targets);
+    let mut results = Vec::new();
+    for (target, back_to) in targets.iter().zip(back) {
+        // Its own, or (shown under its former name) one the image kept when the name moved on.
+        let held: Vec<(String, Timestamp)> = snapshot
+            .overrides
+            .postponements
+            .iter()
+            .filter(|((reference, image_id), _)| {
+                *image_id == target.image_id
+                    && (*reference == target.reference
+                        || row_of(snapshot, target)
+                            .is_some_and(|r| matches!(r.state, RefState::Postponed { .. })))
+            })
+            .map(|((reference, _), until)| (reference.clone(), *until))
+            .collect();
+        let Some(until) = held.iter().map(|(_, until)| *until).max() else {
+            let row = row_of(snapshot, target);
+            results.push(Err(Refusal {
+                reference: target.reference.clone(),
+                why: format!("not postponed: it is {}", standing(row, snapshot.now)),
+            }));
+            continue;
+        };
+        let was = row_of(snapshot, target)
+            .and_then(|r| r.deadline)
+            .unwrap_or(until);
+        for (reference, _) in &held {
+            store.drop_decision(DecisionKind::Postponement, reference, &target.image_id)?;
+        }
+        let back = match back_to {
+            Some(at) if at <= now => format!("removal back to {} (due now)", rfc3339(at)),
+            Some(at) => format!("removal back to {}", rfc3339(at)),
+            None => "no removal planned".to_string(),
+        };
+        store.audit(
+            &NewAudit::new(
+                now,
+                actor,
+                "unpostpone",
+                &target.reference,
+                &target.image_id,
+            )
+            .result(format!(
+                "postponement ended (was until {}); {back}",
+                rfc3339(until)
+            )),
+        )?;
+        results.push(Ok(Ended {
+            target: target.clone(),
+            was,
+            back_to,
+        }));
+    }
+    Ok(results)
+}
+
+/// The names a reference carries now (its own and its digest names).
+pub fn names_now(snapshot: &Snapshot, reference: &str) -> Vec<String> {
+    snapshot
+        .inventory
+        .images
+        .iter()
+        .find(|image| image.references.iter().any(|r| r == reference))
+        .map_or_else(
+            || vec![reference.to_string()],
+            |image| current_names(image, reference),
+        )
+}
+
+/// The pin among `pins` that covers a reference (its own name, a pattern, a digest name).
+pub fn pinned_by(snapshot: &Snapshot, pins: &HashSet<String>, reference: &str) -> Option<String> {
+    if pins.contains(reference) {
+        return Some(reference.to_string());
+    }
+    // A pin by image ID pins that image, under any name.
+    let image = snapshot
+        .inventory
+        .images
+        .iter()
+        .find(|image| image.id == reference || image.references.iter().any(|r| r == reference));
+    if let Some(image) = image.filter(|image| pins.contains(&image.id)) {
+        return Some(image.id.clone());
+    }
+    let mut pins: Vec<&String> = pins.iter().collect();
+    pins.sort();
+    let matcher = Matcher::new(&pins);
+    let mut hits = Vec::new();
+    names_now(snapshot, reference).iter().find_map(|name| {
+        matcher.matches_into(name, &mut hits);
+        hits.first().map(|&i| pins[i].clone())
+    })
 }
 
 /// Records that an operator removes a name a keep rule keeps, before it is removed.
@@ -245,4 +393,33 @@ pub async fn remove(
         done.outcomes.push((finished.target, finished.outcome));
     }
     Ok(done)
+}
+
+/// Changes the stored settings every enforcer starts from (`imgreaper settings`, `M` in the
+/// console), audited; returns them before and after.
+pub fn change_settings(
+    store: &mut Store,
+    change: SettingsOverride,
+    actor: &str,
+    now: Timestamp,
+) -> Result<(Settings, Settings)> {
+    let before = store.settings()?;
+    let after = change.apply(before);
+    store.save_settings(&after)?;
+    store.audit(
+        &NewAudit::new(now, actor, "settings", "settings", "").result(format!(
+            "{} (was {})",
+            settings_line(&after),
+            settings_line(&before)
+        )),
+    )?;
+    Ok((before, after))
+}
+
+/// `mode auto, start-up delay 300s, minimum age 600s, interval 60s`.
+pub fn settings_line(s: &Settings) -> String {
+    format!(
+        "mode {}, start-up delay {}s, minimum age {}s, interval {}s",
+        s.mode, s.startup_delay_secs, s.min_age_secs, s.interval_secs
+    )
 }

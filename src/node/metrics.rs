@@ -101,6 +101,19 @@ pub fn render(metrics: &Metrics) -> String {
         out.sample("imgreaper_removals_total", &[("result", result)], value);
     }
     out.family(
+        "imgreaper_removals_by_trigger_total",
+        "counter",
+        "Removals and untags by what set them off: deadline, disk (pressure), manual (by hand).",
+    );
+    for trigger in ["deadline", "disk", "manual"] {
+        let value = counter(&format!("trigger:{trigger}"));
+        out.sample(
+            "imgreaper_removals_by_trigger_total",
+            &[("trigger", trigger)],
+            value,
+        );
+    }
+    out.family(
         "imgreaper_freed_bytes_total",
         "counter",
         "Bytes freed by removing images since the database was created.",

@@ -31,6 +31,8 @@ pub enum Action {
     Help,
     Messages,
     Reconnect,
+    /// `M`: change the enforcer's mode.
+    Mode,
     Suspend,
     Up,
     Down,
@@ -44,6 +46,9 @@ pub enum Action {
     Mark,
     MarkAll,
     Details,
+    /// Scrolls the details pane (J, K).
+    DetailsDown,
+    DetailsUp,
     Remove,
     Postpone,
     Pin,
@@ -52,6 +57,10 @@ pub enum Action {
     CheckUpdates,
     Refresh,
     RuleNew,
+    /// `N`: a new keep rule.
+    KeepNew,
+    /// `D`: the disk marks.
+    DiskMarks,
     RuleEdit,
     RuleDelete,
     RuleUp,
@@ -156,8 +165,10 @@ pub static BINDINGS: &[Binding] = &[
     bind(&[ch('p')], "p", "postpone", A::Postpone, Writes, IMAGES, true),
     bind(&[ch('P')], "P", "pin / unpin", A::Pin, Writes, IMAGES, true),
     bind(&[ch(' ')], "space", "mark", A::Mark, Marks, IMAGES, true),
-    bind(&[key(K::Enter), ch('d')], "enter/d", "details", A::Details, Look, IMAGES, true),
+    bind(&[key(K::Enter), ch('d')], "enter/d", "details", A::Details, Look, LISTS, true),
     bind(&[ch('/')], "/", "filter", A::Filter, Look, LISTS, true),
+    bind(&[ch('J')], "J", "scroll details down", A::DetailsDown, Look, IMAGES, false),
+    bind(&[ch('K')], "K", "scroll details up", A::DetailsUp, Look, IMAGES, false),
     bind(&[ch('A')], "A", "adopt / disown", A::Adopt, Writes, IMAGES, true),
     bind(&[ch('u')], "u", "check registry for updates", A::CheckUpdates, Writes, IMAGES, false),
     bind(&[ch('U')], "U", "refresh (pull if moved)", A::Refresh, Writes, IMAGES, false),
@@ -165,12 +176,14 @@ pub static BINDINGS: &[Binding] = &[
     bind(&[ch('s')], "s", "sort column", A::Sort, Look, IMAGES, false),
     bind(&[ch('S')], "S", "reverse sort", A::SortReverse, Look, IMAGES, false),
     bind(&[ch('n')], "n", "new rule", A::RuleNew, Writes, RULES, true),
-    bind(&[ch('e'), key(K::Enter)], "e/enter", "edit rule", A::RuleEdit, Writes, RULES, true),
-    bind(&[ch('x')], "x", "delete rule", A::RuleDelete, Writes, RULES, true),
+    bind(&[ch('e'), key(K::Enter)], "e/enter", "edit", A::RuleEdit, Writes, RULES, true),
+    bind(&[ch('x')], "x", "delete", A::RuleDelete, Writes, RULES, true),
+    bind(&[ch('N')], "N", "new keep rule", A::KeepNew, Writes, RULES, false),
+    bind(&[ch('D')], "D", "disk marks", A::DiskMarks, Writes, RULES, false),
     bind(&[ch('w')], "w", "save policy", A::Save, Writes, RULES, true),
     bind(&[ch('u')], "u", "discard edits", A::Discard, Writes, RULES, true),
-    bind(&[ch('K')], "K", "move rule up", A::RuleUp, Writes, RULES, false),
-    bind(&[ch('J')], "J", "move rule down", A::RuleDown, Writes, RULES, false),
+    bind(&[ch('K')], "K", "move up", A::RuleUp, Writes, RULES, false),
+    bind(&[ch('J')], "J", "move down", A::RuleDown, Writes, RULES, false),
     bind(&[ch('i')], "i", "import file", A::Import, Writes, RULES, false),
     bind(&[ch('o')], "o", "export file", A::Export, Look, RULES, false),
     bind(&[ch('j'), key(K::Down)], "j/↓", "down", A::Down, Look, ALL, false),
@@ -185,6 +198,7 @@ pub static BINDINGS: &[Binding] = &[
     bind(&[ch('1'), ch('2'), ch('3')], "1/2/3", "Images / Rules / Activity", A::JumpToView, Look, ALL, false),
     bind(&[ch('m')], "m", "message log", A::Messages, Look, ALL, false),
     bind(&[ch('R')], "R", "reconnect to the engine now", A::Reconnect, Look, ALL, false),
+    bind(&[ch('M')], "M", "enforcer mode", A::Mode, Writes, ALL, false),
     bind(&[ctrl('z')], "^Z", "suspend (fg resumes)", A::Suspend, Look, ALL, false),
     bind(&[ch('?')], "?", "help", A::Help, Look, ALL, true),
     bind(&[ch('q'), ctrl('c')], "q", "quit", A::Quit, Look, ALL, true),
@@ -206,6 +220,16 @@ pub fn bindings_for(view: View, read_only: bool) -> impl Iterator<Item = &'stati
 pub fn binding(view: View, read_only: bool, event: KeyEvent) -> Option<&'static Binding> {
     let key = Key::of(event);
     bindings_for(view, read_only).find(|b| b.keys.contains(&key))
+}
+
+/// A view other than `view` where the key does something, with its binding there.
+pub fn binding_elsewhere(view: View, event: KeyEvent) -> Option<(&'static Binding, View)> {
+    let key = Key::of(event);
+    View::ALL.into_iter().filter(|v| *v != view).find_map(|v| {
+        bindings_for(v, false)
+            .find(|b| b.keys.contains(&key))
+            .map(|b| (b, v))
+    })
 }
 
 /// What a key does in a view, if anything.

@@ -1,7 +1,7 @@
 //! The interactive console (DESIGN.md §8).
 //!
-//! One task owns the terminal and the `App` state; background tasks (loader, enforcer, actions)
-//! talk to it over bounded channels. `App::update` is pure; `view::draw` cannot change state; the
+//! One task owns the terminal and the `App` state; background tasks (loader, enforcer, actions),
+//! each on a thread of its own, talk to it over bounded channels. `App::update` is pure; `view::draw` cannot change state; the
 //! loop draws only when an update says something visible changed.
 
 pub mod app;
@@ -11,6 +11,7 @@ pub mod export;
 pub mod keys;
 pub mod msg;
 pub mod palette;
+pub mod prefs;
 mod tasks;
 mod terminal;
 pub mod text;
@@ -60,18 +61,15 @@ pub async fn run(context: Context, args: Options) -> anyhow::Result<ExitCode> {
     let (command_tx, command_rx) = mpsc::channel::<Command>(16);
     let (stop_tx, stop_rx) = watch::channel(false);
     let task_context = || context.clone();
-    tokio::spawn(tasks::loader::run(
-        task_context(),
-        store,
-        to_ui.clone(),
-        reload_rx,
-    ));
-    tokio::spawn(tasks::actions::run(
-        task_context(),
-        command_rx,
-        to_ui.clone(),
-        reload_tx.clone(),
-    ));
+    let (loader_context, loader_ui) = (task_context(), to_ui.clone());
+    tasks::on_own_thread("loader", move || {
+        tasks::loader::run(loader_context, store, loader_ui, reload_rx)
+    })?;
+    let (actions_context, actions_ui, actions_reload) =
+        (task_context(), to_ui.clone(), reload_tx.clone());
+    tasks::on_own_thread("actions", move || {
+        tasks::actions::run(actions_context, command_rx, actions_ui, actions_reload)
+    })?;
     // The enforcer starts once the first data is on screen: taking the lease and reconciling
     // must not delay what the operator came to see. A read-only console never runs one.
     let mut enforcer_to_start = (!args.read_only).then(|| (to_ui.clone(), reload_tx.clone()));
@@ -89,6 +87,14 @@ pub async fn run(context: Context, args: Options) -> anyhow::Result<ExitCode> {
         app.header.own_holder = Some(tasks::enforcer::holder_name());
     }
     app.header.demo = demo::note(context.host());
+    // The view choices made before; a damaged file is reported and left alone until the next
+    // choice replaces it.
+    let prefs_file = prefs::path();
+    match prefs_file.as_deref().map(prefs::load_from) {
+        Some(Ok(Some(saved))) => app.apply_prefs(saved),
+        Some(Err(error)) => app.set_status(format!("view choices not read: {error:#}"), true),
+        _ => {}
+    }
     let panic_for_test = std::env::var_os("IMGREAPER_TEST_PANIC").is_some();
     let mut events = EventStream::new();
     let mut tick = tokio::time::interval(Duration::from_secs(1));
@@ -105,12 +111,10 @@ pub async fn run(context: Context, args: Options) -> anyhow::Result<ExitCode> {
         if (app.snapshot.is_some() || app.outage.is_some())
             && let Some((to_ui, reload)) = enforcer_to_start.take()
         {
-            enforcer = Some(tokio::spawn(tasks::enforcer::run(
-                task_context(),
-                to_ui,
-                reload,
-                stop_rx.clone(),
-            )));
+            let (context, stop) = (task_context(), stop_rx.clone());
+            enforcer = Some(tasks::on_own_thread("enforcer", move || {
+                tasks::enforcer::run(context, to_ui, reload, stop)
+            })?);
         }
         let counting_down = app.countdown_visible();
         let msg = tokio::select! {
@@ -152,6 +156,16 @@ pub async fn run(context: Context, args: Options) -> anyhow::Result<ExitCode> {
         if let Some(text) = &effects.clipboard {
             terminal::copy_to_clipboard(text);
         }
+        if let (Some(chosen), Some(file)) = (effects.prefs, prefs_file.clone()) {
+            // Off the terminal task: a slow or full disk never holds up a key.
+            let to_ui = to_ui.clone();
+            tokio::task::spawn_blocking(move || {
+                if let Err(error) = prefs::save_to(&file, &chosen) {
+                    let text = format!("view choices not remembered: {error:#}");
+                    let _ = to_ui.blocking_send(Msg::Note { text, error: true });
+                }
+            });
+        }
         if effects.suspend {
             // The event reader must not hold the terminal while the shell has it.
             drop(events);
@@ -167,7 +181,8 @@ pub async fn run(context: Context, args: Options) -> anyhow::Result<ExitCode> {
     // Let the enforcer give its lease up so the next enforcer need not wait for it to expire.
     let _ = stop_tx.send(true);
     if let Some(handle) = enforcer {
-        let _ = tokio::time::timeout(Duration::from_secs(3), handle).await;
+        let joined = tokio::task::spawn_blocking(move || handle.join());
+        let _ = tokio::time::timeout(Duration::from_secs(3), joined).await;
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -39,6 +39,14 @@ pub enum Msg {
         error: String,
     },
     Enforcer(EnforcerStatus),
+    /// A note for the status line from outside the state (remembering the view choices failed).
+    Note {
+        text: String,
+        error: bool,
+    },
+    /// An action waits for something outside the console (another process holds the database
+    /// locked); its `Done` ends the wait.
+    Waiting(String),
     Done(ActionResult),
     /// SIGTERM, SIGINT or SIGHUP.
     Quit,
@@ -56,15 +64,19 @@ pub enum EnforcerStatus {
 pub enum Command {
     Remove(Vec<Target>),
     Approve(Vec<Target>),
-    /// Postpone for `seconds` from when the action task runs it.
+    /// Moves each removal `seconds` later than planned when the action task runs it.
     Postpone {
         targets: Vec<Target>,
         seconds: i64,
     },
+    /// Ends the targets' postponements.
+    EndPostponement(Vec<Target>),
     Pin {
         targets: Vec<Target>,
         pin: bool,
     },
+    /// Stores the enforcer's mode (audited, as `imgreaper settings --mode`).
+    SetMode(crate::core::model::Mode),
     /// Sets (adopt) or clears (disown) the agent-downloaded flag of the targets' images.
     Adopt {
         targets: Vec<Target>,
@@ -74,9 +86,12 @@ pub enum Command {
     CheckUpdates(Vec<String>),
     /// Pulls those of these tags whose registry digest moved.
     Refresh(Vec<String>),
+    /// Saves the policy if the stored one is still `version`, the one the edits began on
+    /// (`None`: not saved before).
     SavePolicy {
         name: String,
         document: PolicyDocument,
+        version: Option<i64>,
     },
     Import {
         path: PathBuf,
@@ -89,6 +104,47 @@ pub enum Command {
         document: PolicyDocument,
         overwrite: bool,
     },
+}
+
+impl Command {
+    /// What the command does, for a message while it waits: `pin myorg/app:1`.
+    pub fn describe(&self) -> String {
+        let names = |targets: &[Target]| match targets {
+            [one] => one.reference.clone(),
+            many => crate::tui::text::count(many.len(), "reference", "references"),
+        };
+        match self {
+            Command::Remove(targets) => format!("removing {}", names(targets)),
+            Command::Approve(targets) => format!("approving {}", names(targets)),
+            Command::Postpone { targets, .. } => format!("postponing {}", names(targets)),
+            Command::EndPostponement(targets) => {
+                format!("ending the postponement of {}", names(targets))
+            }
+            Command::Pin { targets, pin: true } => format!("pinning {}", names(targets)),
+            Command::Pin { targets, .. } => format!("unpinning {}", names(targets)),
+            Command::Adopt {
+                targets,
+                adopt: true,
+            } => format!("adopting {}", names(targets)),
+            Command::Adopt { targets, .. } => format!("disowning {}", names(targets)),
+            Command::SavePolicy { name, .. } => format!("saving policy {name}"),
+            Command::SetMode(mode) => format!("switching the enforcer to {mode} mode"),
+            Command::CheckUpdates(references) => {
+                format!(
+                    "checking {}",
+                    crate::tui::text::count(references.len(), "tag", "tags")
+                )
+            }
+            Command::Refresh(references) => {
+                format!(
+                    "refreshing {}",
+                    crate::tui::text::count(references.len(), "tag", "tags")
+                )
+            }
+            Command::Import { path } => format!("importing {}", path.display()),
+            Command::Export { name, .. } => format!("exporting policy {name}"),
+        }
+    }
 }
 
 /// What the action task reports back.
@@ -104,6 +160,8 @@ pub struct ActionResult {
     pub imported: Option<(String, PolicyDocument)>,
     /// The name of a policy just saved: its draft is clean again.
     pub saved: Option<String>,
+    /// The version it was saved as.
+    pub version: Option<i64>,
     /// An export's file that exists already and was left as it is.
     pub exists: Option<PathBuf>,
 }
@@ -121,6 +179,8 @@ pub struct Effects {
     pub suspend: bool,
     /// Text to put on the terminal's clipboard (OSC 52, where the terminal allows it).
     pub clipboard: Option<String>,
+    /// View choices that changed, to be remembered in the config directory.
+    pub prefs: Option<crate::tui::prefs::Prefs>,
 }
 
 impl Effects {

@@ -110,8 +110,13 @@ impl Theme {
 
     /// Applies the keys a TOML text names on top of this theme.
     pub fn apply(&mut self, text: &str, file: &Path) -> Result<()> {
-        let table: toml::Table = toml::from_str(text)
-            .with_context(|| format!("theme file {} is not valid TOML", file.display()))?;
+        let table: toml::Table = toml::from_str(text).map_err(|e| {
+            anyhow!(
+                "theme file {} is not valid TOML: {}",
+                file.display(),
+                toml_error(text, &e)
+            )
+        })?;
         for (key, value) in &table {
             let slot = self.slot(key).ok_or_else(|| {
                 anyhow!(
@@ -247,6 +252,22 @@ fn parse_style(value: &toml::Value) -> Result<Style, String> {
         }
     }
     Ok(style)
+}
+
+/// A TOML error on one line: where, then what (`line 2, column 16: unclosed inline table, …`),
+/// without the caret diagram, which needs several lines.
+fn toml_error(text: &str, error: &toml::de::Error) -> String {
+    let message = error.message().trim().replace('\n', " ");
+    match error.span() {
+        Some(span) => {
+            let before = &text[..span.start.min(text.len())];
+            let line = before.matches('\n').count() + 1;
+            let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+            let column = before[line_start..].chars().count() + 1;
+            format!("line {line}, column {column}: {message}")
+        }
+        None => message,
+    }
 }
 
 #[cfg(test)]

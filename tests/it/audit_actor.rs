@@ -37,14 +37,15 @@ fn recorded_actor(mut command: Command, dir: &Path, env: &[(&str, &str)]) -> Str
     let entries: Vec<serde_json::Value> = serde_json::from_slice(&log.stdout).unwrap();
     let actor = entries[0]["actor"].as_str().unwrap().to_string();
 
-    // The human log shows one line per entry and no raw control character.
+    // The human log shows one line per entry (after its header, before its total) and no raw
+    // control character.
     let human = Command::new(env!("CARGO_BIN_EXE_imgreaper"))
         .arg("log")
         .env("IMGREAPER_DB", &db)
         .output()
         .unwrap();
     let text = String::from_utf8(human.stdout).unwrap();
-    assert_eq!(text.lines().count(), 2, "{text}");
+    assert_eq!(text.lines().count(), 3, "{text}");
     assert!(
         !text.chars().any(|c| c.is_control() && c != '\n'),
         "{text:?}"

@@ -51,6 +51,10 @@ fn images_json_reports_size_use_rules_and_deadline() {
     assert_eq!(a1_row["image_id"], a1_id);
     assert_eq!(a1_row["state"], "scheduled");
     assert_eq!(a1_row["winning_rule"]["delete_after_minutes"], 30);
+    // Rules are numbered from 1 here too, as in every human view.
+    assert_eq!(a1_row["winning_rule"]["number"], 1, "{a1_row:#}");
+    assert_eq!(a1_row["matching_rules"][1]["number"], 2, "{a1_row:#}");
+    assert!(a1_row["winning_rule"].get("index").is_none(), "{a1_row:#}");
     assert_eq!(a1_row["matching_rules"].as_array().unwrap().len(), 2);
     assert_eq!(
         a1_row["removes_image"], false,
@@ -268,8 +272,13 @@ fn export_round_trips_an_nmp_in_both_spellings() {
         anax["agentImagePolicy"]["imageRemovalPolicies"][0]["deleteAfterMinutes"],
         45
     );
-    let seed: serde_json::Value =
+    // Without --format, in the spelling it was read in.
+    let plain: serde_json::Value =
         serde_json::from_str(&sandbox.ok(&["policy", "export", "edge"])).unwrap();
+    assert_eq!(plain, anax);
+    let seed: serde_json::Value =
+        serde_json::from_str(&sandbox.ok(&["policy", "export", "edge", "--format", "seed"]))
+            .unwrap();
     assert_eq!(
         seed["image_policy"]["removal"][0]["image_name"],
         "myorg/app:*"

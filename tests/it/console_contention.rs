@@ -149,9 +149,6 @@ fn the_console_answers_keys_and_enforces_while_another_process_holds_the_databas
 }
 
 #[test]
-#[ignore = "a real freeze: the console's enforcer waits for the database (SQLite's busy handler, \
-            up to 5 s a statement) on the thread that runs the terminal, so keys typed meanwhile \
-            wait unanswered until it gives up"]
 fn the_console_never_waits_for_the_database_on_the_terminals_thread() {
     let asleep = contended_console();
     assert_eq!(

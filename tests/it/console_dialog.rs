@@ -118,12 +118,14 @@ fn many_long_marks_at_80x24_scroll_and_keep_the_buttons() {
     }
     assert_buttons(&app);
     assert!(dialog_text(&app).join("\n").contains("more above"));
-    // c: the whole command, in the message log and for the clipboard; nothing removed.
+    // c: the whole command, in the message log and for the clipboard; nothing removed, and
+    // the dialog stays.
     let effects = press(&mut app, KeyCode::Char('c'));
     let copied = effects.clipboard.expect("the command is copied");
     assert!(copied.starts_with("docker rmi ") && copied.contains("build:1.2.29"));
     assert!(effects.commands.is_empty());
-    assert!(matches!(app.modal, Some(Modal::Messages { .. })));
+    assert!(matches!(app.modal, Some(Modal::Confirm(_))));
+    assert!(app.messages.entries[0].text.contains(&copied));
 }
 
 #[test]

@@ -23,6 +23,7 @@ fn stored(name: &str, text: &str) -> StoredPolicy {
         name: name.into(),
         document: parse(text).expect("valid policy").document,
         saved_at: NOW,
+        version: 1,
     }
 }
 

@@ -102,6 +102,11 @@ const STATES: &[(&str, &str, &str, Mode)] = &[
 
 fn app_for(theme: &Theme, mode: Mode) -> App {
     let mut app = App::new(false, theme.clone(), (100, 24));
+    // Sorted by name, as this file's rows are found by their place.
+    app.apply_prefs(imgreaper::tui::prefs::Prefs {
+        sort: imgreaper::tui::app::images::SortColumn::Reference,
+        reverse: false,
+    });
     app.update(loaded_with(
         1,
         snapshot_of(images(), policies(), overrides(), mode),
@@ -247,4 +252,33 @@ fn a_vt100_gets_ascii_only() {
         dialog.contains("+-") && dialog.contains("[ Cancel ]"),
         "{dialog}"
     );
+}
+
+/// Issue 20 (small things): a user theme that is not valid TOML is reported on one readable line
+/// with where the mistake is, not SQLite-style escapes of a caret diagram (`\n`).
+#[test]
+fn a_malformed_user_theme_says_where_on_one_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let themes = dir.path().join("imgreaper/themes");
+    std::fs::create_dir_all(&themes).unwrap();
+    std::fs::write(
+        themes.join("broken.toml"),
+        "selected = { fg = \"black\" }\nmarked = { fg = \n",
+    )
+    .unwrap();
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_imgreaper"))
+        .args(["--theme", "broken"])
+        .env("XDG_CONFIG_HOME", dir.path())
+        .env("TERM", "xterm-256color")
+        .env("IMGREAPER_DB", dir.path().join("db"))
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("broken.toml") && stderr.contains("line 2, column"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("\\n"), "{stderr}");
+    assert_eq!(stderr.trim_end().lines().count(), 1, "{stderr}");
 }

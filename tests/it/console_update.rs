@@ -179,7 +179,7 @@ fn q_then_s_saves_and_quits_once_saved() {
     press(&mut app, KeyCode::Char('q'));
     let effects = press(&mut app, KeyCode::Char('s'));
     assert!(!effects.quit, "quit before the save was done");
-    let [Command::SavePolicy { name, document }] = &effects.commands[..] else {
+    let [Command::SavePolicy { name, document, .. }] = &effects.commands[..] else {
         panic!("{:?}", effects.commands)
     };
     assert_eq!(name, "edge-default");
@@ -495,9 +495,11 @@ fn two_long_versions_keep_their_tags_at_80_columns() {
     ));
     let lines = screen_lines(&app);
     let rows: Vec<&String> = lines.iter().filter(|l| l.contains("localhost")).collect();
+    for tag in ["build:1.2.0", "build:1.2.1"] {
+        assert!(rows.iter().any(|r| r.contains(tag)), "{tag}: {rows:#?}");
+    }
     assert!(
-        rows[0].contains("build:1.2.0") && rows[1].contains("build:1.2.1"),
+        rows.iter().all(|r| r.starts_with("  localhost:5000")),
         "{rows:#?}"
     );
-    assert!(rows[0].starts_with("  localhost:5000/"), "{rows:#?}");
 }

@@ -150,6 +150,18 @@ fn demo_box_loads_and_the_console_shows_it() {
             .any(|r| r["agent_downloaded"] == true && r["state"] == "scheduled"),
         "no agent-downloaded image scheduled"
     );
+    // The two nightly builds the tag moved away from show the name they had (issue 20: the
+    // first load showed them as bare `<none>` rows).
+    let nameless: Vec<&serde_json::Value> = rows.iter().filter(|r| r["dangling"] == true).collect();
+    assert_eq!(nameless.len(), 2, "{nameless:#?}");
+    for row in &nameless {
+        assert!(
+            row["former_names"]
+                .as_array()
+                .is_some_and(|names| names.iter().any(|n| n == "myorg/ui:nightly")),
+            "a nightly build without its former name: {row:#}"
+        );
+    }
     let policies = Command::new(BIN)
         .args(["--db", db.to_str().unwrap(), "policy", "list"])
         .output()
@@ -182,7 +194,10 @@ fn demo_box_loads_and_the_console_shows_it() {
     assert!(screen.contains("DOCKER_HOST"), "{screen}");
     line_with("in use");
     line_with("spared");
-    line_with("<none>");
+    assert!(
+        line_with("<none>").contains("formerly myorg/ui:nightly"),
+        "{screen}"
+    );
     let scheduled = line_with("scheduled");
     assert!(
         scheduled.contains(" in ") && scheduled.contains('m'),

@@ -308,6 +308,7 @@ async fn a_removal_planned_before_a_container_appeared_is_refused_not_forced() {
         reference: reference.clone(),
         image_id: id,
         size: 1,
+        why: None,
     };
     // ...then a container appears before the removal runs.
     let container = format!("{}-late", bench.sandbox.prefix);

@@ -399,7 +399,11 @@ fn stored_control_characters_are_escaped_in_every_table() {
         }
     }
     let log = sandbox.ok(&["log"]);
-    assert_eq!(log.lines().count(), 3, "one line per entry: {log}");
+    assert_eq!(
+        log.lines().count(),
+        4,
+        "a header, one line per entry and the total: {log}"
+    );
     for args in [&["images", "--json"][..], &["log", "--json"]] {
         let output = sandbox.ok(args);
         serde_json::from_str::<serde_json::Value>(&output).expect("JSON stays JSON");

@@ -39,6 +39,7 @@ fn a_removal_another_live_process_owns_is_left_to_it() {
                 actor: "operator".into(),
                 started: unix_now(),
                 owner: Owner::this_process("cli"),
+                why: None,
             })
             .unwrap()
     );

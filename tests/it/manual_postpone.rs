@@ -79,6 +79,7 @@ fn target(reference: &str, image_id: &str) -> Target {
         reference: reference.into(),
         image_id: image_id.into(),
         size: 1,
+        why: None,
     }
 }
 
@@ -129,4 +130,77 @@ fn a_postpone_that_would_change_nothing_is_refused_and_not_recorded() {
     assert!(refusal.why.contains("in use"), "{}", refusal.why);
     assert!(store.audit_log(10).unwrap().is_empty());
     assert!(store.overrides().unwrap().postponements.is_empty());
+}
+
+#[test]
+fn ending_a_postponement_brings_the_removal_back_and_is_audited() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = Store::open(&dir.path().join("db")).unwrap();
+    let before = snapshot(&store);
+    manual::postpone(
+        &mut store,
+        &before,
+        &[target("app:1", "idle")],
+        10 * 60,
+        "tester",
+        NOW,
+    )
+    .unwrap();
+    let postponed = snapshot(&store);
+    let results = manual::end_postponement(
+        &mut store,
+        &postponed,
+        &[target("app:1", "idle")],
+        "tester",
+        NOW,
+    )
+    .unwrap();
+    let done = results[0].as_ref().expect("ended");
+    assert_eq!(
+        (done.was, done.back_to),
+        (NOW + 30 * 60, Some(NOW + 20 * 60))
+    );
+    let after = snapshot(&store);
+    assert_eq!(after.rows[0].state, RefState::Scheduled);
+    assert_eq!(after.rows[0].deadline, Some(NOW + 20 * 60));
+    let log = store.audit_log(10).unwrap();
+    assert_eq!(log[0].entry.action, "unpostpone");
+    assert!(log[0].entry.result.contains("back to"), "{:?}", log[0]);
+}
+
+#[test]
+fn ending_a_postponement_that_is_not_there_is_refused_and_not_recorded() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = Store::open(&dir.path().join("db")).unwrap();
+    let before = snapshot(&store);
+    let results = manual::end_postponement(
+        &mut store,
+        &before,
+        &[target("app:1", "idle")],
+        "tester",
+        NOW,
+    )
+    .unwrap();
+    let refusal = results[0].as_ref().expect_err("refused");
+    assert!(refusal.why.contains("not postponed"), "{}", refusal.why);
+    assert!(store.audit_log(10).unwrap().is_empty());
+}
+
+#[test]
+fn a_postpone_by_nothing_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = Store::open(&dir.path().join("db")).unwrap();
+    let before = snapshot(&store);
+    let results = manual::postpone(
+        &mut store,
+        &before,
+        &[target("app:1", "idle")],
+        0,
+        "tester",
+        NOW,
+    )
+    .unwrap();
+    let refusal = results[0].as_ref().expect_err("refused");
+    assert!(refusal.why.contains("no later"), "{}", refusal.why);
+    assert!(store.audit_log(10).unwrap().is_empty());
 }

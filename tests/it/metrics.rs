@@ -79,6 +79,23 @@ fn run_once_writes_metrics_that_promtool_accepts_and_counters_survive_restarts()
         "{text}"
     );
     assert!(value(&text, "imgreaper_freed_bytes_total").unwrap() > 0.0);
+    // Why they went, as far as a label fits: their deadline passed; none by disk or by hand.
+    assert_eq!(
+        value(
+            &text,
+            "imgreaper_removals_by_trigger_total{trigger=\"deadline\"}"
+        ),
+        Some(3.0),
+        "{text}"
+    );
+    assert_eq!(
+        value(
+            &text,
+            "imgreaper_removals_by_trigger_total{trigger=\"manual\"}"
+        ),
+        Some(0.0),
+        "{text}"
+    );
     assert_eq!(value(&text, "imgreaper_engine_up"), Some(1.0));
     assert_eq!(value(&text, "imgreaper_enforcer_active"), Some(1.0));
     assert_eq!(

@@ -92,6 +92,7 @@ fn nmps_against_nodes() {
                 name: "nmp".into(),
                 document,
                 saved_at: NOW,
+                version: 1,
             };
             let status = stored.status(&node, NOW);
             assert_eq!(

@@ -468,7 +468,7 @@ fn duplicate_rule_warning() {
     assert_eq!(w[0].path, "image_policy.removal[1]");
     assert_eq!((w[0].line, w[0].column), (3, 9));
     assert!(
-        w[0].message.contains("duplicate of rule [0]"),
+        w[0].message.contains("duplicate of rule 1:"),
         "{}",
         w[0].message
     );
@@ -494,7 +494,7 @@ fn shadowed_rule_warnings() {
         ]
     );
     assert!(
-        w[0].message.contains("shadowed by rule [0] (`*`, 10 min)"),
+        w[0].message.contains("shadowed by rule 1 (`*`, 10m)"),
         "{}",
         w[0].message
     );

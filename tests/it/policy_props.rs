@@ -230,15 +230,17 @@ fn document() -> impl Strategy<Value = PolicyDocument> {
         ],
         prop::sample::select(vec![Spelling::Seed, Spelling::Anax]),
         extra(),
+        prop::option::of(0usize..8),
     )
         .prop_map(
-            |((rules, keep, disk), enabled, start, spelling, extra)| PolicyDocument {
+            |((rules, keep, disk), enabled, start, spelling, extra, policy_at)| PolicyDocument {
                 rules,
                 keep,
                 disk,
                 enabled,
                 start,
                 spelling,
+                policy_at,
                 extra,
             },
         )
@@ -262,6 +264,12 @@ proptest! {
         plain.remove("enabled");
         plain.remove("start");
         prop_assert_eq!(&plain, &doc.extra);
+        // The image policy stays where it stood among the fields (`None`: last).
+        let keys: Vec<&String> = exported.as_object().unwrap().keys().collect();
+        let at = keys.iter().position(|k| *k == "image_policy" || *k == "agentImagePolicy");
+        let last = keys.len() - 1;
+        prop_assert_eq!(at, Some(doc.policy_at.unwrap_or(last).min(last)));
+        prop_assert_eq!(back.policy_at, at.filter(|&a| a < last));
         // And a parsed document is a fixed point, extra included.
         let twice = parse(&back.to_json(spelling).to_string()).unwrap().document;
         prop_assert_eq!(twice, back);

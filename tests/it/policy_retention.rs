@@ -264,7 +264,7 @@ fn a_keep_rule_that_covers_a_removal_rule_is_a_warning() {
     );
     assert!(
         w[0].message
-            .contains("never removes anything: keep rule [0] (`base:*`)"),
+            .contains("never removes anything: keep rule 1 (`base:*`)"),
         "{}",
         w[0].message
     );

@@ -35,7 +35,7 @@ fn pin_and_unpin_take_patterns_that_follow_names() {
     }
     let pattern = sandbox.repo("a:*");
     let out = sandbox.ok(&["pin", &pattern]);
-    assert!(out.contains("2 local reference(s) match it now"), "{out}");
+    assert!(out.contains("2 local references match it now"), "{out}");
     let rows = sandbox.images_json();
     assert_eq!(find(&rows, &a1)["state"], "pinned");
     assert_eq!(find(&rows, &a2)["state"], "pinned");

@@ -118,6 +118,19 @@ async fn disk_pressure_frees_down_to_the_low_mark_least_recently_used_first() {
         audit,
         [names[3].clone(), names[4].clone(), names[5].clone()]
     );
+    // The log says why they went early: disk pressure, with the usage and the marks.
+    for entry in bench.store().audit_log(100).unwrap() {
+        if entry.entry.action == "remove" {
+            let why = entry.entry.why.expect("a removal records why");
+            assert_eq!(why.trigger, imgreaper::core::why::Trigger::Disk, "{why:?}");
+            let disk = why.disk.expect("the disk reading");
+            assert_eq!(u64::from(disk.low_percent), filled.low_percent, "{why:?}");
+            assert!(
+                why.summary(|t| t.to_string()).starts_with("disk "),
+                "{why:?}"
+            );
+        }
+    }
 }
 
 #[tokio::test]

@@ -195,3 +195,33 @@ fn policies_keep_their_order_and_replacing_one_keeps_its_place() {
     assert!(store.delete_policy("a").unwrap());
     assert!(!store.delete_policy("a").unwrap());
 }
+
+/// Found by the console's locked-database test: opening a second connection in a process
+/// (the console opens one per task) read the file's header through a file descriptor of its
+/// own, and closing it dropped every POSIX lock the process held on the file. The next other
+/// process to close the database then believed itself the last, checkpointed and deleted the
+/// WAL under the first connection, whose later writes went to a deleted file and were lost.
+#[test]
+fn a_second_connection_keeps_the_first_ones_writes_visible_to_other_processes() {
+    let (dir, mut first) = store();
+    let path = dir.path().join("db");
+    first.audit(&entry(1)).unwrap();
+    let _second = Store::open(&path).unwrap();
+    // Another process opens and closes the database.
+    let other = std::process::Command::new("sqlite3")
+        .arg(&path)
+        .arg("SELECT count(*) FROM audit")
+        .output()
+        .expect("the sqlite3 shell runs (tests/engine/up installs it)");
+    assert!(other.status.success(), "{other:?}");
+    first.audit(&entry(2)).unwrap();
+    let seen = Store::open_for_reading(&path)
+        .unwrap()
+        .audit_log(10)
+        .unwrap();
+    assert_eq!(seen.len(), 2, "{seen:?}");
+    assert!(
+        path.with_file_name("db-wal").exists(),
+        "the WAL was deleted under an open connection"
+    );
+}

@@ -63,6 +63,9 @@ pub struct PolicyDocument {
     pub start: Option<Start>,
     /// The spelling the document was written in.
     pub spelling: Spelling,
+    /// Where the image policy stands among the top-level fields as written (`None`: last), so
+    /// export keeps the document's order.
+    pub policy_at: Option<usize>,
     /// Every top-level field other than the image policy, as written
     /// (including `enabled` and `start`), so exporting loses nothing.
     pub extra: serde_json::Map<String, serde_json::Value>,
@@ -78,6 +81,7 @@ impl PolicyDocument {
             enabled: true,
             start: None,
             spelling: Spelling::Seed,
+            policy_at: None,
             extra: serde_json::Map::new(),
         }
     }

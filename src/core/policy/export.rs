@@ -12,8 +12,8 @@ impl PolicyDocument {
     /// unless the fields were changed since, in which case the new values win.
     pub fn to_json(&self, spelling: Spelling) -> Value {
         let mut map = self.extra.clone();
-        map.remove(SEED.policy);
-        map.remove(ANAX.policy);
+        map.shift_remove(SEED.policy);
+        map.shift_remove(ANAX.policy);
         sync_enabled(&mut map, self.enabled);
         sync_start(self, &mut map);
 
@@ -53,7 +53,9 @@ impl PolicyDocument {
                 json!({ k.high: disk.high_percent, k.low: disk.low_percent }),
             );
         }
-        map.insert(k.policy.into(), Value::Object(policy));
+        // Where it stood in the document as read; last otherwise.
+        let at = self.policy_at.unwrap_or(map.len()).min(map.len());
+        map.shift_insert(at, k.policy.into(), Value::Object(policy));
         Value::Object(map)
     }
 }
@@ -81,7 +83,7 @@ fn sync_start(document: &PolicyDocument, map: &mut Map<String, Value>) {
             map.insert("start".into(), Value::String(format_start(start)));
         }
         None => {
-            map.remove("start");
+            map.shift_remove("start");
         }
     }
 }

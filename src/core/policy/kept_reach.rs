@@ -38,8 +38,8 @@ pub(crate) fn warn_kept_out_of_reach(
                 &site.path,
                 site.offset,
                 format!(
-                    "never removes anything: keep rule [{}] (`{}`) keeps every image this rule (`{}`) matches; drop one of them, or give the keep rule a `last`",
-                    keep_site.index, keeper.image_name, rule.image_name
+                    "never removes anything: keep rule {} (`{}`) keeps every image this rule (`{}`) matches; drop one of them, or give the keep rule a `last`",
+                    keep_site.index + 1, keeper.image_name, rule.image_name
                 ),
             );
         }

@@ -50,8 +50,8 @@ pub(crate) fn warn_duplicates_and_shadows(report: &mut Report, rules: &[(Rule, R
                     &site.path,
                     site.offset,
                     format!(
-                        "duplicate of rule [{}]: same pattern, minutes and agent-downloaded-only flag; remove one",
-                        rules[of].1.index
+                        "duplicate of rule {}: same pattern, minutes and agent-downloaded-only flag; remove one",
+                        rules[of].1.index + 1
                     ),
                 );
             }
@@ -61,12 +61,12 @@ pub(crate) fn warn_duplicates_and_shadows(report: &mut Report, rules: &[(Rule, R
                     &site_b.path,
                     site_b.offset,
                     format!(
-                        "shadowed by rule [{}] (`{}`, {} min): it matches every image this rule (`{}`, {} min) matches and removes it at least as early, so this rule never decides anything",
-                        site_a.index,
+                        "shadowed by rule {} (`{}`, {}): it matches every image this rule (`{}`, {}) matches and removes it at least as early, so this rule never decides anything",
+                        site_a.index + 1,
                         rule_a.image_name,
-                        rule_a.delete_after_minutes,
+                        crate::core::format::minutes(rule_a.delete_after_minutes),
                         rule_b.image_name,
-                        rule_b.delete_after_minutes
+                        crate::core::format::minutes(rule_b.delete_after_minutes)
                     ),
                 );
             }

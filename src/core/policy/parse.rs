@@ -108,8 +108,13 @@ fn read_document(
         serde_json::Value::Object(map) => map,
         _ => serde_json::Map::new(),
     };
-    extra.remove(SEED.policy);
-    extra.remove(ANAX.policy);
+    // Where the image policy stood, for export; the other fields keep their order.
+    let policy_at = [SEED.policy, ANAX.policy]
+        .iter()
+        .find_map(|key| extra.keys().position(|k| k == key))
+        .filter(|at| at + 1 < extra.len());
+    extra.shift_remove(SEED.policy);
+    extra.shift_remove(ANAX.policy);
     Some(PolicyDocument {
         rules: read.rules.into_iter().map(|(rule, _)| rule).collect(),
         keep: read.keep.into_iter().map(|(rule, _)| rule).collect(),
@@ -117,6 +122,7 @@ fn read_document(
         enabled: enabled?,
         start: start?,
         spelling,
+        policy_at,
         extra,
     })
 }

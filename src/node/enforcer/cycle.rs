@@ -5,6 +5,7 @@ use crate::core::model::{Mode, Timestamp};
 use crate::core::plan::RefState;
 use crate::core::snapshot::{EnforcerView, Snapshot};
 use crate::core::tracking::{current_names, reconcile, uses_by_image};
+use crate::core::why::Why;
 use crate::node::removal::Target;
 use crate::node::store::unless_disk_full as unless_full;
 use crate::node::store::{NewAudit, TrackingUpdate};
@@ -101,10 +102,17 @@ impl Enforcer {
                 RefState::AwaitingApproval => report.awaiting_approval += 1,
                 RefState::Due => {
                     let image = &snapshot.inventory.images[row.image];
+                    let reference = row.key(&snapshot.inventory);
+                    let approved_by = match settings.mode {
+                        Mode::Approve => self.store.approver(&reference, &image.id)?,
+                        _ => None,
+                    };
+                    let why = Why::planned(&snapshot, row, settings.mode).approved_by(approved_by);
                     due.push(Target {
-                        reference: row.key(&snapshot.inventory),
+                        reference,
                         image_id: image.id.clone(),
                         size: image.size,
+                        why: Some(why),
                     });
                 }
                 _ => {}
@@ -148,7 +156,8 @@ impl Enforcer {
                 &target.image_id,
             )
             .freed(if frees { target.size } else { 0 })
-            .result("dry-run: nothing removed");
+            .result("dry-run: nothing removed")
+            .why(target.why.clone());
             self.store.audit(&entry)?;
             self.reported_dry_run.insert(key);
             self.record(entry, actions);

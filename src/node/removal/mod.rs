@@ -24,6 +24,8 @@ pub use record::{audit, container_names, pending, record};
 pub use recover::{Claim, finish_interrupted};
 
 use crate::core::model::Container;
+use crate::core::why::Why;
+use std::collections::HashMap;
 
 /// One name to remove, as planned.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -32,6 +34,8 @@ pub struct Target {
     pub reference: String,
     pub image_id: String,
     pub size: u64,
+    /// Why it is removed, for its audit entry.
+    pub why: Option<Why>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -86,22 +90,32 @@ pub struct ImageRemoval {
     pub image_id: String,
     pub size: u64,
     pub names: Vec<String>,
+    /// Why each name goes.
+    pub whys: HashMap<String, Why>,
 }
 
 /// Groups targets by image, keeping the first-seen order of images and of names.
 pub fn by_image(targets: Vec<Target>) -> Vec<ImageRemoval> {
     let mut groups: Vec<ImageRemoval> = Vec::new();
     for target in targets {
-        match groups.iter_mut().find(|g| g.image_id == target.image_id) {
-            Some(group) if !group.names.contains(&target.reference) => {
-                group.names.push(target.reference)
+        let index = match groups.iter().position(|g| g.image_id == target.image_id) {
+            Some(index) => index,
+            None => {
+                groups.push(ImageRemoval {
+                    image_id: target.image_id,
+                    size: target.size,
+                    names: Vec::new(),
+                    whys: HashMap::new(),
+                });
+                groups.len() - 1
             }
-            Some(_) => {}
-            None => groups.push(ImageRemoval {
-                image_id: target.image_id,
-                size: target.size,
-                names: vec![target.reference],
-            }),
+        };
+        let group = &mut groups[index];
+        if !group.names.contains(&target.reference) {
+            if let Some(why) = target.why {
+                group.whys.insert(target.reference.clone(), why);
+            }
+            group.names.push(target.reference);
         }
     }
     groups
@@ -113,6 +127,7 @@ impl ImageRemoval {
             reference: name.to_string(),
             image_id: self.image_id.clone(),
             size: self.size,
+            why: self.whys.get(name).cloned(),
         }
     }
 }

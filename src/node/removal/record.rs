@@ -67,7 +67,8 @@ pub fn audit(target: &Target, outcome: &Outcome, actor: &str, now: Timestamp) ->
     Some(
         NewAudit::new(now, actor, action, &target.reference, &target.image_id)
             .freed(bytes_freed)
-            .result(result),
+            .result(result)
+            .why(target.why.clone()),
     )
 }
 
@@ -80,6 +81,7 @@ pub fn pending(target: &Target, actor: &str, owner: &Owner, now: Timestamp) -> P
         actor: actor.to_string(),
         started: now,
         owner: owner.clone(),
+        why: target.why.clone(),
     }
 }
 

@@ -91,7 +91,8 @@ pub async fn finish_interrupted(
                     let audit =
                         NewAudit::new(now, &entry.actor, action, &entry.reference, &image_id)
                             .freed(bytes)
-                            .result(format!("ok: completed {actor_note}"));
+                            .result(format!("ok: completed {actor_note}"))
+                            .why(entry.why.clone());
                     store.finish_removal(&audit)?;
                     recovered.actions.push(audit);
                 }
@@ -132,7 +133,8 @@ pub async fn finish_interrupted(
                     }
                     let audit =
                         NewAudit::new(now, &entry.actor, "untag", &entry.reference, &image_id)
-                            .result(format!("ok: completed {actor_note}"));
+                            .result(format!("ok: completed {actor_note}"))
+                            .why(entry.why.clone());
                     store.finish_removal(&audit)?;
                     store.forget_reference(&entry.reference, &image_id)?;
                     recovered.actions.push(audit);

@@ -3,9 +3,45 @@
 
 use super::Store;
 use crate::core::model::Timestamp;
+use crate::core::why::Why;
 use anyhow::Result;
 use rusqlite::{OptionalExtension, params};
 use serde::Serialize;
+
+/// Every action the log records, as `log --action` takes them.
+pub const ACTIONS: &[&str] = &[
+    "remove",
+    "untag",
+    "refused",
+    "gone",
+    "skipped",
+    "failed",
+    "would-remove",
+    "restore",
+    "ignore-keep",
+    "pin",
+    "unpin",
+    "postpone",
+    "unpostpone",
+    "approve",
+    "lapse",
+    "adopt",
+    "disown",
+    "settings",
+    "policy-apply",
+    "policy-delete",
+];
+
+/// Which entries `audit_matching` returns; every part that is set must hold.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AuditFilter {
+    pub since: Option<Timestamp>,
+    pub until: Option<Timestamp>,
+    /// Any of these actions.
+    pub actions: Vec<String>,
+    /// The actor contains this text.
+    pub actor: Option<String>,
+}
 
 /// One audit log line to be written.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -19,6 +55,8 @@ pub struct NewAudit {
     pub image_id: String,
     pub bytes_freed: u64,
     pub result: String,
+    /// For a removal (and what became of it): why it was removed.
+    pub why: Option<Why>,
 }
 
 impl NewAudit {
@@ -38,6 +76,7 @@ impl NewAudit {
             image_id: image_id.to_string(),
             bytes_freed: 0,
             result: "ok".to_string(),
+            why: None,
         }
     }
 
@@ -53,6 +92,11 @@ impl NewAudit {
 
     pub fn freed(mut self, bytes: u64) -> NewAudit {
         self.bytes_freed = bytes;
+        self
+    }
+
+    pub fn why(mut self, why: Option<Why>) -> NewAudit {
+        self.why = why;
         self
     }
 }
@@ -75,6 +119,8 @@ pub struct PendingRemoval {
     pub started: Timestamp,
     /// The process carrying it out; only it, or whoever finds it dead, finishes the entry.
     pub owner: Owner,
+    /// Why it is removed, for the audit entry written when it is finished.
+    pub why: Option<Why>,
 }
 
 /// A process that journals removals: an enforcer (its lease holder name), a command or a console.
@@ -133,23 +179,28 @@ impl Store {
     /// Entries with an id above `after_id`, newest first, at most `limit`.
     pub fn audit_since(&self, after_id: i64, limit: usize) -> Result<Vec<AuditEntry>> {
         let mut statement = self.conn.prepare_cached(
-            "SELECT id, time, actor, action, reference, image_id, bytes_freed, result
+            "SELECT id, time, actor, action, reference, image_id, bytes_freed, result, why
              FROM audit WHERE id > ?1 ORDER BY id DESC LIMIT ?2",
         )?;
-        let rows = statement.query_map(params![after_id, limit as i64], |row| {
-            Ok(AuditEntry {
-                id: row.get(0)?,
-                entry: NewAudit {
-                    time: row.get(1)?,
-                    actor: row.get(2)?,
-                    action: row.get(3)?,
-                    reference: row.get(4)?,
-                    image_id: row.get(5)?,
-                    bytes_freed: row.get::<_, i64>(6)? as u64,
-                    result: row.get(7)?,
-                },
-            })
-        })?;
+        let rows = statement.query_map(params![after_id, limit as i64], audit_entry)?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// Every entry the filter lets through, newest first.
+    pub fn audit_matching(&self, filter: &AuditFilter) -> Result<Vec<AuditEntry>> {
+        let actions = serde_json::to_string(&filter.actions)?;
+        let mut statement = self.conn.prepare_cached(
+            "SELECT id, time, actor, action, reference, image_id, bytes_freed, result, why
+             FROM audit
+             WHERE (?1 IS NULL OR time >= ?1) AND (?2 IS NULL OR time <= ?2)
+               AND (?3 = '[]' OR action IN (SELECT value FROM json_each(?3)))
+               AND (?4 IS NULL OR instr(actor, ?4) > 0)
+             ORDER BY id DESC",
+        )?;
+        let rows = statement.query_map(
+            params![filter.since, filter.until, actions, filter.actor],
+            audit_entry,
+        )?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
@@ -184,8 +235,8 @@ impl Store {
         }
         tx.execute(
             "INSERT OR REPLACE INTO pending_removals
-                 (reference, image_id, bytes, actor, started, owner, owner_host, owner_pid)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                 (reference, image_id, bytes, actor, started, owner, owner_host, owner_pid, why)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
             params![
                 removal.reference,
                 removal.image_id,
@@ -194,7 +245,8 @@ impl Store {
                 removal.started,
                 removal.owner.name,
                 removal.owner.host,
-                removal.owner.pid
+                removal.owner.pid,
+                why_text(removal.why.as_ref())
             ],
         )?;
         tx.commit()?;
@@ -231,7 +283,7 @@ impl Store {
 
     pub fn pending_removals(&self) -> Result<Vec<PendingRemoval>> {
         let mut statement = self.conn.prepare_cached(
-            "SELECT reference, image_id, bytes, actor, started, owner, owner_host, owner_pid
+            "SELECT reference, image_id, bytes, actor, started, owner, owner_host, owner_pid, why
              FROM pending_removals",
         )?;
         let rows = statement.query_map([], |row| {
@@ -246,6 +298,7 @@ impl Store {
                     host: row.get(6)?,
                     pid: row.get(7)?,
                 },
+                why: why_column(row.get(8)?),
             })
         })?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
@@ -320,8 +373,8 @@ impl Store {
 
 fn insert_audit(conn: &rusqlite::Connection, entry: &NewAudit) -> Result<()> {
     conn.execute(
-        "INSERT INTO audit (time, actor, action, reference, image_id, bytes_freed, result)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        "INSERT INTO audit (time, actor, action, reference, image_id, bytes_freed, result, why)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
         params![
             entry.time,
             entry.actor,
@@ -329,8 +382,37 @@ fn insert_audit(conn: &rusqlite::Connection, entry: &NewAudit) -> Result<()> {
             entry.reference,
             entry.image_id,
             entry.bytes_freed as i64,
-            entry.result
+            entry.result,
+            why_text(entry.why.as_ref())
         ],
     )?;
     Ok(())
+}
+
+/// One row of `SELECT id, time, actor, action, reference, image_id, bytes_freed, result, why`.
+pub(super) fn audit_entry(row: &rusqlite::Row) -> rusqlite::Result<AuditEntry> {
+    Ok(AuditEntry {
+        id: row.get(0)?,
+        entry: NewAudit {
+            time: row.get(1)?,
+            actor: row.get(2)?,
+            action: row.get(3)?,
+            reference: row.get(4)?,
+            image_id: row.get(5)?,
+            bytes_freed: row.get::<_, i64>(6)? as u64,
+            result: row.get(7)?,
+            why: why_column(row.get(8)?),
+        },
+    })
+}
+
+/// The `why` column holds the reason as JSON (NULL for what is not a removal).
+fn why_text(why: Option<&Why>) -> Option<String> {
+    why.and_then(|why| serde_json::to_string(why).ok())
+}
+
+/// A reason this imgreaper cannot read (written by a newer one) reads as none rather than
+/// hiding the entry.
+fn why_column(text: Option<String>) -> Option<Why> {
+    text.and_then(|text| serde_json::from_str(&text).ok())
 }

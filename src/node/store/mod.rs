@@ -15,12 +15,13 @@ mod schema;
 mod settings;
 mod updates;
 
-pub use audit::{AUDIT_KEEP, AuditEntry, NewAudit, Owner, PendingRemoval};
+pub use audit::{ACTIONS, AUDIT_KEEP, AuditEntry, AuditFilter, NewAudit, Owner, PendingRemoval};
 pub use error::{StoreError, explain};
 pub use holds::Hold;
 pub use images::TrackingUpdate;
 pub use lease::{HolderView, Lease, LeaseClaim, LeaseKind};
 pub use open::default_path;
+pub use policies::{PolicyVersion, SaveOutcome};
 pub use settings::ReadAt;
 pub use updates::UpdateFound;
 

@@ -52,6 +52,7 @@ pub(super) fn open_for_writing(path: &Path) -> Result<Connection> {
     }
     let facts = read_header(&conn).map_err(|e| sqlite_error(path, e))?;
     refuse_foreign(&facts, path)?;
+    remember_opened(path);
     if !facts.wal {
         use_wal(&conn, path)?;
     }
@@ -77,6 +78,7 @@ pub(super) fn open_for_reading(path: &Path) -> Result<Connection> {
     let conn = match read_header(&conn) {
         Ok(facts) => {
             refuse_foreign(&facts, path)?;
+            remember_opened(path);
             conn
         }
         Err(e) if wal_index_unavailable(&e) => {
@@ -265,7 +267,42 @@ fn use_wal(conn: &Connection, path: &Path) -> Result<()> {
 }
 
 /// A non-empty file that does not start with the SQLite header is left alone.
+///
+/// Read only before this process has a connection to the file: closing a file descriptor drops
+/// every POSIX lock the process holds on that file, those of its open SQLite connections
+/// included, and another process closing the database would then take itself for the last one
+/// and delete the WAL under them.
 fn refuse_non_sqlite(path: &Path) -> Result<()> {
+    if opened_before(path) {
+        return Ok(());
+    }
+    read_sqlite_header(path)
+}
+
+/// Files (device, inode) this process has opened as its database.
+static OPENED: std::sync::Mutex<Vec<(u64, u64)>> = std::sync::Mutex::new(Vec::new());
+
+fn file_id(path: &Path) -> Option<(u64, u64)> {
+    use std::os::unix::fs::MetadataExt;
+    std::fs::metadata(path).ok().map(|m| (m.dev(), m.ino()))
+}
+
+fn opened_before(path: &Path) -> bool {
+    let opened = OPENED.lock().unwrap_or_else(|e| e.into_inner());
+    file_id(path).is_some_and(|id| opened.contains(&id))
+}
+
+/// Remembers a file opened as a database (see `refuse_non_sqlite`).
+fn remember_opened(path: &Path) {
+    let mut opened = OPENED.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some(id) = file_id(path)
+        && !opened.contains(&id)
+    {
+        opened.push(id);
+    }
+}
+
+fn read_sqlite_header(path: &Path) -> Result<()> {
     let mut header = [0u8; 16];
     let read = match std::fs::File::open(path) {
         Ok(mut file) => file
@@ -337,4 +374,19 @@ fn refuse_foreign(header: &Header, path: &Path) -> Result<()> {
         .into());
     }
     Ok(())
+}
+
+impl super::Store {
+    /// Whether another process holds the write lock right now (asked without waiting; writes
+    /// nothing). For a front end that says what it waits for rather than seeming to hang.
+    pub fn write_locked(&self) -> Result<bool> {
+        self.conn.busy_timeout(Duration::ZERO)?;
+        let tried = self.conn.execute_batch("BEGIN IMMEDIATE; ROLLBACK;");
+        self.conn.busy_timeout(BUSY_TIMEOUT)?;
+        match tried {
+            Ok(()) => Ok(false),
+            Err(error) if error.sqlite_error_code() == Some(ErrorCode::DatabaseBusy) => Ok(true),
+            Err(error) => Err(sqlite_error(&self.path, error)),
+        }
+    }
 }

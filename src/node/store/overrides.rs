@@ -125,6 +125,19 @@ impl Store {
         Ok(())
     }
 
+    /// Who approved removing `reference` as the image `image_id`, if anyone did.
+    pub fn approver(&self, reference: &str, image_id: &str) -> Result<Option<String>> {
+        use rusqlite::OptionalExtension;
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT actor FROM approvals WHERE reference = ?1 AND image_id = ?2",
+                params![reference, image_id],
+                |row| row.get(0),
+            )
+            .optional()?)
+    }
+
     /// An operator's word on whether an image counts as agent-downloaded (`adopt`, `disown`).
     /// Returns false when it already said so.
     pub fn set_ownership(

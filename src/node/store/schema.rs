@@ -195,6 +195,30 @@ const MIGRATIONS: &[&str] = &[
         checked_at      INTEGER NOT NULL
     );
     ",
+    // 9: why each removal happened (the rule or disk pressure, the deadline, the mode, who
+    // approved it), as JSON, kept with the journal entry until the audit entry is written; an
+    // index for `log --since/--until`.
+    "
+    ALTER TABLE audit ADD COLUMN why TEXT;
+    ALTER TABLE pending_removals ADD COLUMN why TEXT;
+    CREATE INDEX audit_time ON audit (time);
+    CREATE TRIGGER count_triggers AFTER INSERT ON audit
+        WHEN NEW.action IN ('remove', 'untag') AND NEW.why IS NOT NULL
+    BEGIN
+        INSERT INTO counters (name, value)
+            VALUES ('trigger:' || json_extract(NEW.why, '$.trigger'), 1)
+            ON CONFLICT(name) DO UPDATE SET value = value + 1;
+    END;
+    ",
+    // 10: a version per policy, new with every save and never reused (AUTOINCREMENT keeps its
+    // highest number even after deletes), so a save begun on an older version is refused.
+    "
+    ALTER TABLE policies ADD COLUMN version INTEGER NOT NULL DEFAULT 0;
+    CREATE TABLE policy_versions (id INTEGER PRIMARY KEY AUTOINCREMENT);
+    UPDATE policies SET version = position;
+    INSERT INTO policy_versions (id) SELECT max(position) FROM policies HAVING count(*) > 0;
+    DELETE FROM policy_versions;
+    ",
 ];
 
 /// Brings the schema up to date. A database already current is only read. Otherwise every

@@ -13,6 +13,8 @@ pub struct ActivityList {
     pub editing_filter: bool,
     pub index: Vec<usize>,
     pub scroll: Scroll,
+    /// The details pane of the entry under the cursor is open.
+    pub details: bool,
     /// The newest entry the operator has had at the top of the list.
     seen: Option<i64>,
 }
@@ -36,6 +38,13 @@ impl ActivityList {
             self.scroll.cursor = position;
             self.scroll.offset = (self.scroll.offset as isize + moved).max(0) as usize;
         }
+    }
+
+    /// The entry under the cursor.
+    pub fn current(&self) -> Option<&AuditEntry> {
+        self.index
+            .get(self.scroll.cursor)
+            .and_then(|&i| self.entries.get(i))
     }
 
     pub fn rebuild(&mut self) {

@@ -8,27 +8,38 @@ use crate::core::snapshot::Snapshot;
 use std::cmp::Ordering;
 use std::collections::HashSet;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+/// What goes next comes first: the list is sorted by removal unless the operator chose
+/// otherwise.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum SortColumn {
-    #[default]
     Reference,
     Size,
     State,
     LastUsed,
     Rule,
+    #[default]
     Removal,
 }
 
 impl SortColumn {
-    pub fn next(self) -> SortColumn {
-        match self {
-            SortColumn::Reference => SortColumn::Size,
-            SortColumn::Size => SortColumn::State,
-            SortColumn::State => SortColumn::LastUsed,
-            SortColumn::LastUsed => SortColumn::Rule,
-            SortColumn::Rule => SortColumn::Removal,
-            SortColumn::Removal => SortColumn::Reference,
-        }
+    /// In the order `s` goes through them (the order of the columns on screen).
+    pub const ALL: [SortColumn; 6] = [
+        SortColumn::Reference,
+        SortColumn::Size,
+        SortColumn::State,
+        SortColumn::LastUsed,
+        SortColumn::Rule,
+        SortColumn::Removal,
+    ];
+
+    /// The next column after this one among `shown` (the columns on screen).
+    pub fn next_among(self, shown: &[SortColumn]) -> SortColumn {
+        let at = SortColumn::ALL.iter().position(|c| *c == self).unwrap_or(0);
+        (1..=SortColumn::ALL.len())
+            .map(|step| SortColumn::ALL[(at + step) % SortColumn::ALL.len()])
+            .find(|c| shown.contains(c))
+            .unwrap_or(self)
     }
 
     pub fn title(self) -> &'static str {
@@ -55,6 +66,9 @@ pub struct ImageList {
     pub index: Vec<usize>,
     pub scroll: Scroll,
     pub details: bool,
+    /// The first line of the details pane shown, for the row `details_of`.
+    pub details_scroll: usize,
+    pub details_of: Option<String>,
 }
 
 /// The name a row is shown and filtered by, without allocating.
@@ -100,8 +114,10 @@ impl ImageList {
         );
         let (sort, reverse) = (self.sort, self.reverse);
         self.index.sort_by(|&a, &b| {
-            let order =
-                compare(snapshot, &snapshot.rows[a], &snapshot.rows[b], sort).then(a.cmp(&b));
+            let (row_a, row_b) = (&snapshot.rows[a], &snapshot.rows[b]);
+            let order = compare(snapshot, row_a, row_b, sort)
+                .then_with(|| row_name(snapshot, row_a).cmp(row_name(snapshot, row_b)))
+                .then(a.cmp(&b));
             if reverse { order.reverse() } else { order }
         });
         if let Some(key) = keep
@@ -142,7 +158,15 @@ impl ImageList {
 /// A row passes the filter when its name, its state (`/awaiting`, `/spared`) or the pattern of
 /// its winning rule (`/nginx:*`) contains the text.
 fn matches(snapshot: &Snapshot, row: &RefPlan, needle: &str) -> bool {
-    contains_folded(row_name(snapshot, row), needle)
+    // An image without a name is found by what its row shows: `<none>` and its former names.
+    let nameless = row.reference.is_none()
+        && (contains_folded("<none>", needle)
+            || row
+                .formerly
+                .iter()
+                .any(|name| contains_folded(name, needle)));
+    nameless
+        || contains_folded(row_name(snapshot, row), needle)
         || contains_folded(row.state.label(), needle)
         || row.winner.is_some_and(|i| {
             snapshot

@@ -59,6 +59,7 @@ impl App {
             self.rules.validate_form();
         }
         self.activity.replace(loaded.audit);
+        self.loaded_at = Some(snapshot.now);
         self.snapshot = Some(snapshot);
         Effects::redraw()
     }
@@ -116,6 +117,7 @@ impl App {
 
     pub(super) fn on_done(&mut self, result: ActionResult) -> Effects {
         let sent = self.in_flight.pop_front();
+        self.waiting = None;
         for reference in &result.finished {
             self.removing.remove(reference);
         }
@@ -123,7 +125,7 @@ impl App {
             self.failed.insert(reference.clone(), reason.clone());
         }
         if let Some(name) = &result.saved {
-            self.rules.mark_saved(name);
+            self.rules.mark_saved(name, result.version);
         }
         if let Some((name, document)) = result.imported.clone()
             && let Some(snapshot) = &self.snapshot

@@ -1,7 +1,7 @@
 //! Keys and mouse: modal layers first (dialog, prompt, form, filter), then the key table.
 
 use super::form::Field;
-use super::modal::{Modal, Prompt, PromptKind};
+use super::modal::{Ask, Modal, ModeChoice, PostponeTarget, Prompt, PromptKind, postpone_seconds};
 use super::{App, View};
 use crate::tui::keys::{self, Action, lookup};
 use crate::tui::msg::{Command, Effects};
@@ -49,19 +49,32 @@ impl App {
         }
     }
 
-    /// A key that does something only without `--read-only` says so instead of nothing.
+    /// A key that does nothing here says why instead of nothing: it is off in a read-only
+    /// console, or it belongs to another view.
     fn not_offered(&mut self, key: KeyEvent) -> Effects {
-        if !self.read_only {
-            return Effects::none();
+        if self.read_only
+            && let Some(binding) = keys::binding(self.view, false, key)
+        {
+            self.set_status(
+                format!(
+                    "read-only: {} ({}) is off; the console was started with --read-only",
+                    binding.description, binding.label
+                ),
+                true,
+            );
+            return Effects::redraw();
         }
-        match keys::binding(self.view, false, key) {
-            Some(binding) => {
+        match keys::binding_elsewhere(self.view, key) {
+            Some((binding, view)) => {
+                let number = View::ALL.iter().position(|v| *v == view).unwrap_or(0) + 1;
                 self.set_status(
                     format!(
-                        "read-only: {} ({}) is off; the console was started with --read-only",
-                        binding.description, binding.label
+                        "{} ({}) works in the {} view ({number})",
+                        binding.label,
+                        binding.description,
+                        view.title()
                     ),
-                    true,
+                    false,
                 );
                 Effects::redraw()
             }
@@ -88,10 +101,7 @@ impl App {
                 *editing = false;
                 filter.clear();
             }
-            KeyCode::Backspace => {
-                filter.pop();
-            }
-            KeyCode::Char(c) if !key.modifiers.contains(KeyModifiers::CONTROL) => filter.push(c),
+            _ if edit_text(filter, key) => {}
             _ => return Effects::none(),
         }
         self.refilter();
@@ -146,6 +156,7 @@ impl App {
                     ..Effects::redraw()
                 }
             }
+            Action::Mode => self.open_mode(),
             Action::Suspend => Effects {
                 suspend: true,
                 ..Effects::redraw()
@@ -165,17 +176,29 @@ impl App {
             }
             Action::Sort | Action::SortReverse => {
                 if action == Action::Sort {
-                    self.images.sort = self.images.sort.next();
+                    let shown = crate::tui::view::images::shown_columns(self);
+                    self.images.sort = self.images.sort.next_among(&shown);
                 } else {
                     self.images.reverse = !self.images.reverse;
                 }
                 self.refilter();
-                Effects::redraw()
+                Effects {
+                    prefs: Some(crate::tui::prefs::Prefs {
+                        sort: self.images.sort,
+                        reverse: self.images.reverse,
+                    }),
+                    ..Effects::redraw()
+                }
             }
             Action::Details => {
-                self.images.details = !self.images.details;
+                match self.view {
+                    View::Activity => self.activity.details = !self.activity.details,
+                    _ => self.images.details = !self.images.details,
+                }
                 Effects::redraw()
             }
+            Action::DetailsDown => self.scroll_details(1),
+            Action::DetailsUp => self.scroll_details(-1),
             Action::Mark
             | Action::MarkAll
             | Action::Remove
@@ -187,6 +210,8 @@ impl App {
             | Action::Refresh => self.on_images_action(action),
             Action::Close => self.close(),
             Action::RuleNew
+            | Action::KeepNew
+            | Action::DiskMarks
             | Action::RuleEdit
             | Action::RuleDelete
             | Action::RuleUp
@@ -217,6 +242,67 @@ impl App {
         Effects::redraw()
     }
 
+    /// `M`: asks which mode the enforcer should act in.
+    fn open_mode(&mut self) -> Effects {
+        let Some(snapshot) = &self.snapshot else {
+            self.set_status("no data from the engine yet: the mode cannot be read", true);
+            return Effects::redraw();
+        };
+        let current = snapshot.settings.mode;
+        let holder_note = self
+            .header
+            .lease
+            .as_ref()
+            .filter(|lease| lease.mode != current)
+            .map(|lease| {
+                format!(
+                    "{} acts in {} mode from its own command line; this changes the stored mode, \
+                     which it takes up only when it restarts without --mode.",
+                    lease.holder, lease.mode
+                )
+            });
+        let waiting = snapshot
+            .rows
+            .iter()
+            .filter(|row| {
+                matches!(
+                    row.state,
+                    crate::core::plan::RefState::Due
+                        | crate::core::plan::RefState::AwaitingApproval
+                )
+            })
+            .count();
+        let mut choice = ModeChoice {
+            current,
+            choice: current,
+            holder_note,
+            waiting,
+        };
+        choice.step(1);
+        self.modal = Some(Modal::Mode(choice));
+        Effects::redraw()
+    }
+
+    /// Scrolls the details pane by `delta` lines, within what it holds.
+    fn scroll_details(&mut self, delta: isize) -> Effects {
+        if !self.images.details {
+            self.set_status("the details are closed: d opens them", false);
+            return Effects::redraw();
+        }
+        let Some(area) = crate::tui::view::layout::areas(self).side else {
+            return Effects::none();
+        };
+        let lines = crate::tui::view::details::line_count(self, area.width);
+        let last = crate::tui::view::details::max_scroll(lines, area.height.saturating_sub(1));
+        let before = self.images.details_scroll;
+        self.images.details_scroll = before.saturating_add_signed(delta).min(last);
+        if self.images.details_scroll == before {
+            Effects::none()
+        } else {
+            Effects::redraw()
+        }
+    }
+
     fn close(&mut self) -> Effects {
         match self.view {
             View::Images if self.images.details => self.images.details = false,
@@ -225,6 +311,7 @@ impl App {
                 self.refilter();
             }
             View::Images if !self.images.marks.is_empty() => self.images.marks.clear(),
+            View::Activity if self.activity.details => self.activity.details = false,
             View::Activity if !self.activity.filter.is_empty() => {
                 self.activity.filter.clear();
                 self.refilter();
@@ -235,6 +322,23 @@ impl App {
     }
 
     pub(super) fn on_prompt_key(&mut self, mut prompt: Prompt, key: KeyEvent) -> Effects {
+        // The export's spelling: as the policy was read, or the other.
+        if let (PromptKind::Export { document, .. }, KeyCode::Tab | KeyCode::BackTab) =
+            (&mut prompt.kind, key.code)
+        {
+            document.spelling = match document.spelling {
+                crate::core::policy::Spelling::Seed => crate::core::policy::Spelling::Anax,
+                crate::core::policy::Spelling::Anax => crate::core::policy::Spelling::Seed,
+            };
+            self.modal = Some(Modal::Prompt(prompt));
+            return Effects::redraw();
+        }
+        if let (PromptKind::Postpone(targets), KeyCode::Char('x')) = (&prompt.kind, key.code)
+            && targets.iter().any(|t| t.postponed)
+        {
+            self.modal = Some(Modal::Ask(end_postponement(targets, self.now())));
+            return Effects::redraw();
+        }
         match key.code {
             KeyCode::Esc => return Effects::redraw(),
             KeyCode::Enter => match submit_prompt(&prompt, self.cwd.as_deref()) {
@@ -246,14 +350,7 @@ impl App {
                 }
                 Err(error) => prompt.error = Some(error),
             },
-            KeyCode::Backspace => {
-                prompt.input.pop();
-                prompt.error = None;
-            }
-            KeyCode::Char(c) if !key.modifiers.contains(KeyModifiers::CONTROL) => {
-                prompt.input.push(c);
-                prompt.error = None;
-            }
+            _ if edit_text(&mut prompt.input, key) => prompt.error = None,
             _ => {}
         }
         self.modal = Some(Modal::Prompt(prompt));
@@ -279,21 +376,12 @@ impl App {
                 }
                 return Effects::redraw();
             }
-            KeyCode::Tab | KeyCode::Down => form.field = form.field.next(),
-            KeyCode::BackTab | KeyCode::Up => form.field = form.field.previous(),
+            KeyCode::Tab | KeyCode::Down => form.next_field(),
+            KeyCode::BackTab | KeyCode::Up => form.previous_field(),
             KeyCode::Char(' ') if form.field == Field::AgentOnly => {
                 form.agent_only = !form.agent_only
             }
-            KeyCode::Backspace => {
-                if let Some(text) = form.text_mut() {
-                    text.pop();
-                }
-            }
-            KeyCode::Char(c) if !key.modifiers.contains(KeyModifiers::CONTROL) => {
-                if let Some(text) = form.text_mut() {
-                    text.push(c);
-                }
-            }
+            _ if form.text_mut().is_some_and(|text| edit_text(text, key)) => {}
             _ => return Effects::none(),
         }
         self.rules.validate_form();
@@ -305,7 +393,15 @@ impl App {
         if self.modal.is_some() || self.rules.form.is_some() {
             return Effects::none();
         }
+        let over_details = self.view == View::Images
+            && crate::tui::view::layout::areas(self)
+                .side
+                .is_some_and(|side| {
+                    side.contains(ratatui::layout::Position::new(mouse.column, mouse.row))
+                });
         match mouse.kind {
+            MouseEventKind::ScrollDown if over_details => self.scroll_details(3),
+            MouseEventKind::ScrollUp if over_details => self.scroll_details(-3),
             MouseEventKind::ScrollDown => self.step(3),
             MouseEventKind::ScrollUp => self.step(-3),
             MouseEventKind::Down(MouseButton::Left) => {
@@ -326,17 +422,36 @@ impl App {
     }
 }
 
+/// The editing keys of every text field: typing, backspace, ^U (clear) and ^W (the last word,
+/// up to a space or a `/ : @ .` of a name). Returns whether the key was one of them.
+fn edit_text(text: &mut String, key: KeyEvent) -> bool {
+    let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
+    match key.code {
+        KeyCode::Backspace => {
+            text.pop();
+        }
+        KeyCode::Char('u') if ctrl => text.clear(),
+        KeyCode::Char('w') if ctrl => {
+            let separator = |c: char| c.is_whitespace() || "/:@.".contains(c);
+            let kept = text.trim_end_matches(separator).len();
+            let start = text[..kept].rfind(separator).map_or(0, |i| i + 1);
+            // The word goes, with separators after it; those before it stay (`myorg/`).
+            text.truncate(start);
+        }
+        KeyCode::Char(c) if !ctrl => text.push(c),
+        _ => return false,
+    }
+    true
+}
+
 /// Reads a prompt's answer into a command, or says what is wrong with it.
 fn submit_prompt(prompt: &Prompt, cwd: Option<&Path>) -> Result<Command, String> {
     let input = prompt.input.trim();
     match &prompt.kind {
         PromptKind::Postpone(targets) => {
-            let duration = humantime::parse_duration(input).map_err(|e| {
-                format!("cannot read {input:?} as a duration ({e}); write e.g. 30m, 2h, 1day")
-            })?;
-            let seconds = duration.as_secs().min(i64::MAX as u64 / 4) as i64;
+            let seconds = postpone_seconds(input, targets.iter().any(|t| t.postponed))?;
             Ok(Command::Postpone {
-                targets: targets.clone(),
+                targets: targets.iter().map(|t| t.target.clone()).collect(),
                 seconds,
             })
         }
@@ -361,5 +476,44 @@ pub fn full_path(input: &str, cwd: Option<&Path>) -> PathBuf {
     match cwd {
         Some(cwd) if path.is_relative() && !input.starts_with('~') => cwd.join(path),
         _ => path,
+    }
+}
+
+/// The question before ending the postponements among `targets`: when each removal then goes.
+fn end_postponement(targets: &[PostponeTarget], now: Option<crate::core::model::Timestamp>) -> Ask {
+    let postponed: Vec<&PostponeTarget> = targets.iter().filter(|t| t.postponed).collect();
+    let now = now.unwrap_or_default();
+    let lines = postponed
+        .iter()
+        .map(|t| {
+            let name = crate::core::format::escape_controls(&t.target.reference);
+            match t.without {
+                Some(at) if at <= now => format!(
+                    "{name}: its removal goes back to {}, which has passed: the enforcer \
+                     removes it at once.",
+                    crate::tui::text::clock_time(Some(at), now)
+                ),
+                Some(at) => format!(
+                    "{name}: its removal goes back to {} ({}).",
+                    crate::tui::text::clock_time(Some(at), now),
+                    crate::core::format::relative(at, now)
+                ),
+                None => format!("{name}: no removal is planned without it."),
+            }
+        })
+        .collect();
+    let title = match postponed.as_slice() {
+        [one] => format!(" End the postponement of {}? ", one.target.reference),
+        many => format!(
+            " End the postponements of {}? ",
+            crate::tui::text::count(many.len(), "reference", "references")
+        ),
+    };
+    Ask {
+        title,
+        lines,
+        button: "End postponement".into(),
+        command: Command::EndPostponement(postponed.iter().map(|t| t.target.clone()).collect()),
+        confirm_focused: false,
     }
 }

@@ -65,6 +65,10 @@ pub struct App {
     pub header: Header,
     /// Set while the engine cannot be reached: the last data stays, greyed.
     pub outage: Option<String>,
+    /// When the data on screen was read (the last load), to say how old it is in an outage.
+    pub loaded_at: Option<Timestamp>,
+    /// What an action waits for outside the console (a database another process holds locked).
+    pub waiting: Option<String>,
     pub images: ImageList,
     pub rules: RulesEditor,
     pub activity: ActivityList,
@@ -99,6 +103,8 @@ impl App {
             snapshot: None,
             header: Header::default(),
             outage: None,
+            waiting: None,
+            loaded_at: None,
             images: ImageList::default(),
             rules: RulesEditor::default(),
             activity: ActivityList::default(),
@@ -134,6 +140,14 @@ impl App {
                 self.header.enforcer = Some(status);
                 Effects::redraw()
             }
+            Msg::Note { text, error } => {
+                self.set_status(text, error);
+                Effects::redraw()
+            }
+            Msg::Waiting(text) => {
+                self.waiting = Some(text);
+                Effects::redraw()
+            }
             Msg::Done(result) => self.on_done(result),
             Msg::Quit => Effects {
                 quit: true,
@@ -160,12 +174,27 @@ impl App {
         self.set_status(reason, true);
     }
 
+    /// Starts from the view choices the operator made before.
+    pub fn apply_prefs(&mut self, prefs: crate::tui::prefs::Prefs) {
+        self.images.sort = prefs.sort;
+        self.images.reverse = prefs.reverse;
+    }
+
     /// Rows the current list shows at once.
     pub fn page(&self) -> usize {
         crate::tui::view::layout::list_rows(self)
     }
 
     fn follow_cursors(&mut self) {
+        // Another row's details start at their top.
+        let current = self
+            .snapshot
+            .as_ref()
+            .and_then(|s| self.images.current(s).map(|row| images::row_name(s, row)));
+        if self.images.details_of.as_deref() != current {
+            self.images.details_of = current.map(str::to_string);
+            self.images.details_scroll = 0;
+        }
         let page = self.page();
         self.images.scroll.follow(page);
         self.rules.scroll.follow(page);
@@ -180,7 +209,26 @@ impl App {
         self.snapshot.as_ref().map(|s| s.now)
     }
 
+    /// `as of 22:13` while the engine is away and the figures on screen are the last read.
+    pub fn stale_since(&self) -> Option<String> {
+        self.outage.as_ref()?;
+        let (at, now) = (self.loaded_at?, self.now()?);
+        Some(format!(
+            "as of {}",
+            crate::tui::text::clock_time(Some(at), now)
+        ))
+    }
+
     /// Shows a message in the status line (until the next key) and keeps it in the log.
+    /// A key that acts on data, pressed before the first load: said, never dropped silently.
+    pub(super) fn not_loaded_yet(&mut self) -> Effects {
+        self.set_status(
+            "still reading images and policies from the engine: press the key again once the list shows",
+            false,
+        );
+        Effects::redraw()
+    }
+
     pub fn set_status(&mut self, text: impl Into<String>, error: bool) {
         let text = text.into();
         self.messages.push(&text, error, self.now());

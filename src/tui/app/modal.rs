@@ -1,9 +1,11 @@
 //! What can sit on top of a view: the one confirmation dialog, a one-line prompt, the help, the
 //! message log, and the questions before quitting with unsaved edits or overwriting a file.
 
-use crate::core::model::Container;
+use crate::core::format::{clock_time, duration, relative};
+use crate::core::model::{Container, Mode, Timestamp};
 use crate::core::policy::PolicyDocument;
 use crate::node::removal::Target;
+use crate::tui::msg::Command;
 use crate::tui::text::count;
 use std::path::PathBuf;
 
@@ -58,12 +60,14 @@ pub struct Confirm {
     pub confirm_focused: bool,
     /// The first target listed, when they do not all fit.
     pub scroll: usize,
+    /// Why nothing can be done now at all (the engine is unreachable).
+    pub unavailable: Option<String>,
 }
 
 impl Confirm {
     /// Something can be done: the blocked names, if any, are skipped.
     pub fn can_confirm(&self) -> bool {
-        !self.targets.is_empty()
+        !self.targets.is_empty() && self.unavailable.is_none()
     }
 
     pub fn bytes(&self) -> u64 {
@@ -118,9 +122,20 @@ impl Confirm {
     }
 }
 
+/// A reference in the postpone dialog and how its removal stands.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PostponeTarget {
+    pub target: Target,
+    /// When its removal is planned now.
+    pub planned: Option<Timestamp>,
+    pub postponed: bool,
+    /// When it would go without its postponement (for a postponed one).
+    pub without: Option<Timestamp>,
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub enum PromptKind {
-    Postpone(Vec<Target>),
+    Postpone(Vec<PostponeTarget>),
     Import,
     Export {
         name: String,
@@ -128,24 +143,31 @@ pub enum PromptKind {
     },
 }
 
+/// `22:30 (in 17m 00s)`, or `now` for a time that has come.
+fn when(at: Option<Timestamp>, now: Timestamp) -> String {
+    match at {
+        Some(at) if at > now => format!("{} ({})", clock_time(Some(at), now), relative(at, now)),
+        Some(at) => format!("{} (due now)", clock_time(Some(at), now)),
+        None => "not planned".to_string(),
+    }
+}
+
 impl PromptKind {
     pub fn question(&self) -> String {
         match self {
-            PromptKind::Postpone(targets) if targets.len() == 1 => {
-                format!(
-                    "Postpone {} for (e.g. 30m, 2h, 1day):",
-                    targets[0].reference
-                )
-            }
-            PromptKind::Postpone(targets) => {
-                format!(
-                    "Postpone {} for (e.g. 30m, 2h, 1day):",
-                    count(targets.len(), "reference", "references")
-                )
-            }
+            PromptKind::Postpone(_) => "How much later? (e.g. 30m, 2h, 1day)".to_string(),
             PromptKind::Import => "Import policy file (path):".to_string(),
-            PromptKind::Export { name, .. } => {
-                format!("Export policy {name} as NMP JSON to (a new file's path):")
+            PromptKind::Export { name, document } => {
+                let spelling = match document.spelling {
+                    crate::core::policy::Spelling::Seed => "the seed spelling (image_policy)",
+                    crate::core::policy::Spelling::Anax => {
+                        "the agent's spelling (agentImagePolicy)"
+                    }
+                };
+                format!(
+                    "Export policy {name} as NMP JSON in {spelling}, tab for the other, to (a new \
+                     file's path):"
+                )
             }
         }
     }
@@ -156,6 +178,102 @@ pub struct Prompt {
     pub kind: PromptKind,
     pub input: String,
     pub error: Option<String>,
+}
+
+impl Prompt {
+    /// A postpone dialog where `x` ends a postponement.
+    pub fn ends_postponement(&self) -> bool {
+        matches!(&self.kind, PromptKind::Postpone(targets) if targets.iter().any(|t| t.postponed))
+    }
+
+    /// What the dialog says besides its question, as the input stands: for a postponement, when
+    /// the removal is planned, where the typed duration moves it, and how to end a postponement.
+    pub fn notes(&self, now: Timestamp) -> Vec<String> {
+        let PromptKind::Postpone(targets) = &self.kind else {
+            return Vec::new();
+        };
+        let mut notes = Vec::new();
+        let postponed: Vec<&PostponeTarget> = targets.iter().filter(|t| t.postponed).collect();
+        match targets.as_slice() {
+            [one] => notes.push(format!(
+                "Postpone {}{}: its removal is planned at {}.",
+                one.target.reference,
+                if one.postponed { " (postponed)" } else { "" },
+                when(one.planned, now)
+            )),
+            many => notes.push(format!(
+                "Postpone {}: each removal moves that much later than it is planned now.",
+                count(many.len(), "reference", "references")
+            )),
+        }
+        if let Ok(seconds) = postpone_seconds(&self.input, !postponed.is_empty()) {
+            let later = duration(seconds);
+            notes.push(match targets.as_slice() {
+                [one] => format!(
+                    "→ Removal at {}, {later} later than now planned.",
+                    when(
+                        one.planned.map(|at| at.max(now).saturating_add(seconds)),
+                        now
+                    )
+                ),
+                _ => format!("→ Each removal {later} later than now planned."),
+            });
+        }
+        match postponed.as_slice() {
+            [] => {}
+            [one] => notes.push(format!(
+                "x ends the postponement: removal back to {}.",
+                when(one.without, now)
+            )),
+            many => notes.push(format!(
+                "x ends the postponements of {}.",
+                count(many.len(), "reference", "references")
+            )),
+        }
+        notes
+    }
+}
+
+/// Reads a postponement's duration: positive, at most 100 years; a refusal says what to do
+/// instead (`x` ends a postponement, when there is one to end).
+pub fn postpone_seconds(input: &str, can_end: bool) -> Result<i64, String> {
+    let input = input.trim();
+    let instead = if can_end {
+        "x ends the postponement"
+    } else {
+        "r removes it now"
+    };
+    if input.starts_with('-') {
+        return Err(format!(
+            "a postponement only moves a removal later; {instead}"
+        ));
+    }
+    let duration = humantime::parse_duration(input).map_err(|e| {
+        format!("cannot read {input:?} as a duration ({e}); write e.g. 30m, 2h, 1day")
+    })?;
+    if duration.is_zero() {
+        let end = if can_end {
+            "; x ends the postponement"
+        } else {
+            ""
+        };
+        return Err(format!(
+            "0 moves the removal no later: give how much later, e.g. 30m{end}"
+        ));
+    }
+    crate::core::policy::limits::checked_duration_secs("a postponement", duration)
+}
+
+/// A question before an action that changes what gets removed without removing anything
+/// itself (ending a postponement, unpinning, changing the enforcer's mode): what happens, one
+/// button for it, and Cancel focused.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Ask {
+    pub title: String,
+    pub lines: Vec<String>,
+    pub button: String,
+    pub command: Command,
+    pub confirm_focused: bool,
 }
 
 /// The three ways out of quitting with unsaved rule edits.
@@ -197,6 +315,40 @@ pub struct Overwrite {
     pub confirm_focused: bool,
 }
 
+/// `M`: the enforcer's mode to switch to.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ModeChoice {
+    pub current: Mode,
+    pub choice: Mode,
+    /// Set when the enforcer acts in a mode of its own command line, which this does not change.
+    pub holder_note: Option<String>,
+    /// References due or awaiting approval now: what `auto` removes at once.
+    pub waiting: usize,
+}
+
+impl ModeChoice {
+    pub const MODES: [Mode; 3] = [Mode::Auto, Mode::Approve, Mode::DryRun];
+
+    /// What the enforcer does in a mode.
+    pub fn meaning(mode: Mode) -> &'static str {
+        match mode {
+            Mode::Auto => "removes references when they are due",
+            Mode::Approve => "due removals wait until an operator approves them (a)",
+            Mode::DryRun => "records what it would remove and removes nothing",
+        }
+    }
+
+    /// Moves the choice by `delta` modes, round.
+    pub fn step(&mut self, delta: isize) {
+        let at = ModeChoice::MODES
+            .iter()
+            .position(|m| *m == self.choice)
+            .unwrap_or(0) as isize;
+        let len = ModeChoice::MODES.len() as isize;
+        self.choice = ModeChoice::MODES[(at + delta).rem_euclid(len) as usize];
+    }
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub enum Modal {
     Confirm(Confirm),
@@ -210,4 +362,6 @@ pub enum Modal {
     },
     Quit(QuitConfirm),
     Overwrite(Overwrite),
+    Ask(Ask),
+    Mode(ModeChoice),
 }

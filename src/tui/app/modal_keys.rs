@@ -1,7 +1,9 @@
 //! Keys while a box is open: the confirmation dialog, the prompt, the help, the message log, and
 //! the questions before quitting and before overwriting a file.
 
-use super::modal::{Confirm, Destructive, Modal, Overwrite, QuitChoice, QuitConfirm};
+use super::modal::{
+    Ask, Confirm, Destructive, Modal, ModeChoice, Overwrite, QuitChoice, QuitConfirm,
+};
 use super::{App, form::check_document};
 use crate::tui::msg::{Command, Effects};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
@@ -31,6 +33,8 @@ impl App {
             Modal::Prompt(prompt) => self.on_prompt_key(prompt, key),
             Modal::Quit(quit) => self.on_quit_key(quit, key),
             Modal::Overwrite(overwrite) => self.on_overwrite_key(overwrite, key),
+            Modal::Ask(ask) => self.on_ask_key(ask, key),
+            Modal::Mode(choice) => self.on_mode_key(choice, key),
         }
     }
 
@@ -56,10 +60,14 @@ impl App {
                 self.confirmed(confirm)
             }
             KeyCode::Char('c') if confirm.can_confirm() => {
-                // The whole command, to copy: in the message log, and on the clipboard.
+                // The whole command, to copy: on the clipboard and in the message log; the
+                // dialog stays.
                 let command = confirm.docker_command();
-                self.set_status(format!("nothing removed; the command: {command}"), false);
-                self.modal = Some(Modal::Messages { scroll: 0 });
+                self.set_status(
+                    format!("copied (also in the message log, m): {command}"),
+                    false,
+                );
+                self.modal = Some(Modal::Confirm(confirm));
                 Effects {
                     clipboard: Some(command),
                     ..Effects::redraw()
@@ -123,12 +131,7 @@ impl App {
                 .as_ref()
                 .filter(|_| open_form)
                 .and_then(|f| f.errors.first().cloned());
-            let error = form_error.or_else(|| {
-                check_document(&draft.base, draft.rules.clone())
-                    .0
-                    .into_iter()
-                    .next()
-            });
+            let error = form_error.or_else(|| check_document(&draft.document).0.into_iter().next());
             if let Some(error) = error {
                 invalid.push((draft.name.clone(), error));
             }
@@ -194,6 +197,7 @@ impl App {
             .map(|d| Command::SavePolicy {
                 name: d.name.clone(),
                 document: d.document(),
+                version: d.version,
             })
             .collect();
         self.quit_after_saving = Some(names.to_vec());
@@ -207,6 +211,63 @@ impl App {
         Effects {
             commands,
             ..Effects::redraw()
+        }
+    }
+
+    fn on_ask_key(&mut self, mut ask: Ask, key: KeyEvent) -> Effects {
+        let confirmed = match key.code {
+            KeyCode::Tab
+            | KeyCode::BackTab
+            | KeyCode::Left
+            | KeyCode::Right
+            | KeyCode::Char('h' | 'l') => {
+                ask.confirm_focused = !ask.confirm_focused;
+                return self.reopen(Modal::Ask(ask));
+            }
+            KeyCode::Char('y') => true,
+            KeyCode::Enter => ask.confirm_focused,
+            KeyCode::Esc | KeyCode::Char('n' | 'q') => false,
+            _ => {
+                self.modal = Some(Modal::Ask(ask));
+                return Effects::none();
+            }
+        };
+        if !confirmed {
+            self.set_status("nothing changed", false);
+            return Effects::redraw();
+        }
+        self.images.marks.clear();
+        Effects::command(ask.command)
+    }
+
+    fn on_mode_key(&mut self, mut choice: ModeChoice, key: KeyEvent) -> Effects {
+        match key.code {
+            KeyCode::Char('j' | 'l') | KeyCode::Down | KeyCode::Right | KeyCode::Tab => {
+                choice.step(1);
+                self.reopen(Modal::Mode(choice))
+            }
+            KeyCode::Char('k' | 'h') | KeyCode::Up | KeyCode::Left | KeyCode::BackTab => {
+                choice.step(-1);
+                self.reopen(Modal::Mode(choice))
+            }
+            KeyCode::Enter | KeyCode::Char('y') if choice.choice == choice.current => {
+                self.set_status(
+                    format!("the enforcer stays in {} mode", choice.current),
+                    false,
+                );
+                Effects::redraw()
+            }
+            KeyCode::Enter | KeyCode::Char('y') => {
+                Effects::command(Command::SetMode(choice.choice))
+            }
+            KeyCode::Esc | KeyCode::Char('n' | 'q') => {
+                self.set_status("nothing changed", false);
+                Effects::redraw()
+            }
+            _ => {
+                self.modal = Some(Modal::Mode(choice));
+                Effects::none()
+            }
         }
     }
 

@@ -2,8 +2,8 @@
 //! happen within the hour, and how much space those free.
 
 use crate::core::plan::RefState;
+use crate::core::preview::going_within;
 use crate::core::snapshot::Snapshot;
-use std::collections::HashMap;
 
 /// Within this many seconds a removal counts as coming up.
 pub const SOON: i64 = 3_600;
@@ -19,30 +19,15 @@ pub struct Needs {
 
 impl Needs {
     pub fn of(snapshot: &Snapshot) -> Needs {
-        let mut needs = Needs::default();
-        let mut going: HashMap<usize, usize> = HashMap::new();
-        for row in &snapshot.rows {
-            match row.state {
-                RefState::AwaitingApproval => needs.awaiting_approval += 1,
-                RefState::Due => {
-                    needs.due_soon += 1;
-                    *going.entry(row.image).or_default() += 1;
-                }
-                RefState::Scheduled | RefState::Postponed { .. }
-                    if row.deadline.is_some_and(|d| d <= snapshot.now + SOON) =>
-                {
-                    needs.due_soon += 1;
-                    *going.entry(row.image).or_default() += 1;
-                }
-                _ => {}
-            }
+        let going = going_within(&snapshot.inventory, &snapshot.rows, snapshot.now, SOON);
+        Needs {
+            awaiting_approval: snapshot
+                .rows
+                .iter()
+                .filter(|row| row.state == RefState::AwaitingApproval)
+                .count(),
+            due_soon: going.references,
+            frees: going.bytes,
         }
-        let images = &snapshot.inventory.images;
-        needs.frees = going
-            .into_iter()
-            .filter(|(image, names)| images[*image].references.len().max(1) == *names)
-            .map(|(image, _)| images[image].size)
-            .sum();
-        needs
     }
 }

@@ -8,11 +8,19 @@ use crate::tui::msg::{Command, Effects};
 impl App {
     pub(super) fn on_rules_action(&mut self, action: Action) -> Effects {
         let Some(snapshot) = &self.snapshot else {
-            return Effects::none();
+            return self.not_loaded_yet();
         };
         let changed = match action {
             Action::RuleNew => {
                 self.rules.new_rule(snapshot);
+                true
+            }
+            Action::KeepNew => {
+                self.rules.new_keep(snapshot);
+                true
+            }
+            Action::DiskMarks => {
+                self.rules.edit_disk(snapshot);
                 true
             }
             Action::RuleEdit => self.rules.edit_rule(snapshot),
@@ -76,6 +84,7 @@ impl App {
         Effects::command(Command::SavePolicy {
             name: draft.name.clone(),
             document: draft.document(),
+            version: draft.version,
         })
     }
 }

@@ -1,33 +1,35 @@
-//! The Rules view: drafts of the saved policies being edited, the cursor, the open form and the
-//! preview. Edits stay in the drafts until `w` saves them; `u` restores the saved rules.
+//! The Rules view: drafts of the saved policies being edited (removal rules, keep rules, disk
+//! marks), the cursor, the open form and the preview. Edits stay in the drafts until `w` saves
+//! them; `u` restores the saved policy. A save names the version its edits began on, so one
+//! over a policy another process saved meanwhile is refused rather than dropping their changes.
 
-use super::form::{RuleForm, check_document};
+use super::form::{FormKind, RuleForm, check_document};
 use super::preview::{self, Preview};
 use super::scroll::Scroll;
 use crate::core::placement::{NmpPlacement, Placement, place};
-use crate::core::policy::{PolicyDocument, Rule};
+use crate::core::policy::PolicyDocument;
 use crate::core::snapshot::Snapshot;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct PolicyDraft {
     pub name: String,
-    /// The document around the rules (NMP fields), kept for saving and export.
-    pub base: PolicyDocument,
-    /// The rules as saved; `None` for a policy not saved yet (new or imported).
-    pub saved: Option<Vec<Rule>>,
-    pub rules: Vec<Rule>,
+    /// The policy as edited: rules, keep rules, disk marks and the NMP fields around them.
+    pub document: PolicyDocument,
+    /// The policy as saved; `None` for one not saved yet (new or imported).
+    pub saved: Option<PolicyDocument>,
+    /// The stored version the edits began on; `None` for a policy not saved yet.
+    pub version: Option<i64>,
+    /// The version another process saved since the edits began, if it did.
+    pub changed_elsewhere: Option<i64>,
 }
 
 impl PolicyDraft {
     pub fn dirty(&self) -> bool {
-        self.saved.as_ref() != Some(&self.rules)
+        self.saved.as_ref() != Some(&self.document)
     }
 
     pub fn document(&self) -> PolicyDocument {
-        PolicyDocument {
-            rules: self.rules.clone(),
-            ..self.base.clone()
-        }
+        self.document.clone()
     }
 }
 
@@ -35,6 +37,26 @@ impl PolicyDraft {
 pub enum Entry {
     Policy(usize),
     Rule(usize, usize),
+    Keep(usize, usize),
+    Disk(usize),
+}
+
+impl Entry {
+    pub fn policy(self) -> usize {
+        match self {
+            Entry::Policy(p) | Entry::Rule(p, _) | Entry::Keep(p, _) | Entry::Disk(p) => p,
+        }
+    }
+
+    /// The same entry in another policy position (after a sync moved it).
+    fn moved_to(self, p: usize) -> Entry {
+        match self {
+            Entry::Policy(_) => Entry::Policy(p),
+            Entry::Rule(_, r) => Entry::Rule(p, r),
+            Entry::Keep(_, k) => Entry::Keep(p, k),
+            Entry::Disk(_) => Entry::Disk(p),
+        }
+    }
 }
 
 #[derive(Debug, Default)]
@@ -62,36 +84,37 @@ impl RulesEditor {
             .map(|(_, why)| why.as_str())
     }
 
-    /// Takes in the saved policies; drafts with unsaved edits keep their edits. Drafts are
-    /// known by name across syncs (their positions change when another process saves or deletes
-    /// a policy): the cursor and an open form follow their policy, and a form whose policy is gone
-    /// closes.
+    /// Takes in the saved policies; drafts with unsaved edits keep their edits, and note when
+    /// another process saved their policy since. Drafts are known by name across syncs (their
+    /// positions change when another process saves or deletes a policy): the cursor and an
+    /// open form follow their policy, and a form whose policy is gone closes.
     pub fn sync(&mut self, snapshot: &Snapshot) {
         let name_of = |p: usize| self.drafts.get(p).map(|d| d.name.clone());
         let form_policy = self.form.as_ref().and_then(|f| name_of(f.policy));
-        let cursor = self.current().and_then(|entry| match entry {
-            Entry::Policy(p) => Some((name_of(p)?, None)),
-            Entry::Rule(p, r) => Some((name_of(p)?, Some(r))),
-        });
+        let cursor = self
+            .current()
+            .and_then(|entry| Some((name_of(entry.policy())?, entry)));
         let mut drafts: Vec<PolicyDraft> = snapshot
             .policies
             .iter()
             .map(|stored| {
-                let saved = stored.document.rules.clone();
                 match self
                     .drafts
                     .iter()
                     .find(|d| d.name == stored.name && d.dirty())
                 {
                     Some(draft) => PolicyDraft {
-                        saved: Some(saved),
+                        saved: Some(stored.document.clone()),
+                        changed_elsewhere: (draft.version != Some(stored.version))
+                            .then_some(stored.version),
                         ..draft.clone()
                     },
                     None => PolicyDraft {
                         name: stored.name.clone(),
-                        base: stored.document.clone(),
-                        rules: saved.clone(),
-                        saved: Some(saved),
+                        document: stored.document.clone(),
+                        saved: Some(stored.document.clone()),
+                        version: Some(stored.version),
+                        changed_elsewhere: None,
                     },
                 }
             })
@@ -106,7 +129,7 @@ impl RulesEditor {
             .drafts
             .iter()
             .filter_map(|d| {
-                let placement = match NmpPlacement::of(&d.base.extra) {
+                let placement = match NmpPlacement::of(&d.document.extra) {
                     Ok(nmp) => place(&nmp, &snapshot.node),
                     Err(why) => Placement::NotPlaced(format!("its placement does not read: {why}")),
                 };
@@ -122,23 +145,25 @@ impl RulesEditor {
             (Some(form), Some(p)) => form.policy = p,
             _ => self.form = None,
         }
-        if let Some((name, rule)) = cursor
+        if let Some((name, entry)) = cursor
             && let Some(p) = position(&name)
         {
-            let rules = self.drafts[p].rules.len();
-            match rule {
-                Some(r) if rules > 0 => self.select(Entry::Rule(p, r.min(rules - 1))),
-                _ => self.select(Entry::Policy(p)),
-            }
+            self.select_nearest(entry.moved_to(p));
         }
     }
 
     pub fn rebuild_entries(&mut self) {
         self.entries.clear();
         for (p, draft) in self.drafts.iter().enumerate() {
+            let document = &draft.document;
             self.entries.push(Entry::Policy(p));
             self.entries
-                .extend((0..draft.rules.len()).map(|r| Entry::Rule(p, r)));
+                .extend((0..document.rules.len()).map(|r| Entry::Rule(p, r)));
+            self.entries
+                .extend((0..document.keep.len()).map(|k| Entry::Keep(p, k)));
+            if document.disk.is_some() {
+                self.entries.push(Entry::Disk(p));
+            }
         }
         self.scroll.clamp(self.entries.len());
     }
@@ -148,9 +173,7 @@ impl RulesEditor {
     }
 
     pub fn current_policy(&self) -> Option<usize> {
-        self.current().map(|e| match e {
-            Entry::Policy(p) | Entry::Rule(p, _) => p,
-        })
+        self.current().map(Entry::policy)
     }
 
     fn select(&mut self, wanted: Entry) {
@@ -159,41 +182,87 @@ impl RulesEditor {
         }
     }
 
-    /// Opens the form for a new rule after the cursor (creating a policy if there is none).
-    pub fn new_rule(&mut self, snapshot: &Snapshot) {
+    /// Selects `wanted`, or the last of its kind in its policy when it is gone, or the policy.
+    fn select_nearest(&mut self, wanted: Entry) {
+        let p = wanted.policy();
+        let document = &self.drafts[p].document;
+        let nearest = match wanted {
+            Entry::Rule(_, r) if !document.rules.is_empty() => {
+                Entry::Rule(p, r.min(document.rules.len() - 1))
+            }
+            Entry::Keep(_, k) if !document.keep.is_empty() => {
+                Entry::Keep(p, k.min(document.keep.len() - 1))
+            }
+            Entry::Disk(_) if document.disk.is_some() => Entry::Disk(p),
+            _ => Entry::Policy(p),
+        };
+        self.select(nearest);
+    }
+
+    /// The policy a new item goes into (creating one if there is none).
+    fn target_policy(&mut self) -> usize {
         if self.drafts.is_empty() {
             self.drafts.push(PolicyDraft {
                 name: NEW_POLICY.into(),
-                base: PolicyDocument::rules_only(Vec::new()),
+                document: PolicyDocument::rules_only(Vec::new()),
                 saved: None,
-                rules: Vec::new(),
+                version: None,
+                changed_elsewhere: None,
             });
             self.rebuild_entries();
         }
-        let (policy, at) = match self.current() {
-            Some(Entry::Rule(p, r)) => (p, r + 1),
-            Some(Entry::Policy(p)) => (p, 0),
-            None => (0, 0),
-        };
-        self.form = Some(RuleForm::new_rule(policy, at));
-        self.validate_form();
-        self.refresh_preview(snapshot);
+        self.current_policy().unwrap_or(0)
     }
 
-    pub fn edit_rule(&mut self, snapshot: &Snapshot) -> bool {
-        let Some(Entry::Rule(p, r)) = self.current() else {
-            return false;
+    /// Opens the form for a new removal rule after the cursor.
+    pub fn new_rule(&mut self, snapshot: &Snapshot) {
+        let p = self.target_policy();
+        let at = match self.current() {
+            Some(Entry::Rule(_, r)) => r + 1,
+            Some(Entry::Keep(..) | Entry::Disk(_)) => self.drafts[p].document.rules.len(),
+            _ => 0,
         };
-        self.form = Some(RuleForm::edit(p, r, &self.drafts[p].rules[r]));
+        self.open(RuleForm::new_rule(p, at), snapshot);
+    }
+
+    /// Opens the form for a new keep rule after the cursor (`N`).
+    pub fn new_keep(&mut self, snapshot: &Snapshot) {
+        let p = self.target_policy();
+        let at = match self.current() {
+            Some(Entry::Keep(_, k)) => k + 1,
+            _ => self.drafts[p].document.keep.len(),
+        };
+        self.open(RuleForm::new_keep(p, at), snapshot);
+    }
+
+    /// Opens the form for the policy's disk marks, set or not (`D`).
+    pub fn edit_disk(&mut self, snapshot: &Snapshot) {
+        let p = self.target_policy();
+        let marks = self.drafts[p].document.disk;
+        self.open(RuleForm::disk(p, marks), snapshot);
+    }
+
+    /// Opens the form for the rule, keep rule or disk marks under the cursor.
+    pub fn edit_rule(&mut self, snapshot: &Snapshot) -> bool {
+        let form = match self.current() {
+            Some(Entry::Rule(p, r)) => RuleForm::edit(p, r, &self.drafts[p].document.rules[r]),
+            Some(Entry::Keep(p, k)) => RuleForm::edit_keep(p, k, &self.drafts[p].document.keep[k]),
+            Some(Entry::Disk(p)) => RuleForm::disk(p, self.drafts[p].document.disk),
+            _ => return false,
+        };
+        self.open(form, snapshot);
+        true
+    }
+
+    fn open(&mut self, form: RuleForm, snapshot: &Snapshot) {
+        self.form = Some(form);
         self.validate_form();
         self.refresh_preview(snapshot);
-        true
     }
 
     pub fn validate_form(&mut self) {
         if let Some(form) = &mut self.form {
-            let draft = &self.drafts[form.policy];
-            form.validate(&draft.base, &draft.rules);
+            form.validate(&self.drafts[form.policy].document);
         }
     }
 
@@ -206,51 +275,85 @@ impl RulesEditor {
             return Err(error.clone());
         }
         let draft = &mut self.drafts[form.policy];
-        let rules = form
-            .applied_to(&draft.rules)
-            .ok_or("the rule is incomplete")?;
-        draft.rules = rules;
+        draft.document = form
+            .applied_to(&draft.document)
+            .ok_or("the form is incomplete")?;
         self.form = None;
         self.rebuild_entries();
         let index = form.editing.unwrap_or(form.insert_at);
-        self.select(Entry::Rule(form.policy, index));
+        self.select(match form.kind {
+            FormKind::Removal => Entry::Rule(form.policy, index),
+            FormKind::Keep => Entry::Keep(form.policy, index),
+            FormKind::Disk => Entry::Disk(form.policy),
+        });
         self.refresh_preview(snapshot);
         Ok(())
     }
 
+    /// Deletes the rule, keep rule or disk marks under the cursor.
     pub fn delete_rule(&mut self, snapshot: &Snapshot) -> bool {
-        let Some(Entry::Rule(p, r)) = self.current() else {
+        let Some(entry) = self.current() else {
             return false;
         };
-        self.drafts[p].rules.remove(r);
+        let document = &mut self.drafts[entry.policy()].document;
+        match entry {
+            Entry::Rule(_, r) => {
+                document.rules.remove(r);
+            }
+            Entry::Keep(_, k) => {
+                document.keep.remove(k);
+            }
+            Entry::Disk(_) => document.disk = None,
+            Entry::Policy(_) => return false,
+        }
         self.rebuild_entries();
+        self.select_nearest(entry);
         self.refresh_preview(snapshot);
         true
     }
 
-    /// Moves the rule under the cursor up (-1) or down (+1) within its policy.
+    /// Moves the rule or keep rule under the cursor up (-1) or down (+1) within its list.
     pub fn move_rule(&mut self, delta: isize, snapshot: &Snapshot) -> bool {
-        let Some(Entry::Rule(p, r)) = self.current() else {
-            return false;
+        let (p, index, len) = match self.current() {
+            Some(Entry::Rule(p, r)) => (p, r, self.drafts[p].document.rules.len()),
+            Some(Entry::Keep(p, k)) => (p, k, self.drafts[p].document.keep.len()),
+            _ => return false,
         };
-        let target = r as isize + delta;
-        if target < 0 || target as usize >= self.drafts[p].rules.len() {
+        let target = index as isize + delta;
+        if target < 0 || target as usize >= len {
             return false;
         }
-        self.drafts[p].rules.swap(r, target as usize);
+        let target = target as usize;
+        let moved = match self.current() {
+            Some(Entry::Rule(..)) => {
+                self.drafts[p].document.rules.swap(index, target);
+                Entry::Rule(p, target)
+            }
+            _ => {
+                self.drafts[p].document.keep.swap(index, target);
+                Entry::Keep(p, target)
+            }
+        };
         self.rebuild_entries();
-        self.select(Entry::Rule(p, target as usize));
+        self.select(moved);
         self.refresh_preview(snapshot);
         true
     }
 
-    /// Restores the saved rules of the policy under the cursor (drops it if never saved).
+    /// Restores the saved policy under the cursor (drops it if never saved); the edits now
+    /// begin on the version stored.
     pub fn discard(&mut self, snapshot: &Snapshot) -> bool {
         let Some(p) = self.current_policy() else {
             return false;
         };
-        match self.drafts[p].saved.clone() {
-            Some(saved) => self.drafts[p].rules = saved,
+        let draft = &mut self.drafts[p];
+        match draft.saved.clone() {
+            Some(saved) => {
+                draft.document = saved;
+                if let Some(version) = draft.changed_elsewhere.take() {
+                    draft.version = Some(version);
+                }
+            }
             None => {
                 self.drafts.remove(p);
             }
@@ -263,20 +366,19 @@ impl RulesEditor {
 
     /// Takes an imported document in as an unsaved draft (replacing the draft of that name).
     pub fn import(&mut self, name: String, document: PolicyDocument, snapshot: &Snapshot) {
-        let rules = document.rules.clone();
         match self.drafts.iter_mut().position(|d| d.name == name) {
             Some(p) => {
-                self.drafts[p].base = document;
-                self.drafts[p].rules = rules;
+                self.drafts[p].document = document;
                 self.rebuild_entries();
                 self.select(Entry::Policy(p));
             }
             None => {
                 self.drafts.push(PolicyDraft {
                     name,
-                    base: document,
+                    document,
                     saved: None,
-                    rules,
+                    version: None,
+                    changed_elsewhere: None,
                 });
                 self.rebuild_entries();
                 self.select(Entry::Policy(self.drafts.len() - 1));
@@ -285,10 +387,12 @@ impl RulesEditor {
         self.refresh_preview(snapshot);
     }
 
-    /// Marks a policy as saved with its current rules.
-    pub fn mark_saved(&mut self, name: &str) {
+    /// Marks a policy as saved, as `version`, with its current document.
+    pub fn mark_saved(&mut self, name: &str, version: Option<i64>) {
         if let Some(draft) = self.drafts.iter_mut().find(|d| d.name == name) {
-            draft.saved = Some(draft.rules.clone());
+            draft.saved = Some(draft.document.clone());
+            draft.version = version.or(draft.version);
+            draft.changed_elsewhere = None;
         }
     }
 
@@ -305,26 +409,23 @@ impl RulesEditor {
             return;
         };
         let draft = &self.drafts[p];
-        let (pattern, rules) = match &self.form {
+        let (pattern, document) = match &self.form {
             Some(form) => (
-                Some(form.pattern.clone()),
-                form.applied_to(&draft.rules)
+                (form.kind != FormKind::Disk).then(|| form.pattern.clone()),
+                form.applied_to(&draft.document)
                     .filter(|_| form.errors.is_empty())
-                    .unwrap_or_else(|| draft.rules.clone()),
+                    .unwrap_or_else(|| draft.document.clone()),
             ),
             None => {
                 let pattern = match self.current() {
-                    Some(Entry::Rule(_, r)) => Some(draft.rules[r].image_name.clone()),
+                    Some(Entry::Rule(_, r)) => Some(draft.document.rules[r].image_name.clone()),
+                    Some(Entry::Keep(_, k)) => Some(draft.document.keep[k].image_name.clone()),
                     _ => None,
                 };
-                (pattern, draft.rules.clone())
+                (pattern, draft.document.clone())
             }
         };
-        self.problems = check_document(&draft.base, rules.clone());
-        let document = PolicyDocument {
-            rules,
-            ..draft.base.clone()
-        };
+        self.problems = check_document(&document);
         self.preview = Some(Preview {
             policy: draft.name.clone(),
             pattern: pattern

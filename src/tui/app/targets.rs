@@ -26,6 +26,8 @@ pub fn target(snapshot: &Snapshot, row: &RefPlan) -> Target {
         reference: row_name(snapshot, row).to_string(),
         image_id: image.id.clone(),
         size: image.size,
+        // Used only if it is removed: then by hand.
+        why: Some(crate::core::why::Why::by_hand(snapshot, row)),
     }
 }
 
@@ -97,6 +99,7 @@ pub fn confirm(
         blocked,
         confirm_focused: false,
         scroll: 0,
+        unavailable: None,
     })
 }
 

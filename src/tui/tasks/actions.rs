@@ -10,11 +10,12 @@ use crate::node::manual::{self, Refusal};
 use crate::node::removal::{self, Outcome, Target};
 use crate::node::session::{Context, actor};
 use crate::node::snapshot::EngineReading;
-use crate::node::store::{NewAudit, Owner, Store};
+use crate::node::store::{NewAudit, Owner, SaveOutcome, Store};
 use crate::tui::export::ExportError;
 use crate::tui::msg::{ActionResult, Command, Msg};
 use crate::tui::text::count as words;
 use anyhow::Result;
+use std::time::Duration;
 use tokio::sync::mpsc;
 
 pub async fn run(
@@ -26,7 +27,11 @@ pub async fn run(
     let mut store: Option<Store> = None;
     let mut engine: Option<Engine> = None;
     while let Some(command) = commands.recv().await {
-        let result = match connect(&context, &mut store, &mut engine, &command).await {
+        let connected = match connect(&context, &mut store, &mut engine, &command).await {
+            Ok(()) => wait_for_lock(store.as_ref().expect("connected"), &command, &to_ui).await,
+            Err(error) => Err(error),
+        };
+        let result = match connected {
             Ok(()) => execute(store.as_mut().expect("connected"), engine.as_ref(), command).await,
             Err(error) => failure(&command, format!("{error:#}")),
         };
@@ -38,6 +43,41 @@ pub async fn run(
         }
         let _ = reload.try_send(());
     }
+}
+
+/// How long an action waits for another process to let go of the database.
+const LOCK_PATIENCE: Duration = Duration::from_secs(120);
+
+/// Before a command that writes: while another process holds the database locked, says so on
+/// screen and waits (on this task's own thread: the console stays usable), up to a limit.
+async fn wait_for_lock(store: &Store, command: &Command, to_ui: &mpsc::Sender<Msg>) -> Result<()> {
+    if matches!(command, Command::Import { .. } | Command::Export { .. }) {
+        return Ok(());
+    }
+    let started = tokio::time::Instant::now();
+    let mut told = false;
+    while store.write_locked()? {
+        if !told {
+            told = true;
+            let text = format!(
+                "another process holds the database {} locked; {} waits for it",
+                store.path().display(),
+                command.describe()
+            );
+            if to_ui.send(Msg::Waiting(text)).await.is_err() {
+                anyhow::bail!("the console is closing");
+            }
+        }
+        if started.elapsed() >= LOCK_PATIENCE {
+            anyhow::bail!(
+                "another process kept the database {} locked for {} s; nothing was done, try again",
+                store.path().display(),
+                LOCK_PATIENCE.as_secs()
+            );
+        }
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+    Ok(())
 }
 
 /// An outcome and whether the engine seemed to be away.
@@ -63,6 +103,7 @@ async fn connect(
         Command::Remove(_)
             | Command::Approve(_)
             | Command::Postpone { .. }
+            | Command::EndPostponement(_)
             | Command::CheckUpdates(_)
             | Command::Refresh(_)
     );
@@ -99,6 +140,26 @@ fn count(n: usize, noun: &str) -> String {
         format!("1 {noun}")
     } else {
         format!("{n} {noun}s")
+    }
+}
+
+/// `a:1 now counts as agent-downloaded`, `a:1, b:2 no longer count as agent-downloaded`.
+fn adopted(names: &[&str], adopt: bool) -> String {
+    let verb = if names.len() == 1 { "counts" } else { "count" };
+    if adopt {
+        format!("{} now {verb} as agent-downloaded", named(names))
+    } else {
+        format!("{} no longer {verb} as agent-downloaded", named(names))
+    }
+}
+
+/// The references an action was about, by name: `a:1, b:2 and 3 more`.
+fn named(references: &[&str]) -> String {
+    const SHOWN: usize = 3;
+    let shown = references[..references.len().min(SHOWN)].join(", ");
+    match references.len() {
+        n if n > SHOWN => format!("{shown} and {} more", n - SHOWN),
+        _ => shown,
     }
 }
 
@@ -172,10 +233,10 @@ async fn execute(store: &mut Store, engine: Option<&Engine>, command: Command) -
                             .iter()
                             .map(|p| {
                                 format!(
-                                    "postponed {}: removal moves from {} to {}",
+                                    "postponed {}: removal at {}, {} later than planned",
                                     p.target.reference,
-                                    clock_time(Some(p.before), now),
-                                    clock_time(Some(p.until), now)
+                                    clock_time(Some(p.until), now),
+                                    crate::core::format::duration(p.until - p.before.max(now))
                                 )
                             })
                             .collect();
@@ -186,53 +247,88 @@ async fn execute(store: &mut Store, engine: Option<&Engine>, command: Command) -
                     }),
             }
         }
+        Command::EndPostponement(targets) => {
+            let engine = engine.expect("connected for postponements");
+            let reading = EngineReading::take(engine).await;
+            match reading.and_then(|reading| Snapshot::read(reading, store, &SystemClock)) {
+                Err(error) => {
+                    return failure(&Command::EndPostponement(targets), format!("{error:#}"));
+                }
+                Ok(snapshot) => manual::end_postponement(store, &snapshot, &targets, &who, now)
+                    .map(|results| {
+                        let (done, refused) = split(results);
+                        let mut parts: Vec<String> = done
+                            .iter()
+                            .map(|e| {
+                                format!(
+                                    "ended the postponement of {}: removal back to {}",
+                                    e.target.reference,
+                                    e.back_to.map_or_else(
+                                        || "none planned".to_string(),
+                                        |at| clock_time(Some(at), now)
+                                    )
+                                )
+                            })
+                            .collect();
+                        if !refused.is_empty() {
+                            parts.push(refusals(&refused));
+                        }
+                        (parts.join("; "), refused.is_empty())
+                    }),
+            }
+        }
+        Command::SetMode(mode) => {
+            let change = crate::core::settings::SettingsOverride {
+                mode: Some(mode),
+                ..Default::default()
+            };
+            manual::change_settings(store, change, &who, now).map(|(before, _)| {
+                (
+                    format!(
+                        "the enforcer mode is now {mode} (was {}): it {}",
+                        before.mode,
+                        crate::tui::app::modal::ModeChoice::meaning(mode)
+                    ),
+                    true,
+                )
+            })
+        }
         Command::Pin { targets, pin } => manual::pin(store, &targets, pin, &who, now).map(|done| {
-            let verb = if pin { "pinned" } else { "unpinned" };
-            let changed = done.iter().filter(|(_, changed)| *changed).count();
-            (format!("{verb} {}", count(changed, "reference")), true)
+            let (changed, unchanged): (Vec<_>, Vec<_>) = done.iter().partition(|(_, c)| *c);
+            let names = |list: &[&(Target, bool)]| {
+                named(
+                    &list
+                        .iter()
+                        .map(|(t, _)| t.reference.as_str())
+                        .collect::<Vec<_>>(),
+                )
+            };
+            let mut parts = Vec::new();
+            if !changed.is_empty() {
+                let verb = if pin { "pinned" } else { "unpinned" };
+                parts.push(format!("{verb} {}", names(&changed)));
+            }
+            if !unchanged.is_empty() {
+                let already = if pin {
+                    "already pinned"
+                } else {
+                    "not pinned by that name"
+                };
+                parts.push(format!("{} {already}", names(&unchanged)));
+            }
+            (parts.join("; "), true)
         }),
         Command::Adopt { targets, adopt } => {
             manual::adopt(store, &targets, adopt, &who, now).map(|done| {
                 let names: Vec<&str> = done.iter().map(|(t, _)| t.reference.as_str()).collect();
-                let text = if adopt {
-                    format!("{} now count as agent-downloaded", names.join(", "))
-                } else {
-                    format!("{} no longer count as agent-downloaded", names.join(", "))
-                };
-                (text, true)
+                (adopted(&names, adopt), true)
             })
         }
-        Command::SavePolicy { name, document } => {
-            let saved = store
-                .save_policy(&name, &document, unix_now())
-                .and_then(|()| {
-                    store.audit(&policy_note(
-                        &name,
-                        &format!(
-                            "{} saved from the console",
-                            words(document.rules.len(), "rule", "rules")
-                        ),
-                    ))
-                });
-            return Reported(
-                match saved {
-                    Ok(_) => ActionResult {
-                        ok: true,
-                        message: format!(
-                            "saved policy {name} with {}",
-                            words(document.rules.len(), "rule", "rules")
-                        ),
-                        saved: Some(name),
-                        ..ActionResult::default()
-                    },
-                    Err(error) => ActionResult {
-                        message: format!("policy {name} not saved: {error:#}"),
-                        ..ActionResult::default()
-                    },
-                },
-                false,
-            );
-        }
+        Command::SavePolicy {
+            name,
+            document,
+            version,
+        } => return Reported(save_policy(store, name, &document, version), false),
         Command::Import { path } => return Reported(import(&path), false),
         Command::Export {
             path,
@@ -287,6 +383,74 @@ fn split<T>(results: Vec<Result<T, Refusal>>) -> (Vec<T>, Vec<Refusal>) {
         }
     }
     (done, refused)
+}
+
+/// Saves a policy only if it is still the version the edits began on, and says what happened.
+fn save_policy(
+    store: &mut Store,
+    name: String,
+    document: &crate::core::policy::PolicyDocument,
+    version: Option<i64>,
+) -> ActionResult {
+    let what = policy_contents(document);
+    let saved = store
+        .save_policy_if(&name, document, unix_now(), version)
+        .and_then(|outcome| {
+            if let SaveOutcome::Saved { .. } = outcome {
+                store.audit(&policy_note(
+                    &name,
+                    &format!("{what} saved from the console"),
+                ))?;
+            }
+            Ok(outcome)
+        });
+    match saved {
+        Ok(SaveOutcome::Saved { version }) => ActionResult {
+            ok: true,
+            message: format!("saved policy {name} with {what}"),
+            saved: Some(name),
+            version: Some(version),
+            ..ActionResult::default()
+        },
+        Ok(SaveOutcome::Changed { current }) => {
+            // Short enough for the status line of a wide terminal.
+            let what = match (current, version) {
+                (Some(current), Some(_)) => format!(
+                    "another process changed it at {}; u discards your edits for the saved one",
+                    clock_time(Some(current.saved_at), unix_now())
+                ),
+                (Some(current), None) => format!(
+                    "another process saved one of that name at {}; u discards your edits for it",
+                    clock_time(Some(current.saved_at), unix_now())
+                ),
+                (None, _) => "another process deleted it; u discards your edits".to_string(),
+            };
+            ActionResult {
+                message: format!("policy {name} not saved: {what}"),
+                ..ActionResult::default()
+            }
+        }
+        Err(error) => ActionResult {
+            message: format!("policy {name} not saved: {error:#}"),
+            ..ActionResult::default()
+        },
+    }
+}
+
+/// `2 rules, 1 keep rule and disk marks`.
+fn policy_contents(document: &crate::core::policy::PolicyDocument) -> String {
+    let mut parts = vec![words(document.rules.len(), "rule", "rules")];
+    if !document.keep.is_empty() {
+        parts.push(words(document.keep.len(), "keep rule", "keep rules"));
+    }
+    if document.disk.is_some() {
+        parts.push("disk marks".to_string());
+    }
+    match parts.split_last() {
+        Some((last, [])) => last.clone(),
+        Some((last, rest)) => format!("{} and {last}", rest.join(", ")),
+        None => String::new(),
+    }
 }
 
 fn policy_note(name: &str, result: &str) -> NewAudit {
@@ -529,5 +693,23 @@ async fn refresh_tags(
                 false,
             )
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn messages_agree_with_their_count() {
+        assert_eq!(
+            adopted(&["a:1"], true),
+            "a:1 now counts as agent-downloaded"
+        );
+        assert_eq!(
+            adopted(&["a:1", "b:1"], false),
+            "a:1, b:1 no longer count as agent-downloaded"
+        );
+        assert_eq!(named(&["a", "b", "c", "d", "e"]), "a, b, c and 2 more");
     }
 }

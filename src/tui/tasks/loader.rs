@@ -84,9 +84,18 @@ pub async fn run(
                 Err(error) => {
                     shown = None;
                     let away = is_outage(&error);
-                    let message = Msg::Outage {
-                        seq,
-                        error: format!("{error:#}"),
+                    // Only an engine that went away is an outage; anything else (the database,
+                    // a record it cannot read) is said as what it is, over the data shown.
+                    let message = if away {
+                        Msg::Outage {
+                            seq,
+                            error: format!("{error:#}"),
+                        }
+                    } else {
+                        Msg::Note {
+                            text: format!("cannot load fresh data: {error:#}"),
+                            error: true,
+                        }
                     };
                     if to_ui.send(message).await.is_err() {
                         return;

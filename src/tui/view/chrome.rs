@@ -3,7 +3,8 @@
 
 use crate::core::format::{bytes, escape_controls};
 use crate::tui::app::App;
-use crate::tui::app::modal::Modal;
+use crate::tui::app::form::FormKind;
+use crate::tui::app::modal::{Modal, Prompt, PromptKind};
 use crate::tui::app::needs::Needs;
 use crate::tui::keys::{View, bindings_for};
 use crate::tui::msg::EnforcerStatus;
@@ -66,14 +67,24 @@ pub fn header(app: &App, frame: &mut Frame, area: Rect) {
     } else {
         ""
     };
+    // In an outage every figure here is the last read: said first, so it is never cut.
+    let stale = match app.stale_since() {
+        Some(since) => format!(" stale, {since} │"),
+        None => String::new(),
+    };
     let text = format!(
-        " {name}{} │ docker {} │ enforcer {} │ {disk}",
+        "{stale} {name}{} │ docker {} │ enforcer {} │ {disk}",
         known(&info.node),
         known(&info.version),
         enforcer(app)
     );
     let line = Line::from(fit(&text, usize::from(area.width)));
-    frame.render_widget(Paragraph::new(line).style(app.theme.header), area);
+    let style = if stale.is_empty() {
+        app.theme.header
+    } else {
+        app.theme.header.patch(app.theme.stale)
+    };
+    frame.render_widget(Paragraph::new(line).style(style), area);
 }
 
 /// Who enforces and in which mode.
@@ -157,7 +168,10 @@ fn needs_text(app: &App, needs: Needs, columns: usize) -> Option<(String, Style)
         due_soon,
         frees,
     } = needs;
-    let style = if awaiting > 0 {
+    let stale = app.stale_since();
+    let style = if stale.is_some() {
+        app.theme.stale
+    } else if awaiting > 0 {
         app.theme.warning
     } else {
         app.theme.hint
@@ -181,13 +195,25 @@ fn needs_text(app: &App, needs: Needs, columns: usize) -> Option<(String, Style)
         short_approval.clone().unwrap_or_default(),
     ]
     .into_iter()
-    .find(|text| !text.is_empty() && width(text) <= columns)
+    .filter(|text| !text.is_empty())
+    .map(|text| match &stale {
+        Some(since) => format!("{since}: {text}"),
+        None => text,
+    })
+    .find(|text| width(text) <= columns)
     .map(|text| (text, style))
 }
 
-/// The outage banner; else the note that this is the demo engine.
+/// The outage banner; else what an action waits for; else the note that this is the demo engine.
 pub fn banner(app: &App, frame: &mut Frame, area: Rect) {
     let (text, style) = match (&app.outage, &app.header.demo) {
+        (None, _) if app.waiting.is_some() => (
+            format!(
+                " Waiting for the database: {}",
+                escape_controls(app.waiting.as_deref().unwrap_or_default())
+            ),
+            app.theme.warning,
+        ),
         (Some(error), _) => {
             let shown = if app.snapshot.is_some() {
                 "last data greyed"
@@ -288,7 +314,36 @@ pub fn footer(app: &App, frame: &mut Frame, area: Rect) {
             ("c", "copy command"),
         ],
         (Some(Modal::Confirm(_)), _) => vec![("enter/esc", "close")],
+        (Some(Modal::Prompt(prompt)), _) if prompt.ends_postponement() => vec![
+            ("enter", "postpone"),
+            ("x", "end the postponement"),
+            ("esc", "cancel"),
+        ],
+        (
+            Some(Modal::Prompt(Prompt {
+                kind: PromptKind::Postpone(_),
+                ..
+            })),
+            _,
+        ) => vec![("enter", "postpone"), ("esc", "cancel")],
+        (
+            Some(Modal::Prompt(Prompt {
+                kind: PromptKind::Export { .. },
+                ..
+            })),
+            _,
+        ) => vec![
+            ("enter", "export"),
+            ("tab", "other spelling"),
+            ("esc", "cancel"),
+        ],
         (Some(Modal::Prompt(_)), _) => vec![("enter", "accept"), ("esc", "cancel")],
+        (Some(Modal::Ask(ask)), _) => {
+            vec![("y", &ask.button), ("tab", "switch"), ("esc", "cancel")]
+        }
+        (Some(Modal::Mode(_)), _) => {
+            vec![("j/k", "choose"), ("enter", "switch"), ("esc", "cancel")]
+        }
         (Some(Modal::Help { .. } | Modal::Messages { .. }), _) => {
             vec![("j/k", "scroll"), ("any other key", "close")]
         }
@@ -299,10 +354,23 @@ pub fn footer(app: &App, frame: &mut Frame, area: Rect) {
         ],
         (Some(Modal::Quit(_)), _) => vec![("d", "discard and quit"), ("esc", "stay")],
         (Some(Modal::Overwrite(_)), _) => vec![("y", "overwrite"), ("esc", "keep the file")],
+        (None, View::Rules)
+            if app
+                .rules
+                .form
+                .as_ref()
+                .is_some_and(|f| f.kind == FormKind::Removal) =>
+        {
+            vec![
+                ("tab", "next field"),
+                ("space", "toggle flag"),
+                ("enter", "accept"),
+                ("esc", "cancel"),
+            ]
+        }
         (None, View::Rules) if app.rules.form.is_some() => vec![
             ("tab", "next field"),
-            ("space", "toggle flag"),
-            ("enter", "accept rule"),
+            ("enter", "accept"),
             ("esc", "cancel"),
         ],
         (None, View::Images) if app.images.editing_filter => {
@@ -324,14 +392,26 @@ pub fn footer(app: &App, frame: &mut Frame, area: Rect) {
             hints
         }
     };
-    let mut spans = Vec::new();
-    let mut used = 0;
-    for (key, label) in hints {
-        let needed = width(key) + width(label) + 3;
-        if used + needed > usize::from(area.width) {
+    // Help and quit are always there, as in htop and k9s; the others as many as fit before them.
+    let essential = |key: &str| key == "?" || key == "q";
+    let needed = |(key, label): &(&str, &str)| width(key) + width(label) + 3;
+    let reserved: usize = hints
+        .iter()
+        .filter(|(key, _)| essential(key))
+        .map(needed)
+        .sum();
+    let mut shown: Vec<(&str, &str)> = Vec::new();
+    let mut used = reserved;
+    for hint in hints.iter().filter(|(key, _)| !essential(key)) {
+        if used + needed(hint) > usize::from(area.width) {
             break;
         }
-        used += needed;
+        used += needed(hint);
+        shown.push(*hint);
+    }
+    shown.extend(hints.iter().filter(|(key, _)| essential(key)));
+    let mut spans = Vec::new();
+    for (key, label) in shown {
         spans.push(Span::styled(format!(" {key} "), app.theme.key));
         spans.push(Span::styled(format!("{label} "), app.theme.hint));
     }

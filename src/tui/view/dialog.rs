@@ -8,7 +8,9 @@
 use crate::core::format::{bytes, escape_controls};
 use crate::node::removal::container_names;
 use crate::tui::app::App;
-use crate::tui::app::modal::{Confirm, Destructive, Overwrite, Prompt, QuitChoice, QuitConfirm};
+use crate::tui::app::modal::{
+    Ask, Confirm, Destructive, ModeChoice, Overwrite, Prompt, QuitChoice, QuitConfirm,
+};
 use crate::tui::text::{count, fit, fit_reference, width, wrap};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Flex, Layout, Rect};
@@ -238,7 +240,19 @@ pub fn confirm(app: &App, confirm: &Confirm, frame: &mut Frame) {
     let mut list = Vec::new();
     let mut notes = Vec::new();
     let title;
-    if confirm.can_confirm() {
+    if let Some(reason) = &confirm.unavailable {
+        title = format!(" Cannot {} now ", confirm.action.button().to_lowercase());
+        for target in &confirm.targets {
+            list.push(Line::from(format!(
+                "  {}",
+                fit_reference(
+                    &escape_controls(&target.target.reference),
+                    columns.saturating_sub(2)
+                )
+            )));
+        }
+        notes.push(Note::new(reason.clone(), theme.status_error));
+    } else if confirm.can_confirm() {
         let n = confirm.targets.len();
         title = if confirm.blocked.is_empty() {
             format!(
@@ -351,7 +365,12 @@ fn blocked_note(_app: &App, blocked: &crate::tui::app::modal::Blocked, prefix: &
 pub fn prompt(app: &App, prompt: &Prompt, frame: &mut Frame) {
     let theme = &app.theme;
     let columns = columns_for(frame, 90);
-    let mut notes = vec![Note::new(prompt.kind.question(), Style::default())];
+    let mut notes: Vec<Note> = prompt
+        .notes(app.now().unwrap_or_default())
+        .into_iter()
+        .map(|note| Note::new(escape_controls(&note), Style::default()))
+        .collect();
+    notes.push(Note::new(prompt.kind.question(), Style::default()));
     if let Some(error) = &prompt.error {
         notes.push(Note::new(escape_controls(error), theme.status_error));
     }
@@ -409,6 +428,86 @@ pub fn quit(app: &App, quit: &QuitConfirm, frame: &mut Frame) {
         body: theme.dialog,
     };
     draw_box(frame, content, 80);
+}
+
+pub fn ask(app: &App, ask: &Ask, frame: &mut Frame) {
+    let theme = &app.theme;
+    let columns = columns_for(frame, 90);
+    let mut notes: Vec<Note> = ask
+        .lines
+        .iter()
+        .map(|line| Note::new(escape_controls(line), Style::default()))
+        .collect();
+    notes.push(Note::new("Cancel changes nothing.", theme.hint));
+    let labels = vec![
+        ("Cancel".to_string(), !ask.confirm_focused),
+        (ask.button.clone(), ask.confirm_focused),
+    ];
+    let content = Content {
+        title: escape_controls(&ask.title).into_owned(),
+        list: Vec::new(),
+        scroll: 0,
+        notes,
+        buttons: buttons(app, &labels, columns),
+        border: theme.dialog_border,
+        body: theme.dialog,
+    };
+    draw_box(frame, content, 90);
+}
+
+pub fn mode(app: &App, choice: &ModeChoice, frame: &mut Frame) {
+    let theme = &app.theme;
+    let columns = columns_for(frame, 90);
+    let list = ModeChoice::MODES
+        .iter()
+        .map(|&mode| {
+            let marker = if mode == choice.choice { "▶ " } else { "  " };
+            let now = if mode == choice.current { " (now)" } else { "" };
+            let text = fit(
+                &format!("{marker}{mode}{now}: {}", ModeChoice::meaning(mode)),
+                columns,
+            );
+            if mode == choice.choice {
+                Line::styled(text, theme.button_focused)
+            } else {
+                Line::from(text)
+            }
+        })
+        .collect();
+    let mut notes = Vec::new();
+    if choice.choice == crate::core::model::Mode::Auto
+        && choice.current != crate::core::model::Mode::Auto
+        && choice.waiting > 0
+    {
+        notes.push(Note::new(
+            format!(
+                "In auto mode the enforcer removes the {} due now at once.",
+                count(choice.waiting, "reference", "references")
+            ),
+            theme.warning,
+        ));
+    }
+    if let Some(note) = &choice.holder_note {
+        notes.push(Note::new(escape_controls(note), theme.warning));
+    }
+    notes.push(Note::new(
+        "j/k choose; stored for every enforcer (the console's and the service), audited.",
+        theme.hint,
+    ));
+    let labels = vec![
+        ("Cancel".to_string(), false),
+        (format!("Switch to {}", choice.choice), true),
+    ];
+    let content = Content {
+        title: format!(" Enforcer mode (now {}) ", choice.current),
+        list,
+        scroll: 0,
+        notes,
+        buttons: buttons(app, &labels, columns),
+        border: theme.dialog_border,
+        body: theme.dialog,
+    };
+    draw_box(frame, content, 90);
 }
 
 pub fn overwrite(app: &App, overwrite: &Overwrite, frame: &mut Frame) {

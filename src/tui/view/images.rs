@@ -19,8 +19,10 @@ use ratatui::widgets::{Cell, Paragraph, Row, Table};
 
 /// "awaiting approval", the longest state word.
 const STATE: u16 = 17;
-/// "on approval", "in 23h 59m".
-const REMOVAL: u16 = 11;
+/// "on approval", "in 23h 59m", and the title with its sort arrow, "REMOVAL IN ↑".
+const REMOVAL: u16 = 12;
+/// Between columns: two, so a full cell never reads as one with its neighbour.
+const SPACING: u16 = 2;
 const SIZE: u16 = 8;
 /// "Nov 21 16:03"; a date in another year is longer.
 const LAST_USED: u16 = 12;
@@ -28,13 +30,11 @@ const RULE_MIN: u16 = 12;
 const RULE_MAX: u16 = 40;
 /// REFERENCE never shrinks below this (or its longest name, when that is shorter) to make room.
 const REFERENCE_MIN: u16 = 24;
-/// `<none> 0123456789ab`: how a dangling image is shown.
-const DANGLING_WIDTH: usize = 19;
 
 /// Which columns are shown and how wide, in display order.
 pub fn columns(area_width: u16, reference_ideal: u16, rule_ideal: u16) -> Vec<(SortColumn, u16)> {
     let spare = |used: u16| area_width.saturating_sub(used);
-    // Each column costs its width and one column of spacing.
+    // Each column costs its width and the spacing before it.
     let reference_min = reference_ideal.min(REFERENCE_MIN);
     let mut used = reference_min;
     let mut shown = Vec::new();
@@ -43,8 +43,8 @@ pub fn columns(area_width: u16, reference_ideal: u16, rule_ideal: u16) -> Vec<(S
         (SortColumn::Removal, REMOVAL),
         (SortColumn::Size, SIZE),
     ] {
-        if spare(used) > width {
-            used += width + 1;
+        if spare(used) > width + SPACING - 1 {
+            used += width + SPACING;
             shown.push((column, width));
         }
     }
@@ -52,12 +52,12 @@ pub fn columns(area_width: u16, reference_ideal: u16, rule_ideal: u16) -> Vec<(S
     let reference_growth = spare(used).min(reference_ideal - reference_min);
     used += reference_growth;
     let rule_ideal = rule_ideal.clamp(RULE_MIN, RULE_MAX);
-    if spare(used) > RULE_MIN {
-        used += RULE_MIN + 1;
+    if spare(used) > RULE_MIN + SPACING - 1 {
+        used += RULE_MIN + SPACING;
         shown.push((SortColumn::Rule, RULE_MIN));
     }
-    if spare(used) > LAST_USED {
-        used += LAST_USED + 1;
+    if spare(used) > LAST_USED + SPACING - 1 {
+        used += LAST_USED + SPACING;
         shown.push((SortColumn::LastUsed, LAST_USED));
     }
     // Left over: RULE up to its longest text, then everything else to REFERENCE.
@@ -80,6 +80,26 @@ pub fn columns(area_width: u16, reference_ideal: u16, rule_ideal: u16) -> Vec<(S
     shown
 }
 
+/// The REFERENCE cell's text: the name, or for an image without one `<none>`, its short ID and
+/// the names it had that rules still reach (`<none> 0123456789ab formerly myorg/ui:nightly`).
+pub fn reference_text(snapshot: &Snapshot, row: &RefPlan) -> String {
+    match &row.reference {
+        Some(name) => escape_controls(name).into_owned(),
+        None => {
+            let image = &snapshot.inventory.images[row.image];
+            if row.formerly.is_empty() {
+                format!("<none> {}", image.short_id())
+            } else {
+                format!(
+                    "<none> {} formerly {}",
+                    image.short_id(),
+                    escape_controls(&row.formerly.join(", "))
+                )
+            }
+        }
+    }
+}
+
 /// The RULE cell: the winning rule's pattern and how long after last use it removes.
 fn rule_text(snapshot: &Snapshot, row: &RefPlan) -> String {
     row.winner
@@ -94,6 +114,32 @@ fn rule_text(snapshot: &Snapshot, row: &RefPlan) -> String {
                 )
             },
         )
+}
+
+/// The columns of the list at `area_width` for this snapshot's names and rules.
+fn layout(snapshot: &Snapshot, area_width: u16) -> Vec<(SortColumn, u16)> {
+    // Widths come from every row, not only those the filter shows: columns stay put as one types.
+    let widest =
+        |text: &dyn Fn(&RefPlan) -> usize| snapshot.rows.iter().map(text).max().unwrap_or(0);
+    let reference_ideal = 2 + widest(&|row| width(&reference_text(snapshot, row)));
+    let rule_ideal = widest(&|row| width(&rule_text(snapshot, row)));
+    columns(
+        area_width,
+        u16::try_from(reference_ideal).unwrap_or(u16::MAX),
+        u16::try_from(rule_ideal).unwrap_or(u16::MAX),
+    )
+}
+
+/// The columns on screen now, in order (the ones `s` sorts by).
+pub fn shown_columns(app: &App) -> Vec<SortColumn> {
+    let Some(snapshot) = &app.snapshot else {
+        return SortColumn::ALL.to_vec();
+    };
+    let area = crate::tui::view::layout::areas(app).list;
+    layout(snapshot, area.width)
+        .into_iter()
+        .map(|(column, _)| column)
+        .collect()
 }
 
 pub fn draw(app: &App, frame: &mut Frame, area: Rect) {
@@ -115,19 +161,7 @@ pub fn draw(app: &App, frame: &mut Frame, area: Rect) {
         return;
     }
     let list = &app.images;
-    // Widths come from every row, not only those the filter shows: columns stay put as one types.
-    let widest =
-        |text: &dyn Fn(&RefPlan) -> usize| snapshot.rows.iter().map(text).max().unwrap_or(0);
-    let reference_ideal = 2 + widest(&|row| match &row.reference {
-        Some(name) => width(&escape_controls(name)),
-        None => DANGLING_WIDTH,
-    });
-    let rule_ideal = widest(&|row| width(&rule_text(snapshot, row)));
-    let columns = columns(
-        area.width,
-        u16::try_from(reference_ideal).unwrap_or(u16::MAX),
-        u16::try_from(rule_ideal).unwrap_or(u16::MAX),
-    );
+    let columns = layout(snapshot, area.width);
     let header = Row::new(columns.iter().map(|(column, width)| {
         let arrow = match (list.sort == *column, list.reverse) {
             (true, false) => " ↑",
@@ -176,7 +210,9 @@ pub fn draw(app: &App, frame: &mut Frame, area: Rect) {
         .map(|(_, w)| Constraint::Length(*w))
         .collect();
     frame.render_widget(
-        Table::new(rows, widths).header(header).column_spacing(1),
+        Table::new(rows, widths)
+            .header(header)
+            .column_spacing(SPACING),
         area,
     );
     if list.index.is_empty() {
@@ -217,7 +253,7 @@ fn cell(
                     let room = width.saturating_sub(2 + note.chars().count());
                     format!("{}{note}", fit_reference(&escape_controls(name), room))
                 }
-                None => format!("<none> {}", image.short_id()),
+                None => fit(&reference_text(snapshot, row), width.saturating_sub(2)),
             };
             let text = format!("{}{name}", if marked { "● " } else { "  " });
             let style = if marked {
@@ -282,7 +318,7 @@ mod tests {
 
     fn widths(area: u16, reference: u16, rule: u16) -> Vec<(SortColumn, u16)> {
         let shown = columns(area, reference, rule);
-        let total: u16 = shown.iter().map(|(_, w)| w + 1).sum::<u16>() - 1;
+        let total: u16 = shown.iter().map(|(_, w)| w + SPACING).sum::<u16>() - SPACING;
         assert!(
             total <= area.max(reference.min(REFERENCE_MIN)),
             "{shown:?} in {area}"
@@ -301,7 +337,7 @@ mod tests {
             .1;
         assert_eq!(
             reference,
-            80 - (SIZE + 1) - (STATE + 1) - (REMOVAL + 1),
+            80 - (SIZE + SPACING) - (STATE + SPACING) - (REMOVAL + SPACING),
             "{at_80:?}"
         );
         assert!(

@@ -19,7 +19,8 @@ pub struct Areas {
 
 pub fn areas(app: &App) -> Areas {
     let screen = Rect::new(0, 0, app.size.0, app.size.1);
-    let banner_height = u16::from(app.outage.is_some() || app.header.demo.is_some());
+    let banner_height =
+        u16::from(app.outage.is_some() || app.waiting.is_some() || app.header.demo.is_some());
     let [header, tabs, banner, body, status, footer] = Layout::vertical([
         Constraint::Length(1),
         Constraint::Length(1),
@@ -31,14 +32,30 @@ pub fn areas(app: &App) -> Areas {
     .areas(screen);
     let (list, side) = match app.view {
         View::Images if app.images.details => {
+            // The list takes at most 45%, and no more than its rows need: the rest is details.
+            let rows = u16::try_from(app.images.index.len()).unwrap_or(u16::MAX);
+            let list_height = rows
+                .saturating_add(1)
+                .clamp(3.min(body.height), (body.height * 45 / 100).max(3));
+            let [list, side] =
+                Layout::vertical([Constraint::Length(list_height), Constraint::Fill(1)])
+                    .areas(body);
+            (list, Some(side))
+        }
+        View::Activity if app.activity.details => {
             let [list, side] =
                 Layout::vertical([Constraint::Percentage(45), Constraint::Percentage(55)])
                     .areas(body);
             (list, Some(side))
         }
         View::Rules if body.width >= 120 => {
+            // The list as wide as its longest line needs, between 40% and 60%.
+            let wanted =
+                super::rules::list_width(app).clamp(body.width * 2 / 5, body.width * 3 / 5);
+            // A column between them, so nothing in the list runs into the preview.
             let [list, side] =
-                Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)])
+                Layout::horizontal([Constraint::Length(wanted), Constraint::Fill(1)])
+                    .spacing(1)
                     .areas(body);
             (list, Some(side))
         }

@@ -3,13 +3,13 @@
 mod activity;
 pub mod ascii;
 mod chrome;
-mod details;
+pub mod details;
 mod dialog;
 mod help;
-mod images;
+pub mod images;
 pub mod layout;
 mod messages;
-mod rules;
+pub mod rules;
 
 use crate::tui::app::App;
 use crate::tui::app::modal::Modal;
@@ -33,7 +33,12 @@ pub fn draw(app: &App, frame: &mut Frame) {
             }
         }
         View::Rules => rules::draw(app, frame, areas.list, areas.side),
-        View::Activity => activity::draw(app, frame, areas.list),
+        View::Activity => {
+            activity::draw(app, frame, areas.list);
+            if let Some(side) = areas.side {
+                activity::details(app, frame, side);
+            }
+        }
     }
     chrome::status(app, frame, areas.status);
     chrome::footer(app, frame, areas.footer);
@@ -42,6 +47,8 @@ pub fn draw(app: &App, frame: &mut Frame) {
         Some(Modal::Prompt(prompt)) => dialog::prompt(app, prompt, frame),
         Some(Modal::Quit(quit)) => dialog::quit(app, quit, frame),
         Some(Modal::Overwrite(overwrite)) => dialog::overwrite(app, overwrite, frame),
+        Some(Modal::Ask(ask)) => dialog::ask(app, ask, frame),
+        Some(Modal::Mode(choice)) => dialog::mode(app, choice, frame),
         Some(Modal::Help { scroll }) => help::draw(app, *scroll, frame),
         Some(Modal::Messages { scroll }) => messages::draw(app, *scroll, frame),
         None => {}

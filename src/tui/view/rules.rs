@@ -2,9 +2,9 @@
 
 use crate::core::format::{bytes, escape_controls, minutes};
 use crate::tui::app::App;
-use crate::tui::app::form::{Field, RuleForm};
-use crate::tui::app::rules::Entry;
-use crate::tui::text::count;
+use crate::tui::app::form::{Field, FormKind, RuleForm};
+use crate::tui::app::rules::{Entry, PolicyDraft, RulesEditor};
+use crate::tui::text::{count, fit, width};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Rect};
 use ratatui::style::Style;
@@ -16,6 +16,73 @@ pub fn draw(app: &App, frame: &mut Frame, list: Rect, side: Option<Rect>) {
     if let Some(side) = side {
         draw_side(app, frame, side);
     }
+}
+
+/// AFTER ("1d 12h", "last 2", "85% → 75%") and IMAGES ("agent-only") columns.
+const AFTER: u16 = 10;
+const IMAGES: u16 = 10;
+
+/// What a policy's row says of it: `edge-default (5 rules, 2 keep rules, disk marks)`.
+fn policy_text(draft: &PolicyDraft) -> String {
+    let document = &draft.document;
+    let mut parts = vec![count(document.rules.len(), "rule", "rules")];
+    if !document.keep.is_empty() {
+        parts.push(count(document.keep.len(), "keep rule", "keep rules"));
+    }
+    if document.disk.is_some() {
+        parts.push("disk marks".to_string());
+    }
+    format!("{} ({})", escape_controls(&draft.name), parts.join(", "))
+}
+
+/// Where a policy stands: saved, edited, changed by another process meanwhile, not placed.
+fn policy_status(editor: &RulesEditor, draft: &PolicyDraft) -> &'static str {
+    match (&draft.saved, draft.dirty(), draft.changed_elsewhere) {
+        (None, _, _) => "not saved yet",
+        (Some(_), true, Some(_)) => "edited here, changed elsewhere",
+        (Some(_), true, None) => "edited, not saved",
+        (Some(_), false, _) if !draft.document.enabled => "disabled",
+        (Some(_), false, _) if editor.not_placed(&draft.name).is_some() => "not placed here",
+        _ => "saved",
+    }
+}
+
+/// The first column's text of an entry (without the status of a policy).
+fn entry_text(editor: &crate::tui::app::rules::RulesEditor, entry: Entry) -> String {
+    match entry {
+        Entry::Policy(p) => policy_text(&editor.drafts[p]),
+        Entry::Rule(p, r) => format!(
+            "  {}. {}",
+            r + 1,
+            escape_controls(&editor.drafts[p].document.rules[r].image_name)
+        ),
+        Entry::Keep(p, k) => format!(
+            "  keep {}. {}",
+            k + 1,
+            escape_controls(&editor.drafts[p].document.keep[k].image_name)
+        ),
+        Entry::Disk(_) => "  disk marks".to_string(),
+    }
+}
+
+/// How wide the list would like to be: its longest line whole, with the other columns.
+pub fn list_width(app: &App) -> u16 {
+    let editor = &app.rules;
+    let longest = editor
+        .entries
+        .iter()
+        .map(|&entry| {
+            let status = match entry {
+                Entry::Policy(p) => 2 + width(policy_status(editor, &editor.drafts[p])),
+                _ => 0,
+            };
+            width(&entry_text(editor, entry)) + status
+        })
+        .max()
+        .unwrap_or(0);
+    u16::try_from(longest)
+        .unwrap_or(u16::MAX)
+        .saturating_add(AFTER + IMAGES + 2)
 }
 
 fn draw_list(app: &App, frame: &mut Frame, area: Rect) {
@@ -30,40 +97,27 @@ fn draw_list(app: &App, frame: &mut Frame, area: Rect) {
         frame.render_widget(Paragraph::new(text).style(theme.hint), area);
         return;
     }
+    let first = usize::from(area.width.saturating_sub(AFTER + IMAGES + 2));
     let page = usize::from(area.height.saturating_sub(1));
     let window = editor.scroll.window(page, editor.entries.len());
     let rows = editor.entries[window.clone()]
         .iter()
-        .zip(window)
-        .map(|(entry, position)| {
-            let row = match *entry {
+        .zip(window.clone())
+        .map(|(&entry, position)| {
+            let text = entry_text(editor, entry);
+            let row = match entry {
                 Entry::Policy(p) => {
-                    let draft = &editor.drafts[p];
-                    let status = match (&draft.saved, draft.dirty()) {
-                        (None, _) => "not saved yet",
-                        (Some(_), true) => "edited, not saved",
-                        (Some(_), false) if !draft.base.enabled => "disabled",
-                        (Some(_), false) if editor.not_placed(&draft.name).is_some() => {
-                            "not placed here"
-                        }
-                        _ => "saved",
-                    };
-                    Row::new(vec![
-                        format!(
-                            "{} ({})",
-                            escape_controls(&draft.name),
-                            count(draft.rules.len(), "rule", "rules")
-                        ),
-                        String::new(),
-                        String::new(),
-                        status.to_string(),
-                    ])
-                    .style(theme.title)
+                    let status = policy_status(editor, &editor.drafts[p]);
+                    // The status keeps its room; the name and counts are cut before it.
+                    let room = first.saturating_sub(width(status) + 2);
+                    let line = format!("{}  {status}", fit(&text, room));
+                    Row::new(vec![fit(&line, first), String::new(), String::new()])
+                        .style(theme.title)
                 }
                 Entry::Rule(p, r) => {
-                    let rule = &editor.drafts[p].rules[r];
+                    let rule = &editor.drafts[p].document.rules[r];
                     Row::new(vec![
-                        format!("  {}. {}", r + 1, escape_controls(&rule.image_name)),
+                        fit(&text, first),
                         minutes(rule.delete_after_minutes),
                         if rule.agent_downloaded_only {
                             "agent-only"
@@ -71,8 +125,22 @@ fn draw_list(app: &App, frame: &mut Frame, area: Rect) {
                             "any"
                         }
                         .to_string(),
-                        String::new(),
                     ])
+                }
+                Entry::Keep(p, k) => {
+                    let keep = &editor.drafts[p].document.keep[k];
+                    let last = keep
+                        .last
+                        .map_or_else(|| "all".to_string(), |n| format!("last {n}"));
+                    Row::new(vec![fit(&text, first), last, String::new()])
+                }
+                Entry::Disk(p) => {
+                    let marks = editor.drafts[p]
+                        .document
+                        .disk
+                        .map(|m| format!("{}% → {}%", m.high_percent, m.low_percent))
+                        .unwrap_or_default();
+                    Row::new(vec![fit(&text, first), marks, String::new()])
                 }
             };
             if position == editor.scroll.cursor {
@@ -83,12 +151,19 @@ fn draw_list(app: &App, frame: &mut Frame, area: Rect) {
         });
     let widths = [
         Constraint::Fill(1),
-        Constraint::Length(9),
-        Constraint::Length(10),
-        Constraint::Length(17),
+        Constraint::Length(AFTER),
+        Constraint::Length(IMAGES),
     ];
-    let header =
-        Row::new(["POLICY / PATTERN", "AFTER", "IMAGES", "STATUS"]).style(theme.column_header);
+    // Scrolled into a policy, the header names it: every row shown belongs to it.
+    let heading = match editor.entries.get(window.start) {
+        Some(Entry::Policy(_)) | None => "POLICY / PATTERN".to_string(),
+        Some(entry) => format!(
+            "POLICY {} (continued)",
+            escape_controls(&editor.drafts[entry.policy()].name)
+        ),
+    };
+    let header = Row::new([fit(&heading, first), "AFTER".into(), "IMAGES".into()])
+        .style(theme.column_header);
     frame.render_widget(
         Table::new(rows, widths).header(header).column_spacing(1),
         area,
@@ -99,9 +174,7 @@ fn draw_side(app: &App, frame: &mut Frame, area: Rect) {
     let theme = &app.theme;
     let editor = &app.rules;
     let mut lines: Vec<Line> = Vec::new();
-    let policy = editor.current().map(|entry| match entry {
-        Entry::Policy(p) | Entry::Rule(p, _) => p,
-    });
+    let policy = editor.current_policy();
     if let Some(why) = policy.and_then(|p| editor.not_placed(&editor.drafts[p].name)) {
         lines.push(Line::styled(
             format!(
@@ -140,10 +213,18 @@ fn draw_side(app: &App, frame: &mut Frame, area: Rect) {
                 format!("On save of {}:", escape_controls(&preview.policy)),
                 theme.column_header,
             ));
+            let changes = if summary.newly_scheduled + summary.newly_spared == 0
+                && summary.changes.is_empty()
+            {
+                "nothing changes".to_string()
+            } else {
+                format!(
+                    "{} newly scheduled, {} newly spared",
+                    summary.newly_scheduled, summary.newly_spared
+                )
+            };
             lines.push(Line::from(format!(
-                "  {} newly scheduled, {} newly spared; frees {} within 1h, {} within 1d",
-                summary.newly_scheduled,
-                summary.newly_spared,
+                "  {changes}; the node frees {} within 1h, {} within 1d (all policies)",
                 bytes(summary.bytes_within_hour),
                 bytes(summary.bytes_within_day)
             )));
@@ -229,17 +310,41 @@ fn form_lines<'a>(app: &App, form: &'a RuleForm, lines: &mut Vec<Line<'a>>) {
             ),
         ])
     };
-    lines.push(field("image_name", form.pattern.clone(), Field::Pattern));
-    lines.push(field(
-        "delete_after_minutes",
-        form.minutes.clone(),
-        Field::Minutes,
-    ));
-    lines.push(field(
-        "agent_downloaded_only",
-        if form.agent_only { "[x] yes" } else { "[ ] no" }.to_string(),
-        Field::AgentOnly,
-    ));
+    match form.kind {
+        FormKind::Removal => {
+            lines.push(field("image_name", form.pattern.clone(), Field::Pattern));
+            lines.push(field(
+                "delete_after_minutes",
+                form.minutes.clone(),
+                Field::Minutes,
+            ));
+            lines.push(field(
+                "agent_downloaded_only",
+                if form.agent_only { "[x] yes" } else { "[ ] no" }.to_string(),
+                Field::AgentOnly,
+            ));
+        }
+        FormKind::Keep => {
+            lines.push(Line::styled(
+                "Keep rule: what it matches is never removed",
+                theme.column_header,
+            ));
+            lines.push(field("image_name", form.pattern.clone(), Field::Pattern));
+            lines.push(field("last", form.last.clone(), Field::Last));
+            lines.push(Line::styled(
+                "  last: the N most recently used versions per repository; empty keeps every match",
+                theme.hint,
+            ));
+        }
+        FormKind::Disk => {
+            lines.push(Line::styled(
+                "Disk marks: at the high mark, free down to the low mark",
+                theme.column_header,
+            ));
+            lines.push(field("high_percent", form.high.clone(), Field::High));
+            lines.push(field("low_percent", form.low.clone(), Field::Low));
+        }
+    }
     for error in &form.errors {
         lines.push(Line::styled(
             format!("error: {}", escape_controls(error)),
@@ -254,7 +359,7 @@ fn form_lines<'a>(app: &App, form: &'a RuleForm, lines: &mut Vec<Line<'a>>) {
     }
     if form.errors.is_empty() {
         lines.push(Line::styled(
-            "valid — enter accepts the rule (w saves the policy)",
+            "valid — enter accepts it (w saves the policy)",
             theme.status_ok,
         ));
     }

@@ -4,11 +4,11 @@
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use imgreaper::core::model::{Container, Guards, Image, ImageRecord, Inventory, Mode, Overrides};
-use imgreaper::core::plan::{RuleBook, SourcedRule};
 use imgreaper::core::policy::{PolicyDocument, Rule};
 use imgreaper::core::saved::StoredPolicy;
 use imgreaper::core::settings::Settings;
 use imgreaper::core::snapshot::Snapshot;
+use imgreaper::core::why::{RuleRef, Trigger, Why};
 use imgreaper::node::engine::EngineInfo;
 use imgreaper::node::store::{AuditEntry, Lease, NewAudit};
 use imgreaper::tui::app::App;
@@ -60,6 +60,7 @@ pub fn policies() -> Vec<StoredPolicy> {
             rule("myorg/*", 600, false),
         ]),
         saved_at: NOW - 3_600,
+        version: 1,
     }]
 }
 
@@ -92,23 +93,7 @@ pub fn snapshot_of(
             },
         );
     }
-    let rules = RuleBook::new(
-        policies
-            .iter()
-            .flat_map(|policy| {
-                policy
-                    .document
-                    .rules
-                    .iter()
-                    .enumerate()
-                    .map(|(index, r)| SourcedRule {
-                        policy: policy.name.clone(),
-                        index,
-                        rule: r.clone(),
-                    })
-            })
-            .collect(),
-    );
+    let rules = imgreaper::core::saved::rule_book_of(&policies, &Default::default(), NOW);
     let mut snapshot = Snapshot {
         inventory,
         records,
@@ -180,10 +165,25 @@ pub fn audit() -> Vec<AuditEntry> {
             image_id: String::new(),
             bytes_freed: bytes,
             result: result.into(),
+            why: None,
         },
     };
+    let mut removed = entry(4, "remove", "busybox:older", 2 * MB, "ok: image deleted");
+    removed.entry.why = Some(Why {
+        trigger: Trigger::Deadline,
+        rule: Some(RuleRef {
+            policy: "edge-default".into(),
+            number: 3,
+            image_name: "busybox:*".into(),
+            delete_after_minutes: 10,
+        }),
+        disk: None,
+        deadline: Some(NOW - 460),
+        mode: Some(Mode::Auto),
+        approved_by: None,
+    });
     vec![
-        entry(4, "remove", "busybox:older", 2 * MB, "ok: image deleted"),
+        removed,
         entry(
             3,
             "postpone",
@@ -321,6 +321,7 @@ pub fn everything_due() -> Vec<StoredPolicy> {
         name: "all".into(),
         document: PolicyDocument::rules_only(vec![rule("*", 1, false)]),
         saved_at: NOW - 3_600,
+        version: 1,
     }]
 }
 

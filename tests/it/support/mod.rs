@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 pub mod bench;
+pub mod console;
 pub mod engine;
 pub mod fs;
 pub mod images;
@@ -189,7 +190,9 @@ impl Sandbox {
             .env("DOCKER_HOST", host())
             .env("IMGREAPER_DB", self.db())
             .env_remove("SSH_CLIENT")
-            .env_remove("SSH_CONNECTION");
+            .env_remove("SSH_CONNECTION")
+            // Tables are whole unless a test asks for a width.
+            .env_remove("COLUMNS");
         command
     }
 
