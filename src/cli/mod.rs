@@ -24,9 +24,7 @@ use std::pin::Pin;
 use std::process::ExitCode;
 
 /// An error that means "bad usage or invalid policy": exit code 2.
-#[derive(Debug, thiserror::Error)]
-#[error("{0}")]
-pub struct UsageError(pub String);
+pub use crate::node::usage::UsageError;
 
 /// The console, handed in by `main`: the front ends sit side by side and neither imports the
 /// other (DESIGN.md §9).
@@ -62,7 +60,7 @@ pub fn main(cli: Cli, console: Console) -> ExitCode {
                 "imgreaper: {}",
                 crate::core::format::escape_controls(&format!("{error:#}"))
             );
-            if error.downcast_ref::<UsageError>().is_some() {
+            if crate::node::usage::is_usage(&error) {
                 ExitCode::from(2)
             } else {
                 ExitCode::from(1)

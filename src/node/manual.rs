@@ -49,6 +49,27 @@ fn standing(row: Option<&RefPlan>, now: Timestamp) -> String {
     }
 }
 
+/// Which targets await approval; every other is refused, saying how it stands. Writes nothing.
+pub fn approvable(snapshot: &Snapshot, targets: &[Target]) -> Vec<Result<Target, Refusal>> {
+    targets
+        .iter()
+        .map(|target| {
+            let row = row_of(snapshot, target);
+            if row.map(|r| r.state) == Some(RefState::AwaitingApproval) {
+                Ok(target.clone())
+            } else {
+                Err(Refusal {
+                    reference: target.reference.clone(),
+                    why: format!(
+                        "not awaiting approval: it is {}",
+                        standing(row, snapshot.now)
+                    ),
+                })
+            }
+        })
+        .collect()
+}
+
 /// Approves removals that await approval; refuses any other target, saying how it stands.
 pub fn approve(
     store: &mut Store,
@@ -57,31 +78,49 @@ pub fn approve(
     actor: &str,
     now: Timestamp,
 ) -> Result<Vec<Result<Target, Refusal>>> {
-    let mut results = Vec::new();
-    for target in targets {
-        let row = row_of(snapshot, target);
-        if row.map(|r| r.state) != Some(RefState::AwaitingApproval) {
-            results.push(Err(Refusal {
-                reference: target.reference.clone(),
-                why: format!(
-                    "not awaiting approval: it is {}",
-                    standing(row, snapshot.now)
-                ),
-            }));
-            continue;
-        }
+    let decided = approvable(snapshot, targets);
+    for target in decided.iter().flatten() {
         store.approve(&target.reference, &target.image_id, actor, now)?;
         store.audit(
             &NewAudit::new(now, actor, "approve", &target.reference, &target.image_id)
                 .result(format!("approved for {}", target.image_id)),
         )?;
-        results.push(Ok(target.clone()));
     }
-    Ok(results)
+    Ok(decided)
 }
 
-/// Moves each target's removal `seconds` later than it would otherwise be (from now, for one
-/// already due). A target with no removal planned is refused: postponing it would change nothing.
+/// Where each target's removal would move if postponed `seconds` later than it would otherwise
+/// be (from now, for one already due). A target with no removal planned is refused: postponing
+/// it would change nothing. Writes nothing.
+pub fn postponements(
+    snapshot: &Snapshot,
+    targets: &[Target],
+    seconds: i64,
+    now: Timestamp,
+) -> Vec<Result<Postponed, Refusal>> {
+    targets
+        .iter()
+        .map(|target| {
+            let row = row_of(snapshot, target);
+            let Some(before) = row.and_then(|r| r.deadline) else {
+                return Err(Refusal {
+                    reference: target.reference.clone(),
+                    why: format!(
+                        "no removal is planned, so there is nothing to postpone: it is {}",
+                        standing(row, snapshot.now)
+                    ),
+                });
+            };
+            Ok(Postponed {
+                target: target.clone(),
+                before,
+                until: before.max(now).saturating_add(seconds.max(0)),
+            })
+        })
+        .collect()
+}
+
+/// Postpones each target as `postponements` decides, and records it.
 pub fn postpone(
     store: &mut Store,
     snapshot: &Snapshot,
@@ -90,33 +129,21 @@ pub fn postpone(
     actor: &str,
     now: Timestamp,
 ) -> Result<Vec<Result<Postponed, Refusal>>> {
-    let mut results = Vec::new();
-    for target in targets {
-        let row = row_of(snapshot, target);
-        let Some(before) = row.and_then(|r| r.deadline) else {
-            results.push(Err(Refusal {
-                reference: target.reference.clone(),
-                why: format!(
-                    "no removal is planned, so there is nothing to postpone: it is {}",
-                    standing(row, snapshot.now)
-                ),
-            }));
-            continue;
-        };
-        let until = before.max(now).saturating_add(seconds.max(0));
-        store.postpone(&target.reference, &target.image_id, until, actor)?;
+    let decided = postponements(snapshot, targets, seconds, now);
+    for done in decided.iter().flatten() {
+        let target = &done.target;
+        store.postpone(&target.reference, &target.image_id, done.until, actor)?;
         store.audit(
             &NewAudit::new(now, actor, "postpone", &target.reference, &target.image_id).result(
-                format!("until {} (was {})", rfc3339(until), rfc3339(before)),
+                format!(
+                    "until {} (was {})",
+                    rfc3339(done.until),
+                    rfc3339(done.before)
+                ),
             ),
         )?;
-        results.push(Ok(Postponed {
-            target: target.clone(),
-            before,
-            until,
-        }));
     }
-    Ok(results)
+    Ok(decided)
 }
 
 /// Records that an operator removes a name a keep rule keeps, before it is removed.
