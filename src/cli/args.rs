@@ -134,6 +134,9 @@ pub enum Command {
         #[arg(long, default_value_t = 100)]
         limit: usize,
     },
+    /// Speak the fleet protocol on standard input and output: what `imgreaper fleet` and the
+    /// console's Nodes view run on each node over SSH (see README, "The fleet")
+    Rpc,
     /// Print a shell completion script (see README for where it goes)
     Completions {
         shell: clap_complete::Shell,

@@ -98,6 +98,7 @@ async fn dispatch(cli: Cli, console: Console) -> anyhow::Result<ExitCode> {
         Some(Command::Settings(args)) => settings::run(&context, args),
         Some(Command::Log { json, limit }) => log::run(&context, json, limit),
         Some(Command::Run(args)) => run::run(&context, args).await,
+        Some(Command::Rpc) => crate::fleet::rpc::server::serve(&context).await,
         Some(Command::Completions { shell, dynamic }) => completions::run(shell, dynamic),
         Some(Command::Manpage { dir }) => manpage::run(dir.as_deref()),
     }

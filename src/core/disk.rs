@@ -3,11 +3,11 @@
 
 use crate::core::format::bytes;
 use crate::core::policy::DiskMarks;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
 
 /// Used and total bytes of one filesystem.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DiskUse {
     pub used: u64,
     pub total: u64,
@@ -30,7 +30,7 @@ impl DiskUse {
 }
 
 /// What is known about the data root's filesystem.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "disk", rename_all = "snake_case")]
 pub enum DiskReading {
     Known {

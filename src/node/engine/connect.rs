@@ -90,6 +90,14 @@ impl Engine {
         Ok(())
     }
 
+    /// The engine's version (`docker version`'s server version).
+    pub async fn version(&self) -> Result<String> {
+        let version = self
+            .call("the version request", self.docker.version())
+            .await?;
+        Ok(version.version.unwrap_or_default())
+    }
+
     pub async fn info(&self) -> Result<EngineInfo> {
         // Both at once: the console's first frame waits for this beside the inventory.
         let (version, info) = tokio::try_join!(

@@ -5,10 +5,10 @@ use super::Store;
 use crate::core::model::Timestamp;
 use anyhow::Result;
 use rusqlite::{OptionalExtension, params};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// One audit log line to be written.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct NewAudit {
     pub time: Timestamp,
     pub actor: String,
@@ -58,7 +58,7 @@ impl NewAudit {
 }
 
 /// One audit log line as stored.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AuditEntry {
     pub id: i64,
     #[serde(flatten)]
