@@ -2,12 +2,19 @@
 //! (`imgreaper::tui`) to open when no subcommand is given.
 
 use clap::{CommandFactory, Parser};
-use imgreaper::cli::{Cli, complete_references};
+use imgreaper::cli::{Cli, Command, complete_references};
 
 fn main() -> std::process::ExitCode {
     // Answers a shell's completion request (`COMPLETE=bash imgreaper …`) and exits.
     clap_complete::CompleteEnv::with_factory(|| complete_references(Cli::command())).complete();
     let cli = Cli::parse();
+    // A command whose output goes into a pipe that closes (`imgreaper images | head -1`) ends
+    // there, quietly, as other Unix tools do. The service and the console keep going: they
+    // write what they can and report the rest.
+    if !matches!(cli.command, None | Some(Command::Run(_))) {
+        // SAFETY: restoring the default disposition of one signal, before any thread starts.
+        unsafe { libc::signal(libc::SIGPIPE, libc::SIG_DFL) };
+    }
     let options = imgreaper::tui::Options {
         read_only: cli.console.read_only,
         theme: cli.console.theme.clone(),

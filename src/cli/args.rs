@@ -258,7 +258,16 @@ impl SettingsFlags {
             mode: self.mode.as_deref().and_then(Mode::parse),
             startup_delay_secs: seconds("--startup-delay", self.startup_delay)?,
             min_age_secs: seconds("--min-age", self.min_age)?,
-            interval_secs: seconds("--interval", self.interval)?.map(|s| s.max(1)),
+            interval_secs: match seconds("--interval", self.interval)? {
+                Some(0) => {
+                    return Err(super::UsageError(
+                        "--interval 0s would take an inventory without pause: give at least 1s \
+                         (the enforcer also wakes on every engine event and at each deadline)"
+                            .into(),
+                    ));
+                }
+                other => other,
+            },
         })
     }
 }

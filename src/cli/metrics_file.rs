@@ -39,7 +39,7 @@ impl MetricsFile {
             metrics.mode = report.mode;
             metrics.last_cycle = Some(unix_now());
             metrics.unrecorded = report.unrecorded;
-            metrics.disk = report.disk_use.map(|d| (d.used, d.total));
+            metrics.disk = report.disk_use;
             metrics.disk_marks = report.disk_marks;
         }
         self.write();

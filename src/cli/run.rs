@@ -49,7 +49,12 @@ pub async fn run(context: &Context, args: RunArgs) -> Result<ExitCode> {
 
     let Some(engine) = connect_with_retry(context, args.once, &mut stopped).await? else {
         eprintln!("imgreaper run: stopped before the engine answered");
-        return Ok(ExitCode::SUCCESS);
+        // A cron run that checked nothing has not done its job.
+        return Ok(if args.once {
+            ExitCode::from(1)
+        } else {
+            ExitCode::SUCCESS
+        });
     };
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
     let metrics = match &args.metrics_file {
@@ -77,6 +82,7 @@ pub async fn run(context: &Context, args: RunArgs) -> Result<ExitCode> {
         settings.interval_secs
     );
 
+    let mut mode = settings.mode;
     let last = run_enforcer(
         enforcer,
         settings.interval_secs,
@@ -84,6 +90,10 @@ pub async fn run(context: &Context, args: RunArgs) -> Result<ExitCode> {
         stopped,
         |notice| match notice {
             Notice::Cycle(report) => {
+                if let Some(now_in) = report.mode.filter(|m| report.leased && *m != mode) {
+                    eprintln!("imgreaper run: now in {now_in} mode (was {mode}): the stored settings changed");
+                    mode = now_in;
+                }
                 describe_cycle(&report, clock.now());
                 metrics_file::with(&metrics, |m| m.cycle(&report));
             }

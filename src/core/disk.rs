@@ -6,11 +6,16 @@ use crate::core::policy::DiskMarks;
 use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
 
-/// Used and total bytes of one filesystem.
+/// How full one filesystem is, as `df` counts it (§16): blocks reserved for root count as
+/// neither used nor available, so the figure is what operators see.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DiskUse {
+    /// Bytes in use.
     pub used: u64,
+    /// Used plus available to an unprivileged writer: what `used` is a share of.
     pub total: u64,
+    /// The filesystem's size, reserved blocks included (what `df` shows as its size).
+    pub size: u64,
 }
 
 impl DiskUse {
@@ -21,6 +26,16 @@ impl DiskUse {
             return 100;
         }
         (u128::from(self.used) * 100 / u128::from(self.total)).min(100) as u8
+    }
+
+    /// Whole percent used, rounded up as `df` shows it.
+    pub fn shown_percent(&self) -> u8 {
+        if self.total == 0 {
+            return 100;
+        }
+        (u128::from(self.used) * 100)
+            .div_ceil(u128::from(self.total))
+            .min(100) as u8
     }
 
     /// Whether `used` bytes are at or above `percent` of the total.
@@ -66,15 +81,15 @@ impl DiskReading {
         let (high, low) = (marks.high_percent, marks.low_percent);
         Some(match self {
             DiskReading::Known { path, usage } => {
-                let percent = usage.percent();
-                let state = if percent >= high {
+                let percent = usage.shown_percent();
+                let state = if usage.percent() >= high {
                     format!("at or above {high}%: freeing space down to {low}%")
                 } else {
                     format!("below {high}%: disk pressure idle (frees down to {low}% from {high}%)")
                 };
                 format!(
                     "disk {percent}% of {} used at {}, {state}",
-                    bytes(usage.total),
+                    bytes(usage.size),
                     path.display()
                 )
             }
@@ -91,7 +106,14 @@ mod tests {
 
     #[test]
     fn percent_rounds_down_so_the_mark_compares_exactly() {
-        let at = |used, total| DiskUse { used, total }.percent();
+        let at = |used, total| {
+            DiskUse {
+                used,
+                total,
+                size: total,
+            }
+            .percent()
+        };
         assert_eq!(at(849, 1000), 84);
         assert_eq!(at(850, 1000), 85);
         assert_eq!(at(0, 0), 100);

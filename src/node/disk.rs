@@ -19,7 +19,7 @@ impl DiskReading {
     }
 }
 
-/// statvfs on `path`: used counts everything not available to an unprivileged writer.
+/// statvfs on `path`, counted as `df` counts it.
 pub fn usage_at(path: &Path) -> Result<DiskUse> {
     use std::os::unix::ffi::OsStrExt;
     if path.as_os_str().is_empty() {
@@ -35,11 +35,21 @@ pub fn usage_at(path: &Path) -> Result<DiskUse> {
             .with_context(|| format!("cannot read the disk use of {}", path.display()));
     }
     let block = stats.f_frsize as u64;
-    let total = (stats.f_blocks as u64).saturating_mul(block);
-    let free = (stats.f_bavail as u64).saturating_mul(block);
+    let size = (stats.f_blocks as u64).saturating_mul(block);
+    let free = (stats.f_bfree as u64).saturating_mul(block);
+    let available = (stats.f_bavail as u64).saturating_mul(block);
+    if size == 0 {
+        bail!(
+            "{} is on a filesystem that reports no size (not a disk, such as /proc);              --data-root PATH names the engine's data root",
+            path.display()
+        );
+    }
+    // As `df` counts: what root keeps in reserve is neither used nor available.
+    let used = size.saturating_sub(free);
     Ok(DiskUse {
-        used: total.saturating_sub(free),
-        total,
+        used,
+        total: used.saturating_add(available),
+        size,
     })
 }
 

@@ -111,10 +111,13 @@ pub fn postponements(
                     ),
                 });
             };
+            // However often it is postponed, a removal is never planned more than 100 years
+            // ahead.
+            let latest = now.saturating_add(crate::core::policy::limits::MAX_SECONDS as i64);
             Ok(Postponed {
                 target: target.clone(),
                 before,
-                until: before.max(now).saturating_add(seconds.max(0)),
+                until: before.max(now).saturating_add(seconds.max(0)).min(latest),
             })
         })
         .collect()

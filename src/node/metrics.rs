@@ -7,7 +7,7 @@ use crate::core::plan::RefState;
 use anyhow::{Context, Result};
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 /// Everything the metrics say, gathered by whoever runs the enforcer.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -23,8 +23,8 @@ pub struct Metrics {
     pub active: bool,
     pub last_cycle: Option<Timestamp>,
     pub unrecorded: usize,
-    /// (used, total) bytes of the filesystem holding the engine's data root.
-    pub disk: Option<(u64, u64)>,
+    /// The filesystem holding the engine's data root.
+    pub disk: Option<crate::core::disk::DiskUse>,
     /// The disk-pressure marks (high, low percent), if a policy sets them.
     pub disk_marks: Option<(u8, u8)>,
 }
@@ -41,9 +41,10 @@ const REMOVAL_RESULTS: [(&str, &str); 7] = [
 ];
 
 /// Every state a reference can be in, so each series exists even at zero.
-const STATES: [RefState; 8] = [
+const STATES: [RefState; 9] = [
     RefState::InUse,
     RefState::Pinned,
+    RefState::Kept,
     RefState::NoRule,
     RefState::Spared,
     RefState::Scheduled,
@@ -163,28 +164,28 @@ pub fn render(metrics: &Metrics) -> String {
         "Actions taken but not yet written to the audit log (the disk is full).",
     );
     out.sample("imgreaper_unrecorded_actions", &[], metrics.unrecorded);
-    if let Some((used, total)) = metrics.disk {
+    if let Some(disk) = metrics.disk {
         out.family(
             "imgreaper_data_root_used_bytes",
             "gauge",
             "Bytes used on the filesystem holding the engine's data root.",
         );
-        out.sample("imgreaper_data_root_used_bytes", &[], used);
+        out.sample("imgreaper_data_root_used_bytes", &[], disk.used);
         out.family(
             "imgreaper_data_root_size_bytes",
             "gauge",
             "Size of the filesystem holding the engine's data root.",
         );
-        out.sample("imgreaper_data_root_size_bytes", &[], total);
+        out.sample("imgreaper_data_root_size_bytes", &[], disk.size);
         out.family(
             "imgreaper_data_root_used_ratio",
             "gauge",
-            "Fraction of the data root's filesystem in use (0 to 1).",
+            "Fraction of the data root's filesystem in use (0 to 1), as df counts it: used over used plus available.",
         );
-        let ratio = if total == 0 {
+        let ratio = if disk.total == 0 {
             1.0
         } else {
-            used as f64 / total as f64
+            disk.used as f64 / disk.total as f64
         };
         out.sample("imgreaper_data_root_used_ratio", &[], format!("{ratio:.6}"));
     }
@@ -209,25 +210,46 @@ pub fn render(metrics: &Metrics) -> String {
     out.0
 }
 
-/// Replaces `path` with `text` atomically: written beside it, then renamed over it.
+/// Replaces `path` with `text` atomically: written to a new file beside it (created exclusively
+/// under a random hidden name, never through a link someone left there), readable by the
+/// textfile collector whatever the umask, then renamed over it.
 pub fn write_atomically(path: &Path, text: &str) -> Result<()> {
-    let temporary = temporary_beside(path);
-    std::fs::write(&temporary, text)
-        .with_context(|| format!("cannot write the metrics file {}", temporary.display()))?;
-    std::fs::rename(&temporary, path).with_context(|| {
-        let _ = std::fs::remove_file(&temporary);
-        format!("cannot move the metrics into {}", path.display())
-    })
-}
-
-/// `DIR/.NAME.tmp`: same directory (so the rename is atomic), hidden, and not `*.prom`, which
-/// the textfile collector would read.
-fn temporary_beside(path: &Path) -> PathBuf {
+    use std::io::Write;
+    use std::os::unix::fs::PermissionsExt;
+    let dir = match path.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => dir,
+        _ => Path::new("."),
+    };
     let name = path
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_else(|| "imgreaper.prom".to_string());
-    path.with_file_name(format!(".{name}.tmp"))
+    // Hidden and not `*.prom`, which the collector would read half-written.
+    let mut temporary = tempfile::Builder::new()
+        .prefix(&format!(".{name}."))
+        .suffix(".tmp")
+        .tempfile_in(dir)
+        .with_context(|| {
+            format!(
+                "cannot create a temporary metrics file in {}",
+                dir.display()
+            )
+        })?;
+    temporary
+        .as_file()
+        .set_permissions(std::fs::Permissions::from_mode(0o644))
+        .and_then(|()| temporary.write_all(text.as_bytes()))
+        .with_context(|| {
+            format!(
+                "cannot write the metrics file {}",
+                temporary.path().display()
+            )
+        })?;
+    temporary
+        .persist(path)
+        .map_err(|e| e.error)
+        .with_context(|| format!("cannot move the metrics into {}", path.display()))?;
+    Ok(())
 }
 
 #[cfg(test)]
@@ -260,13 +282,5 @@ mod tests {
         assert!(text.contains("imgreaper_enforcer_mode{mode=\"approve\"} 1"));
         assert!(text.contains("imgreaper_enforcer_mode{mode=\"auto\"} 0"));
         assert!(text.contains("imgreaper_next_removal_timestamp_seconds 1800000000"));
-    }
-
-    #[test]
-    fn the_temporary_file_is_hidden_beside_the_target() {
-        assert_eq!(
-            temporary_beside(Path::new("/var/lib/node_exporter/imgreaper.prom")),
-            Path::new("/var/lib/node_exporter/.imgreaper.prom.tmp")
-        );
     }
 }

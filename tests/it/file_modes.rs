@@ -28,7 +28,7 @@ fn imgreaper_with_open_umask(args: &[&str]) -> Command {
 fn a_new_database_is_0600_in_a_0750_directory_whatever_the_umask() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("new/state/imgreaper.db");
-    let output = imgreaper_with_open_umask(&["policy", "list"])
+    let output = imgreaper_with_open_umask(&["settings", "--mode", "auto"])
         .env("IMGREAPER_DB", &db)
         .output()
         .unwrap();
@@ -101,7 +101,7 @@ fn as_root_the_default_directory_is_0750_and_the_database_0600() {
     }
     // A private mount namespace with an empty /var/lib, so the real one is never touched.
     let script = format!(
-        "mount -t tmpfs tmpfs /var/lib && umask 000 && {bin} policy list >/dev/null && \
+        "mount -t tmpfs tmpfs /var/lib && umask 000 && {bin} settings --mode auto >/dev/null && \
          stat -c '%a %n' /var/lib/imgreaper /var/lib/imgreaper/imgreaper.db",
         bin = env!("CARGO_BIN_EXE_imgreaper")
     );

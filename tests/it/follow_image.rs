@@ -561,3 +561,73 @@ fn remove_refuses_a_kept_name_naming_the_keep_rule_unless_told_to_ignore_it() {
     let log = sandbox.ok(&["log"]);
     assert!(log.contains("keep rule ignored"), "{log}");
 }
+
+// ---- 11: a name moved while it is being taken off ---------------------------------------------
+
+#[test]
+fn a_misfire_is_never_followed_by_another_on_the_same_image() {
+    let sandbox = Sandbox::new("misfire");
+    let names: Vec<String> = ["a", "b", "c"]
+        .iter()
+        .map(|n| sandbox.repo(&format!("app:{n}")))
+        .collect();
+    let old = import(&names[0]);
+    docker(&["tag", &names[0], &names[1]]);
+    docker(&["tag", &names[0], &names[2]]);
+    sandbox.apply_rule(&format!("{}/app:*", sandbox.prefix), 0, false);
+    // Two new images, to be given the names `a` and `b` (as their only name, as a pull gives
+    // it) while their removal is in flight.
+    let staged: Vec<String> = ["new-a", "new-b"]
+        .iter()
+        .map(|n| sandbox.repo(&format!("{n}:1")))
+        .collect();
+    let newcomers: Vec<String> = staged.iter().map(|n| import(n)).collect();
+    let proxy = Proxy::start(host());
+    for ((name, newcomer), staged) in names.iter().zip(&newcomers).zip(&staged) {
+        let (name, newcomer, staged) = (name.clone(), newcomer.clone(), staged.clone());
+        let encoded = name.replace('/', "%2F").replace(':', "%3A");
+        let moving = name.clone();
+        proxy.on_matching(
+            Box::new(move |method, path| {
+                method == "DELETE" && (path.contains(&encoded) || path.contains(&moving))
+            }),
+            1,
+            Action::Before(Box::new(move |_, _| {
+                docker(&["tag", &newcomer, &name]);
+                docker(&["rmi", &staged]);
+            })),
+        );
+    }
+    let output = sandbox.imgreaper(&[
+        "--host",
+        &proxy.host(),
+        "run",
+        "--once",
+        "--startup-delay",
+        "0s",
+        "--min-age",
+        "0s",
+    ]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let lost: Vec<&String> = newcomers.iter().filter(|id| !exists(id)).collect();
+    assert_eq!(
+        lost.len(),
+        1,
+        "one misfire, then no more requests for that image: {stderr}\n{:?}",
+        proxy.seen()
+    );
+    assert!(
+        exists(&old),
+        "the old image stays until the next sweep decides again"
+    );
+    let misfires = actions_of(&sandbox, &old)
+        .iter()
+        .filter(|(action, _)| action == "failed")
+        .count();
+    assert_eq!(misfires, 1, "{:?}", actions_of(&sandbox, &old));
+    assert_eq!(
+        output.status.code(),
+        Some(1),
+        "a misfire makes the run fail: {stderr}"
+    );
+}

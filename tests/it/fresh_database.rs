@@ -26,7 +26,7 @@ fn two_commands_on_a_fresh_database_at_once_never_fail() {
     let pairs: [(&[&str], &[&str]); 4] = [
         (&["policy", "apply", policy], &["policy", "apply", policy]),
         (&["policy", "apply", policy], &["log"]),
-        (&["policy", "list"], &["log", "--json"]),
+        (&["settings", "--mode", "auto"], &["log", "--json"]),
         (&["log"], &["policy", "apply", policy, "--name", "other"]),
     ];
     let mut failures = Vec::new();

@@ -145,7 +145,7 @@ async fn an_enforcer_that_loses_its_lease_mid_sweep_stops_and_nothing_is_done_tw
 fn two_processes_writing_policies_at_once_both_succeed() {
     let sandbox = Sandbox::new("writers");
     // A fresh database, created before the race: opening is another test's subject.
-    sandbox.ok(&["policy", "list"]);
+    sandbox.ok(&["settings", "--mode", "auto"]);
     let files: Vec<std::path::PathBuf> = (0..2)
         .map(|w| {
             sandbox.write(

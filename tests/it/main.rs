@@ -21,6 +21,7 @@ mod create_race;
 mod decision_props;
 mod decisions;
 mod demo_box;
+mod edge_hosts;
 mod enforcer;
 mod enforcer_loop;
 mod far_future;

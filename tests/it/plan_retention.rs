@@ -368,6 +368,7 @@ fn above_the_high_mark_the_least_recently_used_go_until_the_low_mark() {
     case.disk = Some(DiskUse {
         used: 900 * MB,
         total: 1000 * MB,
+        size: 1000 * MB,
     });
     let rows = case.plan();
     // 900 - 3 × 50 = 750 = 75%: the three least recently used.
@@ -381,6 +382,7 @@ fn above_the_high_mark_the_least_recently_used_go_until_the_low_mark() {
     case.disk = Some(DiskUse {
         used: 849 * MB,
         total: 1000 * MB,
+        size: 1000 * MB,
     });
     assert!(pressure_due(&case, &case.plan()).is_empty());
     // Unknown usage: pressure is off.
@@ -415,6 +417,7 @@ fn pressure_never_takes_what_is_in_use_pinned_kept_postponed_or_guarded() {
     case.disk = Some(DiskUse {
         used: 990 * MB,
         total: 1000 * MB,
+        size: 1000 * MB,
     });
     let rows = case.plan();
     assert_eq!(pressure_due(&case, &rows), ["app:0", "app:1"]);
@@ -437,6 +440,7 @@ fn pressure_takes_an_image_with_all_its_names_or_not_at_all() {
     case.disk = Some(DiskUse {
         used: 950 * MB,
         total: 1000 * MB,
+        size: 1000 * MB,
     });
     let rows = case.plan();
     assert_eq!(case.state(&rows, "app:1"), RefState::Due);
@@ -452,6 +456,7 @@ fn pressure_awaits_approval_in_approve_mode() {
     case.disk = Some(DiskUse {
         used: 99,
         total: 100,
+        size: 100,
     });
     let rows = case.plan();
     let row = case.row(&rows, "app:1");
@@ -554,6 +559,7 @@ fn arb_case(images: &[Arb], used_percent: u64, keep_last: Option<u64>) -> Case {
     case.disk = Some(DiskUse {
         used: total * used_percent / 100,
         total,
+        size: total,
     });
     case
 }
@@ -684,6 +690,7 @@ fn the_save_preview_says_what_disk_pressure_would_free_now() {
             usage: DiskUse {
                 used: 900 * MB,
                 total: 1000 * MB,
+                size: 1000 * MB,
             },
         },
         policies: Vec::new(),
@@ -722,6 +729,7 @@ fn the_save_preview_says_what_disk_pressure_would_free_now() {
         usage: DiskUse {
             used: 500 * MB,
             total: 1000 * MB,
+            size: 1000 * MB,
         },
     };
     assert_eq!(

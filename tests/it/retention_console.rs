@@ -97,6 +97,7 @@ fn snapshot() -> Snapshot {
             usage: DiskUse {
                 used: 900 * MB,
                 total: 1000 * MB,
+                size: 1000 * MB,
             },
         },
         policies: Vec::new(),
@@ -124,7 +125,11 @@ fn app() -> App {
             version: "27.5.1".into(),
             root_dir: "/var/lib/docker".into(),
             node: "edge-7".into(),
-            disk: Some((900 * MB, 1000 * MB)),
+            disk: Some(DiskUse {
+                used: 900 * MB,
+                total: 1000 * MB,
+                size: 1000 * MB,
+            }),
             disk_reading: Default::default(),
         },
         lease: None,

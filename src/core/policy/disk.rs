@@ -96,7 +96,7 @@ pub(crate) fn read_disk(
 }
 
 fn read_percent(key: &str, value: &Value) -> Result<u8, String> {
-    match read_whole(key, value, 85)? {
+    match read_whole(key, value, 85, 1)? {
         n @ 1..=99 => Ok(n as u8),
         n => Err(format!(
             "`{n}` is out of range: `{key}` is a percentage of the disk from 1 to 99"

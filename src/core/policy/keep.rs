@@ -107,7 +107,7 @@ pub(crate) fn read_keep_rule(
 
 /// `last`: how many versions per repository to keep, at least one.
 fn read_last(key: &str, value: &Value) -> Result<u64, String> {
-    match read_whole(key, value, 2)? {
+    match read_whole(key, value, 2, 1)? {
         0 => Err(format!(
             "`{key}` is at least 1: it counts the versions kept per repository (leave `{key}` out to keep every match)"
         )),

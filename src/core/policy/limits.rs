@@ -6,8 +6,9 @@ use std::time::Duration;
 /// 100 years of minutes: the largest `delete_after_minutes`.
 pub const MAX_MINUTES: u64 = 52_560_000;
 
-/// 100 years of seconds: the longest postponement or guard.
-pub const MAX_SECONDS: u64 = MAX_MINUTES * 60;
+/// 100 years of seconds as durations are written (`100y`, humantime's years of 365.25 days):
+/// the longest postponement or guard.
+pub const MAX_SECONDS: u64 = 3_155_760_000;
 
 /// A duration given on the command line as `flag`, in seconds, or why it is refused.
 pub fn checked_duration_secs(flag: &str, duration: Duration) -> Result<i64, String> {

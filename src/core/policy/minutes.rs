@@ -129,20 +129,22 @@ fn read_decimal(key: &str, text: &str, unit: &Unit) -> Result<u64, String> {
             _ => format!("`{text}` is not a whole number{of}"),
         });
     }
+    let too_large = |max: u64| {
+        format!(
+            "`{text}` minutes is more than 100 years: `{key}` is at most {max} (100 years); to \
+             keep an image for good, pin it or leave it out of the rule"
+        )
+    };
     let Some(number) = decimal.to_u64() else {
-        return Err(format!(
-            "`{text}` is too large: `{key}` is at most {}{}",
-            u64::MAX,
-            if of.is_empty() { "" } else { " minutes" }
-        ));
+        return Err(match unit.max {
+            Some(max) => too_large(max),
+            None => format!("`{text}` is too large: `{key}` is at most {}", u64::MAX),
+        });
     };
     if let Some(max) = unit.max
         && number > max
     {
-        return Err(format!(
-            "`{text}` minutes is more than 100 years: `{key}` is at most {max} (100 years); to \
-             keep an image for good, pin it or leave it out of the rule"
-        ));
+        return Err(too_large(max));
     }
     if number.to_string() != text {
         // `1e3`, `60.0`, `-0`: whole, but other readers (Go's int) reject them.
@@ -154,9 +156,19 @@ fn read_decimal(key: &str, text: &str, unit: &Unit) -> Result<u64, String> {
 }
 
 /// Reads a whole number that is not a duration (`last`, `high_percent`); `example` shows a
-/// typical value in the messages. Ranges are the caller's to check.
-pub(crate) fn read_whole(key: &str, value: &Value, example: u64) -> Result<u64, String> {
+/// typical value in the messages, `least` the smallest one the key takes (a negative number is
+/// refused with the same words as one below it). Upper bounds are the caller's to check.
+pub(crate) fn read_whole(
+    key: &str,
+    value: &Value,
+    example: u64,
+    least: u64,
+) -> Result<u64, String> {
     match value {
+        Value::NumberLit(number) if number.value.trim_start().starts_with('-') => Err(format!(
+            "`{}` is negative: `{key}` is at least {least}",
+            number.value
+        )),
         Value::NumberLit(number) => read_decimal(key, number.value, &Unit::PLAIN),
         Value::StringLit(text) => Err(match text.value.trim().parse::<u64>() {
             Ok(n) => format!("`{key}` is a number, not a string: write `{n}` without quotes"),

@@ -27,8 +27,8 @@ pub struct EngineInfo {
     pub version: String,
     pub root_dir: String,
     pub node: String,
-    /// (used, total) bytes of the filesystem holding the engine's data root, when it is local.
-    pub disk: Option<(u64, u64)>,
+    /// The filesystem holding the engine's data root, when it is local and could be read.
+    pub disk: Option<crate::core::disk::DiskUse>,
     /// The same, with the path read or why it could not be read.
     pub disk_reading: crate::core::disk::DiskReading,
 }
@@ -108,7 +108,7 @@ impl Engine {
         let disk_reading = self.disk_of_root(&root_dir);
         Ok(EngineInfo {
             version: version.version.unwrap_or_default(),
-            disk: disk_reading.usage().map(|u| (u.used, u.total)),
+            disk: disk_reading.usage(),
             disk_reading,
             root_dir,
             node: info.name.unwrap_or_default(),

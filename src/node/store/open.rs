@@ -65,7 +65,10 @@ pub(super) fn open_for_writing(path: &Path) -> Result<Connection> {
 /// created, as for writing: there is nothing else to read.
 pub(super) fn open_for_reading(path: &Path) -> Result<Connection> {
     match std::fs::metadata(path) {
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return open_for_writing(path),
+        // Nothing saved yet: an empty state, read from memory; a reader creates nothing.
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            return Connection::open_in_memory().map_err(|e| sqlite_error(path, e));
+        }
         Err(e) => return Err(cannot_read(path, &e)),
         Ok(_) => {}
     }

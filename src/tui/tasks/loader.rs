@@ -165,7 +165,7 @@ impl Content {
             engine: (
                 info.version.clone(),
                 info.node.clone(),
-                info.disk.map(|(used, total)| used * 100 / total.max(1)),
+                info.disk.map(|disk| u64::from(disk.shown_percent())),
             ),
         }
     }

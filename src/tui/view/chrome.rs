@@ -49,16 +49,14 @@ pub fn header(app: &App, frame: &mut Frame, area: Rect) {
     let disk = match (info.disk, marks) {
         // Short enough to fit 80 columns beside the enforcer; with disk-pressure marks, usage
         // against them.
-        (Some((used, total)), Some(m)) if total > 0 => format!(
+        (Some(disk), Some(m)) => format!(
             "disk {}% of {} (frees at {}% to {}%)",
-            used * 100 / total,
-            bytes(total),
+            disk.shown_percent(),
+            bytes(disk.size),
             m.high_percent,
             m.low_percent
         ),
-        (Some((used, total)), None) if total > 0 => {
-            format!("disk {}% of {}", used * 100 / total, bytes(total))
-        }
+        (Some(disk), None) => format!("disk {}% of {}", disk.shown_percent(), bytes(disk.size)),
         (_, Some(_)) => "disk ? (pressure off)".to_string(),
         _ => "disk ?".to_string(),
     };

@@ -204,7 +204,11 @@ pub fn engine_info() -> EngineInfo {
         version: "27.5.1".into(),
         root_dir: "/var/lib/docker".into(),
         node: "edge-7".into(),
-        disk: Some((12_300_000_000, 50_000_000_000)),
+        disk: Some(imgreaper::core::disk::DiskUse {
+            used: 12_300_000_000,
+            total: 50_000_000_000,
+            size: 50_000_000_000,
+        }),
         disk_reading: Default::default(),
     }
 }
