@@ -4,6 +4,7 @@ mod actions;
 mod args;
 mod complete_references;
 mod completions;
+mod fleet;
 mod images;
 mod log;
 mod manpage;
@@ -75,8 +76,10 @@ async fn dispatch(cli: Cli, console: Console) -> anyhow::Result<ExitCode> {
     }
     let context =
         Context::new(cli.db.clone(), cli.host.as_deref()).with_data_root(cli.data_root.clone());
+    let inventory = cli.console.inventory.clone();
     match cli.command {
         None => console(context).await,
+        Some(Command::Fleet(args)) => fleet::run(args, inventory).await,
         Some(Command::Images { json }) => images::run(&context, json).await,
         Some(Command::Node { check, json }) => node::run(check.as_deref(), json),
         Some(Command::Policy(command)) => policy::run(&context, command).await,

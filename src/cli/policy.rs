@@ -55,7 +55,7 @@ fn spelling(format: ExportFormat) -> Spelling {
 
 /// Reads and validates a policy file; errors (with every diagnostic) are usage errors (exit 2).
 /// The diagnostics are printed here, one escaped line each: they quote the file's text.
-fn load(file: &Path) -> Result<(PolicyDocument, Vec<Diagnostic>)> {
+pub(super) fn load(file: &Path) -> Result<(PolicyDocument, Vec<Diagnostic>)> {
     let text = policy_file::read(file)?;
     match parse(&text) {
         Ok(parsed) => Ok((parsed.document, parsed.warnings)),
@@ -96,7 +96,7 @@ fn no_such_policy(name: &str) -> UsageError {
 
 /// The name to save under: `--name`, else the file's stem. Control characters are refused: a
 /// name is printed in tables and logs, and could otherwise rewrite an operator's screen.
-fn default_name(file: &Path, name: Option<String>) -> Result<String> {
+pub(super) fn default_name(file: &Path, name: Option<String>) -> Result<String> {
     let name = name.or_else(|| file.file_stem().map(|s| s.to_string_lossy().into_owned()));
     match name {
         Some(name) if !name.trim().is_empty() => {

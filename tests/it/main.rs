@@ -27,6 +27,7 @@ mod enforcer_loop;
 mod far_future;
 mod faults;
 mod file_modes;
+mod fleet_faults;
 mod fleet_inventory;
 mod follow_image;
 mod fresh_database;

@@ -4,8 +4,8 @@
 
 use super::protocol::{
     AdoptParams, ApplyParams, ApproveParams, EngineHello, ErrorBody, ErrorKind, HeldImage, Hello,
-    Lines, LogParams, METHODS, PROTOCOL, PinParams, PostponeParams, PreviewParams, RemoveParams,
-    Request, Response, SettingsParams,
+    Lines, LogParams, METHODS, PROTOCOL, PinParams, PostponeParams, PreviewAnswer, PreviewParams,
+    RemoveParams, Request, Response, SettingsParams, SnapshotAnswer, SummaryAnswer,
 };
 use super::wire::{EngineWire, LeaseWire, SnapshotWire};
 use crate::core::policy::{Severity, parse};
@@ -156,23 +156,19 @@ impl<'c> NodeSide<'c> {
         match method {
             "summary" => {
                 let (_, snapshot) = self.snapshot().await?;
-                let freed_24h = self.reader()?.freed_since(snapshot.now - 86_400)?;
-                let lease = self.lease(snapshot.now)?;
-                to_value(&serde_json::json!({
-                    "summary": Summary::of(&snapshot),
-                    "freed_24h": freed_24h,
-                    "lease": lease,
-                }))
+                to_value(&SummaryAnswer {
+                    freed_24h: self.reader()?.freed_since(snapshot.now - 86_400)?,
+                    lease: self.lease(snapshot.now)?,
+                    summary: Summary::of(&snapshot),
+                })
             }
             "snapshot" => {
                 let (engine, snapshot) = self.snapshot().await?;
-                let lease = self.lease(snapshot.now)?;
-                let engine = engine_wire(&engine).await?;
-                to_value(&serde_json::json!({
-                    "snapshot": SnapshotWire::of(&snapshot),
-                    "engine": engine,
-                    "lease": lease,
-                }))
+                to_value(&SnapshotAnswer {
+                    lease: self.lease(snapshot.now)?,
+                    engine: engine_wire(&engine).await?,
+                    snapshot: SnapshotWire::of(&snapshot),
+                })
             }
             "images" => {
                 let (_, snapshot) = self.snapshot().await?;
@@ -197,10 +193,11 @@ impl<'c> NodeSide<'c> {
                 let document = read_policy(&params.document)?;
                 crate::node::policy_apply::check_name(&params.name)?;
                 let (_, snapshot) = self.snapshot().await?;
-                to_value(&serde_json::json!({
-                    "preview": preview_report(&snapshot, &params.name, &document.0),
-                    "warnings": document.1,
-                }))
+                to_value(&PreviewAnswer {
+                    preview: preview_report(&snapshot, &params.name, &document.0),
+                    warnings: document.1,
+                    now: snapshot.now,
+                })
             }
             "apply" => {
                 let params: ApplyParams = params_of(params)?;

@@ -9,7 +9,9 @@
 //! engine or database changes. The protocol number grows with every change a client must know
 //! of; a node older than `OLDEST` is shown as too old, never misread.
 
+use super::wire::{EngineWire, LeaseWire, SnapshotWire};
 use crate::core::model::Mode;
+use crate::core::summary::Summary;
 use crate::node::actions::{How, Line};
 use serde::{Deserialize, Serialize};
 
@@ -205,4 +207,33 @@ pub struct HeldImage {
     pub id: String,
     pub references: Vec<String>,
     pub repo_digests: Vec<String>,
+}
+
+// Answers of the methods whose answer is more than a list.
+
+/// `summary`: the node at a glance, for the Nodes view and `fleet status`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SummaryAnswer {
+    pub summary: Summary,
+    /// Bytes removals freed in the last 24 hours.
+    pub freed_24h: u64,
+    /// Who enforces there, if anyone.
+    pub lease: Option<LeaseWire>,
+}
+
+/// `snapshot`: everything the console's views of the node show.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SnapshotAnswer {
+    pub snapshot: SnapshotWire,
+    pub engine: EngineWire,
+    pub lease: Option<LeaseWire>,
+}
+
+/// `preview`: `policy preview --json`'s object, and the file's warnings.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct PreviewAnswer {
+    pub preview: serde_json::Value,
+    pub warnings: Vec<String>,
+    /// The node's clock, which the preview's deadlines count from.
+    pub now: crate::core::model::Timestamp,
 }

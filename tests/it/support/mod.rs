@@ -3,9 +3,11 @@
 #![allow(dead_code)]
 
 pub mod engine;
+pub mod fleet;
 pub mod fs;
 pub mod images;
 pub mod proxy;
+pub mod sshd;
 pub mod tmux;
 
 use std::path::{Path, PathBuf};
