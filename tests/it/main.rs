@@ -28,6 +28,7 @@ mod far_future;
 mod faults;
 mod file_modes;
 mod fleet_cli;
+mod fleet_console;
 mod fleet_faults;
 mod fleet_inventory;
 mod fleet_protocol;

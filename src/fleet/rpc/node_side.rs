@@ -228,18 +228,22 @@ impl<'c> NodeSide<'c> {
                 let mut store = self.context.store_even_when_full()?;
                 let reading = EngineReading::take(&engine).await?;
                 let snapshot = Snapshot::read(reading, &store, &SystemClock)?;
-                let lines = actions::remove(
-                    &engine,
-                    &mut store,
-                    &snapshot,
-                    &params.references,
-                    params.ignore_keep,
-                    params.how,
-                    &self.actor,
-                    &Owner::this_process("rpc"),
-                    &SystemClock,
-                )
-                .await?;
+                let (references, mut lines) =
+                    still_the_same(&snapshot, &params.references, &params.image_ids);
+                lines.extend(
+                    actions::remove(
+                        &engine,
+                        &mut store,
+                        &snapshot,
+                        &references,
+                        params.ignore_keep,
+                        params.how,
+                        &self.actor,
+                        &Owner::this_process("rpc"),
+                        &SystemClock,
+                    )
+                    .await?,
+                );
                 to_value(&Lines { lines })
             }
             "postpone" => {
@@ -250,14 +254,16 @@ impl<'c> NodeSide<'c> {
                 )
                 .map_err(UsageError)?;
                 let (mut store, snapshot) = self.writable_snapshot().await?;
-                let lines = actions::postpone(
+                let (references, mut lines) =
+                    still_the_same(&snapshot, &params.references, &params.image_ids);
+                lines.extend(actions::postpone(
                     &mut store,
                     &snapshot,
-                    &params.references,
+                    &references,
                     seconds,
                     params.how,
                     &self.actor,
-                )?;
+                )?);
                 to_value(&Lines { lines })
             }
             "pin" | "unpin" => {
@@ -276,27 +282,31 @@ impl<'c> NodeSide<'c> {
             "approve" => {
                 let params: ApproveParams = params_of(params)?;
                 let (mut store, snapshot) = self.writable_snapshot().await?;
-                let lines = actions::approve(
+                let (references, mut lines) =
+                    still_the_same(&snapshot, &params.references, &params.image_ids);
+                lines.extend(actions::approve(
                     &mut store,
                     &snapshot,
-                    &params.references,
+                    &references,
                     params.all,
                     params.how,
                     &self.actor,
-                )?;
+                )?);
                 to_value(&Lines { lines })
             }
             "adopt" | "disown" => {
                 let params: AdoptParams = params_of(params)?;
                 let (mut store, snapshot) = self.writable_snapshot().await?;
-                let lines = actions::adopt(
+                let (references, mut lines) =
+                    still_the_same(&snapshot, &params.references, &params.image_ids);
+                lines.extend(actions::adopt(
                     &mut store,
                     &snapshot,
-                    &params.references,
+                    &references,
                     method == "adopt",
                     params.how,
                     &self.actor,
-                )?;
+                )?);
                 to_value(&Lines { lines })
             }
             "log" => {
@@ -385,6 +395,34 @@ impl<'c> NodeSide<'c> {
         )?;
         to_value(&after)
     }
+}
+
+/// The references that still name the image the client saw (`image_ids`, one each; none
+/// given: every reference), and a refusal for each that names another by now. A name that no
+/// longer resolves is left to the action, which says so its own way.
+fn still_the_same(
+    snapshot: &Snapshot,
+    references: &[String],
+    image_ids: &[String],
+) -> (Vec<String>, Vec<actions::Line>) {
+    if image_ids.is_empty() {
+        return (references.to_vec(), Vec::new());
+    }
+    let mut kept = Vec::new();
+    let mut refused = Vec::new();
+    for (reference, expected) in references.iter().zip(image_ids) {
+        match actions::resolve::resolve(snapshot, reference) {
+            Ok(target) if &target.image_id != expected => refused.push(actions::Line {
+                kind: actions::Kind::Refused,
+                reference: reference.clone(),
+                text: format!(
+                    "{reference}: now names another image than the one chosen; nothing done"
+                ),
+            }),
+            _ => kept.push(reference.clone()),
+        }
+    }
+    (kept, refused)
 }
 
 /// A request this node cannot read.

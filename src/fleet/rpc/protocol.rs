@@ -141,6 +141,10 @@ pub struct RemoveParams {
     pub references: Vec<String>,
     #[serde(default)]
     pub ignore_keep: bool,
+    /// The image each reference named when the operator chose it (the console sends them): a
+    /// reference that names another image by now is refused, never acted on.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub image_ids: Vec<String>,
     #[serde(flatten)]
     pub how: How,
 }
@@ -149,6 +153,10 @@ pub struct RemoveParams {
 pub struct PostponeParams {
     pub references: Vec<String>,
     pub seconds: i64,
+    /// The image each reference named when the operator chose it (the console sends them): a
+    /// reference that names another image by now is refused, never acted on.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub image_ids: Vec<String>,
     #[serde(flatten)]
     pub how: How,
 }
@@ -166,6 +174,10 @@ pub struct ApproveParams {
     pub references: Vec<String>,
     #[serde(default)]
     pub all: bool,
+    /// The image each reference named when the operator chose it (the console sends them): a
+    /// reference that names another image by now is refused, never acted on.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub image_ids: Vec<String>,
     #[serde(flatten)]
     pub how: How,
 }
@@ -173,6 +185,10 @@ pub struct ApproveParams {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct AdoptParams {
     pub references: Vec<String>,
+    /// The image each reference named when the operator chose it (the console sends them): a
+    /// reference that names another image by now is refused, never acted on.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub image_ids: Vec<String>,
     #[serde(flatten)]
     pub how: How,
 }
