@@ -4,7 +4,7 @@
 
 use crate::core::format::bytes;
 use crate::core::model::Inventory;
-use crate::node::engine::{Engine, default_host};
+use crate::node::engine::{Endpoint, Engine, endpoint};
 use clap_complete::engine::{ArgValueCompleter, CompletionCandidate};
 use std::ffi::{OsStr, OsString};
 use std::time::Duration;
@@ -39,8 +39,10 @@ fn references(current: &OsStr) -> Vec<CompletionCandidate> {
     let Some(current) = current.to_str() else {
         return Vec::new();
     };
-    let host = default_host(host_on_line(std::env::args_os()).as_deref());
-    let Some(inventory) = inventory(&host) else {
+    let Ok(endpoint) = endpoint::resolve(host_on_line(std::env::args_os()).as_deref()) else {
+        return Vec::new();
+    };
+    let Some(inventory) = inventory(&endpoint) else {
         return Vec::new();
     };
     candidates(&inventory, current)
@@ -64,13 +66,13 @@ fn candidates(inventory: &Inventory, current: &str) -> Vec<CompletionCandidate> 
     out
 }
 
-fn inventory(host: &str) -> Option<Inventory> {
+fn inventory(endpoint: &Endpoint) -> Option<Inventory> {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .ok()?;
     runtime.block_on(async {
-        let listing = async { Engine::connect(host).await?.inventory().await };
+        let listing = async { Engine::connect_to(endpoint).await?.inventory().await };
         tokio::time::timeout(DEADLINE, listing).await.ok()?.ok()
     })
 }

@@ -4,7 +4,7 @@
 use super::args::SettingsArgs;
 use super::{Context, actor};
 use crate::core::settings::{Settings, SettingsOverride};
-use crate::node::clock::unix_now;
+use crate::node::clock::{Clock, SystemClock, unix_now};
 use crate::node::store::NewAudit;
 use anyhow::Result;
 use std::process::ExitCode;
@@ -15,7 +15,7 @@ pub fn run(context: &Context, args: SettingsArgs) -> Result<ExitCode> {
         let store = context.reader()?;
         let stored = store.settings()?;
         print(&stored);
-        if let Some(lease) = store.lease(unix_now())?
+        if let Some(lease) = store.lease(&SystemClock.moment())?
             && let Some(view) = lease.view
             && view.settings != stored
         {

@@ -2,6 +2,7 @@
 
 pub mod disk;
 pub mod doc;
+pub mod engine_time;
 pub mod format;
 pub mod lapse;
 pub mod model;

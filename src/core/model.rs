@@ -89,11 +89,30 @@ impl Stamp {
         }
     }
 
-    /// A wall-clock time reported by the engine (an event), placed on this boot's clock.
-    pub fn from_wall(wall: Timestamp, moment: &Moment) -> Stamp {
+    /// A wall-clock time reported by the engine (an event), placed on this boot's clock. The
+    /// engine dated it with the wall clock of that instant, which may have stepped since the
+    /// previous look (`previous`: its time since boot and the boot's offset then, in this
+    /// boot). It is placed no earlier than that look (every event read now happened after it),
+    /// no later than now, and where a step leaves it unclear whether it was dated before or
+    /// after the step, at the later of the two readings. With no previous look in this boot
+    /// (the clock it was dated by is unknown: a box boots with a stale clock), it is placed
+    /// now. Later is the safe side: a later use or pull keeps an image longer.
+    pub fn from_wall(
+        wall: Timestamp,
+        moment: &Moment,
+        previous: Option<(i64, Timestamp)>,
+    ) -> Stamp {
+        let up = match previous {
+            Some((after_up, offset_then)) => moment
+                .up_at(wall)
+                .max(wall.saturating_sub(offset_then))
+                .max(after_up),
+            None => moment.up,
+        };
+        let up = up.clamp(0, moment.up);
         Stamp {
-            wall: wall.min(moment.wall),
-            up: Some(moment.up_at(wall)),
+            wall: moment.wall_at(up),
+            up: Some(up),
         }
     }
 }
@@ -103,6 +122,10 @@ impl Stamp {
 pub struct TrackedImage {
     /// The boot the stamps' times since boot belong to.
     pub boot: Option<BootId>,
+    /// That boot's wall-clock offset (wall − time since boot) as last observed: kept up to date
+    /// while the boot lasts, so an NTP step corrects it, and used once the host has rebooted
+    /// to place the stamps of that boot (§16).
+    pub boot_offset: Option<Timestamp>,
     pub first_seen: Stamp,
     /// `None` while in use.
     pub last_used: Option<Stamp>,
@@ -113,11 +136,15 @@ pub struct TrackedImage {
 impl TrackedImage {
     /// The record as the planner sees it at `moment`: a time stamped during this boot is placed
     /// where the monotonic clock says it is (a wall-clock step since does not move it); a time
-    /// from an earlier boot is taken as the wall clock recorded it.
+    /// from an earlier boot where that boot's last observed offset places it, or as the wall
+    /// clock recorded it when that offset is not known.
     pub fn effective(&self, moment: &Moment) -> ImageRecord {
         let place = |stamp: Stamp| match stamp.up {
             Some(up) if self.boot == Some(moment.boot) => moment.wall_at(up),
-            _ => stamp.wall,
+            Some(up) => self
+                .boot_offset
+                .map_or(stamp.wall, |offset| offset.saturating_add(up)),
+            None => stamp.wall,
         };
         ImageRecord {
             first_seen: place(self.first_seen),
@@ -127,16 +154,25 @@ impl TrackedImage {
         }
     }
 
-    /// Moves the record to `moment`'s boot: stamps of an earlier boot keep their corrected wall
-    /// time and lose their time since boot.
+    /// Brings the record to `moment`: within its boot, the boot's offset as observed now;
+    /// after a reboot, stamps of the earlier boot are placed where their boot's last offset
+    /// puts them and carried into this boot's clock (before its start: a negative time since
+    /// boot), so they move with this boot's clock as it is corrected, as its own stamps do.
     pub fn rebase(&self, moment: &Moment) -> TrackedImage {
         if self.boot == Some(moment.boot) {
-            return *self;
+            return TrackedImage {
+                boot_offset: Some(moment.offset()),
+                ..*self
+            };
         }
         let effective = self.effective(moment);
-        let old = |wall: Timestamp| Stamp { wall, up: None };
+        let old = |wall: Timestamp| Stamp {
+            wall,
+            up: Some(wall.saturating_sub(moment.offset())),
+        };
         TrackedImage {
             boot: Some(moment.boot),
+            boot_offset: Some(moment.offset()),
             first_seen: old(effective.first_seen),
             last_used: self.last_used.map(|_| old(effective.last_used)),
             pulled: effective.pulled_at.map(old),

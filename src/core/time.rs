@@ -26,6 +26,17 @@ impl Moment {
         self.wall.saturating_sub(self.up.saturating_sub(up).max(0))
     }
 
+    /// The wall-clock time of `up` seconds after this boot began, past or future, as the wall
+    /// clock reads now.
+    pub fn wall_of(&self, up: i64) -> Timestamp {
+        self.offset().saturating_add(up)
+    }
+
+    /// This boot's wall-clock offset as the clocks read now: the wall time of its start.
+    pub fn offset(&self) -> Timestamp {
+        self.wall.saturating_sub(self.up)
+    }
+
     /// The time since boot of something the wall clock stamped `wall`, assuming the wall clock
     /// did not step in between; clamped to this boot.
     pub fn up_at(&self, wall: Timestamp) -> i64 {

@@ -19,6 +19,10 @@ pub struct Observed {
     pub pulls: Vec<(String, Timestamp)>,
     /// (the image as a container named it — a name or an ID —, when it was created or destroyed).
     pub uses: Vec<(String, Timestamp)>,
+    /// The previous look at the events, in this boot: its time since boot (each of these
+    /// happened after it) and the boot's wall-clock offset then (what dated them, unless the
+    /// clock stepped since).
+    pub previous: Option<(i64, Timestamp)>,
 }
 
 impl Observed {
@@ -50,6 +54,7 @@ pub fn reconcile(
                 },
                 None => TrackedImage {
                     boot: Some(moment.boot),
+                    boot_offset: Some(moment.offset()),
                     first_seen: now,
                     last_used: (!image.in_use()).then_some(now),
                     pulled: None,
@@ -66,12 +71,12 @@ pub fn reconcile(
             continue;
         };
         let was_in_use = previous.get(&id).is_some_and(|old| old.last_used.is_none());
-        let event = Stamp::from_wall(at, moment);
+        let event = Stamp::from_wall(at, moment, observed.previous);
         record.last_used = match record.last_used {
             None => None,
             // It stopped being used between two inventories: the event says when.
             Some(_) if was_in_use => Some(event),
-            Some(current) if at > record_wall(record, current, moment) => Some(event),
+            Some(current) if event.wall > record_wall(record, current, moment) => Some(event),
             keep => keep,
         };
     }
@@ -80,7 +85,7 @@ pub fn reconcile(
         for image in pulled_images(inventory, name) {
             if let Some(record) = tracked.get_mut(&image.id) {
                 record.agent_downloaded = true;
-                let pulled = Stamp::from_wall(*at, moment);
+                let pulled = Stamp::from_wall(*at, moment, observed.previous);
                 if record.pulled.is_none_or(|p| p.wall < pulled.wall) {
                     record.pulled = Some(pulled);
                 }
@@ -111,7 +116,10 @@ pub fn uses_by_image(
 fn record_wall(record: &TrackedImage, stamp: Stamp, moment: &Moment) -> Timestamp {
     match stamp.up {
         Some(up) if record.boot == Some(moment.boot) => moment.wall_at(up),
-        _ => stamp.wall,
+        Some(up) => record
+            .boot_offset
+            .map_or(stamp.wall, |o| o.saturating_add(up)),
+        None => stamp.wall,
     }
 }
 
@@ -346,6 +354,8 @@ mod tests {
         let observed = Observed {
             pulls: vec![],
             uses: vec![("a:1".into(), 3_000), ("a:1".into(), 3_001)],
+            // The previous look, with the clock as it is now (no step since).
+            previous: Some((first.up, first.offset())),
         };
         let tracked = reconcile(
             &previous,
@@ -363,6 +373,7 @@ mod tests {
         let observed = Observed {
             pulls: vec![("a:1".into(), 450)],
             uses: vec![],
+            previous: Some((400, at.offset())),
         };
         let mut pulled = image("a", false);
         pulled.repo_digests = vec![format!("a@sha256:{}", "1".repeat(64))];
@@ -413,6 +424,24 @@ mod tests {
         let mut ambiguous = held.clone();
         ambiguous.images.push(second);
         assert!(pulled_images(&ambiguous, "app:2").is_empty());
+    }
+
+    #[test]
+    fn an_event_dated_by_a_clock_of_unknown_step_is_placed_on_the_safe_side() {
+        let at = moment(10_000, 5_000);
+        // With no previous look in this boot, the clock that dated it is unknown: now.
+        assert_eq!(Stamp::from_wall(9_000, &at, None).up, Some(5_000));
+        // The clock stepped an hour ahead since the previous look: of the two readings, the later.
+        let before_the_step = (4_000, at.offset() - 3_600);
+        assert_eq!(
+            Stamp::from_wall(9_000, &at, Some(before_the_step)).up,
+            Some(5_000)
+        );
+        // Never before the previous look.
+        assert_eq!(
+            Stamp::from_wall(1, &at, Some((4_500, at.offset()))).up,
+            Some(4_500)
+        );
     }
 
     #[test]

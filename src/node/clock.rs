@@ -22,8 +22,11 @@ pub trait Clock: Send + Sync {
     fn now(&self) -> Timestamp;
     /// Both readings at once.
     fn moment(&self) -> Moment;
-    /// Resolves once `now() >= deadline`.
-    fn sleep_until(&self, deadline: Timestamp) -> SleepFuture<'_>;
+    /// How long until the wall clock reads `deadline`, to the nanosecond where the clock has it.
+    fn until(&self, deadline: Timestamp) -> Duration;
+    /// Resolves once `duration` of real time has passed (the monotonic clock: a wall-clock step
+    /// neither shortens nor stretches it).
+    fn sleep_for(&self, duration: Duration) -> SleepFuture<'_>;
 }
 
 /// The host's clocks.
@@ -33,6 +36,14 @@ pub fn unix_now() -> Timestamp {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map(|d| d.as_secs() as Timestamp)
+        .unwrap_or(0)
+}
+
+/// The wall clock in nanoseconds.
+pub fn unix_now_nanos() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| i64::try_from(d.as_nanos()).unwrap_or(i64::MAX))
         .unwrap_or(0)
 }
 
@@ -90,14 +101,15 @@ impl Clock for SystemClock {
         }
     }
 
-    fn sleep_until(&self, deadline: Timestamp) -> SleepFuture<'_> {
-        Box::pin(async move {
-            // Sleep to the exact second boundary so a deadline is met within a second.
-            let target = UNIX_EPOCH + Duration::from_secs(deadline.max(0) as u64);
-            if let Ok(wait) = target.duration_since(SystemTime::now()) {
-                tokio::time::sleep(wait).await;
-            }
-        })
+    fn until(&self, deadline: Timestamp) -> Duration {
+        let left = deadline
+            .saturating_mul(1_000_000_000)
+            .saturating_sub(nanos(libc::CLOCK_REALTIME));
+        Duration::from_nanos(left.max(0) as u64)
+    }
+
+    fn sleep_for(&self, duration: Duration) -> SleepFuture<'_> {
+        Box::pin(tokio::time::sleep(duration))
     }
 }
 
@@ -154,11 +166,17 @@ impl Clock for FakeClock {
         }
     }
 
-    fn sleep_until(&self, deadline: Timestamp) -> SleepFuture<'_> {
+    fn until(&self, deadline: Timestamp) -> Duration {
+        Duration::from_secs(deadline.saturating_sub(self.now()).max(0) as u64)
+    }
+
+    fn sleep_for(&self, duration: Duration) -> SleepFuture<'_> {
+        let seconds = i64::try_from(duration.as_secs()).unwrap_or(i64::MAX);
+        let until = self.up.load(Ordering::SeqCst).saturating_add(seconds);
         Box::pin(async move {
             loop {
                 let moved = self.moved.notified();
-                if self.now() >= deadline {
+                if self.up.load(Ordering::SeqCst) >= until {
                     return;
                 }
                 moved.await;

@@ -6,7 +6,7 @@ use crate::core::format::{relative, rfc3339};
 use crate::core::model::Timestamp;
 use crate::core::plan::{RefPlan, RefState};
 use crate::core::snapshot::Snapshot;
-use crate::node::clock::Clock;
+use crate::node::clock::{Clock, SystemClock};
 use crate::node::engine::Engine;
 use crate::node::removal::{self, Batch, Outcome, Target};
 use crate::node::store::{NewAudit, Owner, Store};
@@ -135,7 +135,19 @@ pub fn postpone(
     let decided = postponements(snapshot, targets, seconds, now);
     for done in decided.iter().flatten() {
         let target = &done.target;
-        store.postpone(&target.reference, &target.image_id, done.until, actor)?;
+        // Also on this boot's monotonic clock: how long it lasts is real time from now.
+        let moment = SystemClock.moment();
+        let on_boot = (
+            moment.boot,
+            moment.up.saturating_add(done.until.saturating_sub(now)),
+        );
+        store.postpone(
+            &target.reference,
+            &target.image_id,
+            done.until,
+            Some(on_boot),
+            actor,
+        )?;
         store.audit(
             &NewAudit::new(now, actor, "postpone", &target.reference, &target.image_id).result(
                 format!(

@@ -1,24 +1,35 @@
 //! What every front end needs: where the database is, where the engine is, who is acting.
 
-use crate::node::engine::{Engine, default_host};
+use crate::node::engine::{Endpoint, Engine, endpoint};
 use crate::node::store::{Store, default_path};
 use anyhow::Result;
 use std::path::PathBuf;
 
+#[derive(Clone)]
 pub struct Context {
     pub db: Option<PathBuf>,
-    pub host: String,
+    /// Where the engine is, or why that cannot be told (said when the engine is needed).
+    pub endpoint: std::result::Result<Endpoint, String>,
     /// `--data-root`: where disk pressure reads disk use, instead of the engine's data root.
     pub data_root: Option<PathBuf>,
 }
 
 impl Context {
-    /// `db` is `--db`/`IMGREAPER_DB`; `host` is `--host` (else `DOCKER_HOST`, else the default).
+    /// `db` is `--db`/`IMGREAPER_DB`; `host` is `--host` (else `DOCKER_HOST`, else the Docker
+    /// context, else the default socket).
     pub fn new(db: Option<PathBuf>, host: Option<&str>) -> Context {
         Context {
             db,
-            host: default_host(host),
+            endpoint: endpoint::resolve(host).map_err(|e| format!("{e:#}")),
             data_root: None,
+        }
+    }
+
+    /// The engine's address, for messages.
+    pub fn host(&self) -> &str {
+        match &self.endpoint {
+            Ok(endpoint) => &endpoint.host,
+            Err(_) => "the engine",
         }
     }
 
@@ -47,7 +58,8 @@ impl Context {
     }
 
     pub async fn engine(&self) -> Result<Engine> {
-        Ok(Engine::connect(&self.host)
+        let endpoint = self.endpoint.as_ref().map_err(|e| anyhow::anyhow!("{e}"))?;
+        Ok(Engine::connect_to(endpoint)
             .await?
             .with_data_root(self.data_root.clone()))
     }

@@ -95,7 +95,7 @@ impl Snapshot {
             rules: rule_book_of(&policies, &node, moment.wall),
             policies,
             node,
-            overrides: store.overrides()?,
+            overrides: store.overrides_at(moment)?,
             settings: view.settings,
             guards: view.guards(moment),
             now: moment.wall,
@@ -114,7 +114,7 @@ pub fn reader_view(
     moment: &Moment,
     engine_start: Option<i64>,
 ) -> Result<EnforcerView> {
-    if let Some(lease) = store.lease(moment.wall)?
+    if let Some(lease) = store.lease(moment)?
         && let Some(view) = lease.view
         && view.boot == moment.boot
     {

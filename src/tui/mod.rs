@@ -67,11 +67,7 @@ pub async fn run(context: Context, args: Options) -> anyhow::Result<ExitCode> {
     let (reload_tx, reload_rx) = mpsc::channel::<()>(4);
     let (command_tx, command_rx) = mpsc::channel::<Command>(16);
     let (stop_tx, stop_rx) = watch::channel(false);
-    let task_context = || Context {
-        db: context.db.clone(),
-        host: context.host.clone(),
-        data_root: context.data_root.clone(),
-    };
+    let task_context = || context.clone();
     tokio::spawn(tasks::loader::run(
         task_context(),
         store,
@@ -100,7 +96,7 @@ pub async fn run(context: Context, args: Options) -> anyhow::Result<ExitCode> {
     if !args.read_only {
         app.header.own_holder = Some(tasks::enforcer::holder_name());
     }
-    app.header.demo = demo::note(&context.host);
+    app.header.demo = demo::note(context.host());
     let panic_for_test = std::env::var_os("IMGREAPER_TEST_PANIC").is_some();
     let mut events = EventStream::new();
     let mut tick = tokio::time::interval(Duration::from_secs(1));

@@ -333,7 +333,7 @@ fn a_foreign_or_corrupt_database_is_refused_and_left_untouched() {
 
     // A damaged imgreaper database (valid header, garbage pages) is refused too.
     std::fs::remove_file(sandbox.db()).unwrap();
-    sandbox.ok(&["log"]);
+    sandbox.ok(&["settings", "--mode", "auto"]);
     let mut bytes = std::fs::read(sandbox.db()).unwrap();
     let len = bytes.len();
     for b in &mut bytes[100..len] {

@@ -59,11 +59,15 @@ enum Op {
     Disk(u64),
     /// Real time passes.
     Wait(i64),
-    /// The wall clock is stepped (NTP, an operator); no real time passes.
+    /// The wall clock is stepped (an operator, NTP); no real time passes.
     Step(i64),
+    /// NTP synchronises the wall clock: it reads real time again.
+    Sync,
     EngineRestart,
     Reconnect,
-    Reboot,
+    /// The host reboots, its wall clock this far from real time (no real-time clock: the clock
+    /// of the last shutdown, or 1970).
+    Reboot(i64),
     Mode(bool),
     /// The enforcer wakes: reconcile, lapse, plan, remove what is due.
     Cycle,
@@ -88,9 +92,11 @@ fn op() -> impl Strategy<Value = Op> {
         1 => prop_oneof![0..80u64, 80..100u64].prop_map(Op::Disk),
         6 => prop_oneof![1..120i64, 120..3_600i64, 3_600..200_000i64].prop_map(Op::Wait),
         2 => prop_oneof![-400_000_000..-1i64, 1..400_000_000i64].prop_map(Op::Step),
+        2 => Just(Op::Sync),
         1 => Just(Op::EngineRestart),
         1 => Just(Op::Reconnect),
-        1 => Just(Op::Reboot),
+        1 => prop_oneof![Just(0i64), -1_800_000_000..-31_536_000i64, 31_536_000..400_000_000i64]
+            .prop_map(Op::Reboot),
         1 => any::<bool>().prop_map(Op::Mode),
         6 => Just(Op::Cycle),
     ]
@@ -114,7 +120,12 @@ struct World {
     /// Present images only.
     images: BTreeMap<String, WorldImage>,
     names: HashMap<&'static str, String>,
+    /// Real time, which no clock step changes; the wall clock reads it plus the host's error.
+    real: i64,
     wall: i64,
+    /// Whether this boot's clock was synchronised: the service waits for it (the systemd unit
+    /// wants time-sync.target), so no cycle runs before.
+    synced: bool,
     up: i64,
     boot: u128,
     engine_start: i64,
@@ -130,13 +141,20 @@ struct World {
     tracked: HashMap<String, TrackedImage>,
     known_names: HashMap<String, Vec<String>>,
     observed: Observed,
+    /// (boot, time since boot, the boot's offset then) of the enforcer's previous look.
+    last_look: Option<(u128, i64, i64)>,
     // ---- what really happened, for the checks ----
+    /// image ID -> real time since which it has been idle (first seen, or its last container
+    /// gone); absent while in use.
+    idle_since: HashMap<String, i64>,
     /// Images pulled (not imported or built).
     pulled: HashSet<String>,
     /// (reference, image) approvals after which the image was used again.
     used_after_approval: HashSet<(String, String)>,
-    /// (reference, image) -> until: postponements the operator gave.
+    /// (reference, image) -> until when, in real time: postponements the operator gave.
     postponed: HashMap<(String, String), i64>,
+    /// (reference, image) -> (boot, time since boot) when each ends, as the store keeps it.
+    postponed_up: HashMap<(String, String), (u128, i64)>,
     /// Images pinned by ID.
     pinned_images: HashSet<String>,
 }
@@ -147,7 +165,9 @@ impl World {
             next_id: 0,
             images: BTreeMap::new(),
             names: HashMap::new(),
+            real: 1_800_000_000,
             wall: 1_800_000_000,
+            synced: true,
             up: 10_000,
             boot: 1,
             engine_start: 100,
@@ -160,10 +180,13 @@ impl World {
             tracked: HashMap::new(),
             known_names: HashMap::new(),
             observed: Observed::default(),
+            last_look: None,
             pulled: HashSet::new(),
             used_after_approval: HashSet::new(),
             postponed: HashMap::new(),
+            postponed_up: HashMap::new(),
             pinned_images: HashSet::new(),
+            idle_since: HashMap::new(),
         }
     }
 
@@ -286,6 +309,7 @@ impl World {
                 if let Some(id) = self.present(rank) {
                     self.images.get_mut(&id).unwrap().containers += 1;
                     self.observed.uses.push((id.clone(), self.wall));
+                    self.idle_since.remove(&id);
                     self.used(&id);
                 }
             }
@@ -294,6 +318,9 @@ impl World {
                     let image = self.images.get_mut(&id).unwrap();
                     if image.containers > 0 {
                         image.containers -= 1;
+                        if image.containers == 0 {
+                            self.idle_since.insert(id.clone(), self.real);
+                        }
                         self.observed.uses.push((id.clone(), self.wall));
                         self.used(&id);
                     }
@@ -302,6 +329,9 @@ impl World {
             Op::UseBriefly(n) => {
                 if let Some(id) = self.names.get(NAMES[n]).cloned() {
                     self.observed.uses.push((id.clone(), self.wall));
+                    if self.images[&id].containers == 0 {
+                        self.idle_since.insert(id.clone(), self.real);
+                    }
                     self.used(&id);
                 }
             }
@@ -323,9 +353,11 @@ impl World {
             }
             Op::Postpone(n, seconds) => {
                 if let Some(id) = self.names.get(NAMES[n]).cloned() {
+                    let key = (NAMES[n].to_string(), id.clone());
                     self.overrides.postpone(NAMES[n], &id, self.wall + seconds);
-                    self.postponed
-                        .insert((NAMES[n].to_string(), id), self.wall + seconds);
+                    self.postponed_up
+                        .insert(key.clone(), (self.boot, self.up + seconds));
+                    self.postponed.insert(key, self.real + seconds);
                 }
             }
             Op::Pin(n) => {
@@ -342,18 +374,25 @@ impl World {
             }
             Op::Disk(percent) => self.disk_percent = percent,
             Op::Wait(seconds) => {
+                self.real += seconds;
                 self.wall += seconds;
                 self.up += seconds;
             }
             Op::Step(seconds) => self.wall += seconds,
+            Op::Sync => {
+                self.wall = self.real;
+                self.synced = true;
+            }
             Op::EngineRestart => self.engine_start = self.up,
             Op::Reconnect => self.reconnected = self.up,
-            Op::Reboot => {
+            Op::Reboot(error) => {
                 self.boot += 1;
                 self.up = 20;
                 self.engine_start = 15;
                 self.reconnected = 0;
-                self.wall += 60;
+                self.real += 60;
+                self.wall = self.real + error;
+                self.synced = error == 0;
             }
             Op::Mode(approve) => {
                 self.mode = if approve { Mode::Approve } else { Mode::Auto };
@@ -445,9 +484,18 @@ impl World {
     /// One enforcer cycle, as `Enforcer::cycle` runs it: reconcile, drop what lapsed, plan,
     /// remove what is due; each removal is checked against what really happened.
     fn cycle(&mut self) -> Result<(), String> {
+        if !self.synced {
+            return Ok(());
+        }
         let moment = self.moment();
         let inventory = self.inventory();
-        let observed = std::mem::take(&mut self.observed);
+        let mut observed = std::mem::take(&mut self.observed);
+        // As the enforcer knows it: every event it reads now happened after its previous look.
+        observed.previous = self
+            .last_look
+            .filter(|(boot, _, _)| *boot == self.boot)
+            .map(|(_, up, offset)| (up, offset));
+        self.last_look = Some((self.boot, self.up, moment.offset()));
         self.tracked = reconcile(
             &self.tracked,
             &inventory,
@@ -456,6 +504,9 @@ impl World {
             &moment,
         );
         for image in &inventory.images {
+            if !self.first_seen.contains_key(&image.id) && image.containers.is_empty() {
+                self.idle_since.entry(image.id.clone()).or_insert(self.real);
+            }
             self.first_seen
                 .entry(image.id.clone())
                 .or_insert((self.boot, self.up));
@@ -487,12 +538,24 @@ impl World {
                 }
             }
         }
-        // A postponement ends once the wall clock passes it (a later step back does not revive
-        // it), in the world as in the store.
+        // As the store keeps them: a postponement given during this boot ends on the monotonic
+        // clock; one of an earlier boot when the wall clock passes it.
+        for (key, (boot, up)) in self.postponed_up.iter_mut() {
+            let Some(until) = self.overrides.postponements.get_mut(key) else {
+                continue;
+            };
+            if *boot == self.boot {
+                *until = moment.wall_of(*up);
+            } else {
+                // Carried into this boot's clock from its last wall time.
+                *boot = self.boot;
+                *up = *until - moment.offset();
+            }
+        }
         self.overrides
             .postponements
             .retain(|_, until| *until > self.wall);
-        self.postponed.retain(|_, until| *until > self.wall);
+        self.postponed.retain(|_, until| *until > self.real);
         let rows = self.plan_with(&self.tracked.clone());
         self.check_plan(&inventory, &rows)?;
         let mut removed: Vec<(String, String)> = Vec::new();
@@ -508,6 +571,11 @@ impl World {
                 self.images.remove(&id);
             } else {
                 self.names.remove(key.as_str());
+                if let Some(image) = self.images.get_mut(&id)
+                    && image.own_name.as_deref() == Some(key.as_str())
+                {
+                    image.own_name = None;
+                }
                 let still_named = self.names.values().any(|target| *target == id)
                     || self.images.get(&id).is_some_and(|i| i.own_name.is_some());
                 if !still_named {
@@ -525,6 +593,50 @@ impl World {
             self.overrides
                 .postponements
                 .retain(|(reference, image), _| !(*reference == key && *image == id));
+        }
+        Ok(())
+    }
+
+    fn clock_changed_since_look(&self) -> bool {
+        self.last_look
+            .is_some_and(|(boot, _, offset)| boot == self.boot && offset != self.moment().offset())
+    }
+
+    /// Enforcement never stops: with the clock right, a month later and in auto mode, every
+    /// image left is one nothing may remove (in use, pinned, kept).
+    fn finish(&mut self) -> Result<(), String> {
+        if self.clock_changed_since_look() {
+            self.cycle()?;
+        }
+        self.apply(&Op::Sync);
+        self.apply(&Op::Mode(false));
+        self.apply(&Op::Disk(0));
+        // An image built on another goes first; its parent then starts its own countdown.
+        loop {
+            let before = self.images.len();
+            self.cycle()?;
+            self.apply(&Op::Wait(31 * 86_400));
+            self.cycle()?;
+            if self.images.len() == before {
+                break;
+            }
+        }
+        let inventory = self.inventory();
+        let rows = self.plan();
+        for row in &rows {
+            let image = &inventory.images[row.image];
+            let held = matches!(
+                row.state,
+                RefState::InUse | RefState::Pinned | RefState::Kept
+            );
+            if !held {
+                return Err(format!(
+                    "{} ({}) is still here a month later, {:?}",
+                    row.key(&inventory),
+                    image.id,
+                    row.state
+                ));
+            }
         }
         Ok(())
     }
@@ -581,7 +693,7 @@ impl World {
             .chain(row.formerly.iter().map(String::as_str))
             .collect();
         for ((reference, id), until) in &self.postponed {
-            if *id == image.id && *until > self.wall && held_names.contains(&reference.as_str()) {
+            if *id == image.id && *until > self.real && held_names.contains(&reference.as_str()) {
                 return Err(format!(
                     "removed {key} of {id}, postponed under {reference} until {until}"
                 ));
@@ -589,6 +701,19 @@ impl World {
         }
         if key.starts_with("db:") && !key.contains('@') {
             return Err(format!("removed {key}, a tag a keep rule keeps"));
+        }
+        // No removal before its deadline measured in real time, however the clocks stepped
+        // (disk pressure takes what it needs earlier, by design).
+        if let (Some(winner), None) = (row.winner, row.pressure) {
+            let minutes = World::rules().rules[winner].rule.delete_after_minutes as i64;
+            if let Some(since) = self.idle_since.get(&image.id)
+                && self.real - since < minutes * 60
+            {
+                return Err(format!(
+                    "removed {key} {} s after it became idle under a rule of {minutes} min",
+                    self.real - since
+                ));
+            }
         }
         let since_start = self.up - self.engine_start.max(self.reconnected);
         if since_start < STARTUP_DELAY {
@@ -630,12 +755,35 @@ impl World {
 fn run(ops: &[Op]) -> Result<(), String> {
     let mut world = World::new();
     for op in ops {
+        // The wall clock changes at most once between two looks of the enforcer (it wakes every
+        // interval): an event dated by a clock stepped out and back before anyone looked
+        // cannot be placed, by anyone.
+        if matches!(op, Op::Step(_) | Op::Sync) && world.clock_changed_since_look() {
+            world.cycle()?;
+        }
+        if let Op::Reboot(_) = op {
+            if world.clock_changed_since_look() {
+                world.cycle()?;
+            }
+            // Each boot's last offset is observed with the clock right: the service waits for
+            // time synchronisation and then looks at least once before the host goes down.
+            // (A boot whose clock was never right places its stamps as wrongly as it read them.)
+            world.apply(&Op::Sync);
+            world.cycle()?;
+        }
         world.apply(op);
-        if let Op::Cycle = op {
+        let first_look_of_a_boot = world.synced
+            && world
+                .last_look
+                .is_none_or(|(boot, _, _)| boot != world.boot);
+        // The service starts once the clock is synchronised, and looks at once.
+        if matches!(op, Op::Cycle)
+            || (matches!(op, Op::Sync | Op::Reboot(_)) && first_look_of_a_boot)
+        {
             world.cycle()?;
         }
     }
-    Ok(())
+    world.finish()
 }
 
 proptest! {

@@ -197,7 +197,7 @@ async fn a_pinned_reference_survives_and_a_postponement_holds_until_it_ends() {
     let mut store = bench.store();
     store.pin(&pinned, "tester", now).unwrap();
     store
-        .postpone(&postponed, &postponed_id, now + 2 * 3600, "tester")
+        .postpone(&postponed, &postponed_id, now + 2 * 3600, None, "tester")
         .unwrap();
     let mut enforcer = bench.enforcer().await;
     enforcer.cycle().await.unwrap();

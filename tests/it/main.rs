@@ -21,6 +21,8 @@ mod create_race;
 mod decision_props;
 mod decisions;
 mod demo_box;
+mod edge_clock;
+mod edge_engines;
 mod edge_hosts;
 mod enforcer;
 mod enforcer_loop;

@@ -111,7 +111,9 @@ fn sigterm_stops_the_service_cleanly_and_releases_the_lease() {
     let store = imgreaper::node::store::Store::open(&sandbox.db()).unwrap();
     assert!(
         store
-            .lease(imgreaper::node::clock::unix_now())
+            .lease(&imgreaper::node::clock::Clock::moment(
+                &imgreaper::node::clock::SystemClock
+            ))
             .unwrap()
             .is_none()
     );

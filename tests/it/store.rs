@@ -37,6 +37,7 @@ fn reads_that_change_nothing_do_not_wake_other_processes() {
     let tracked = HashMap::from([(
         "sha256:a".to_string(),
         TrackedImage {
+            boot_offset: None,
             boot: Some(1),
             first_seen: stamp(1),
             last_used: Some(stamp(2)),
@@ -48,25 +49,40 @@ fn reads_that_change_nothing_do_not_wake_other_processes() {
         tracked,
         names: HashMap::from([("sha256:a".to_string(), vec!["a:1".to_string()])]),
         cursor: Some("5.000000000".into()),
+        read_at: None,
         now: 3,
     };
     store.update_tracking(|_| Ok((update.clone(), ()))).unwrap();
     let before = other.data_version().unwrap();
     // The same picture again writes nothing.
     store.update_tracking(|_| Ok((update, ()))).unwrap();
-    assert_eq!(store.expire_postponements(10).unwrap(), 0);
+    let at = |wall| imgreaper::core::time::Moment {
+        wall,
+        up: wall,
+        boot: 1,
+    };
+    assert_eq!(store.expire_postponements(&at(10)).unwrap(), 0);
     assert_eq!(store.prune_audit(10).unwrap(), 0);
     assert_eq!(
         other.data_version().unwrap(),
         before,
         "a no-op wrote to the database"
     );
-    store.postpone("x:1", "sha256:a", 5, "t").unwrap();
+    store.postpone("x:1", "sha256:a", 5, None, "t").unwrap();
     assert_ne!(
         other.data_version().unwrap(),
         before,
         "a real change is visible to the others"
     );
+}
+
+/// One reading of the clocks, both at `wall`, in boot 1.
+fn at(wall: i64) -> imgreaper::core::time::Moment {
+    imgreaper::core::time::Moment {
+        wall,
+        up: wall,
+        boot: 1,
+    }
 }
 
 #[test]
@@ -96,29 +112,29 @@ fn a_lease_is_exclusive_until_it_expires_and_a_service_preempts_a_console() {
     let service = claim("service", LeaseKind::Service);
     assert!(
         store
-            .acquire_lease(&console, &view(Mode::Auto), 100, 30)
+            .acquire_lease(&console, &view(Mode::Auto), &at(100), 30)
             .unwrap()
     );
     assert!(
         !store
-            .acquire_lease(&other_console, &view(Mode::Auto), 110, 30)
+            .acquire_lease(&other_console, &view(Mode::Auto), &at(110), 30)
             .unwrap()
     );
     assert!(
         store
-            .acquire_lease(&service, &view(Mode::Approve), 111, 30)
+            .acquire_lease(&service, &view(Mode::Approve), &at(111), 30)
             .unwrap()
     );
     assert!(
         !store
-            .acquire_lease(&console, &view(Mode::Auto), 112, 30)
+            .acquire_lease(&console, &view(Mode::Auto), &at(112), 30)
             .unwrap()
     );
-    assert_eq!(store.lease(112).unwrap().unwrap().mode, Mode::Approve);
+    assert_eq!(store.lease(&at(112)).unwrap().unwrap().mode, Mode::Approve);
     // Expired: anyone may take it.
     assert!(
         store
-            .acquire_lease(&console, &view(Mode::Auto), 141, 30)
+            .acquire_lease(&console, &view(Mode::Auto), &at(141), 30)
             .unwrap()
     );
     // A holder on this host whose process is gone loses it at once.
@@ -130,16 +146,16 @@ fn a_lease_is_exclusive_until_it_expires_and_a_service_preempts_a_console() {
     };
     assert!(
         store
-            .acquire_lease(&dead, &view(Mode::Auto), 142, 30)
+            .acquire_lease(&dead, &view(Mode::Auto), &at(142), 30)
             .unwrap()
     );
     assert!(
         store
-            .acquire_lease(&other_console, &view(Mode::Auto), 143, 30)
+            .acquire_lease(&other_console, &view(Mode::Auto), &at(143), 30)
             .unwrap()
     );
     store.release_lease("console 2").unwrap();
-    assert!(store.lease(143).unwrap().is_none());
+    assert!(store.lease(&at(143)).unwrap().is_none());
 }
 
 #[test]

@@ -244,14 +244,19 @@ mod tests {
     }
 
     #[test]
-    fn too_large() {
+    fn too_large_names_the_hundred_year_limit_however_large() {
         for text in [
+            "52560001",
             "18446744073709551616",
             "99999999999999999999999",
             "1e30",
             "1e99999999999999999999",
         ] {
-            assert!(number(text).unwrap_err().contains("too large"), "{text}");
+            let error = number(text).unwrap_err();
+            assert!(
+                error.contains("more than 100 years") && error.contains("52560000"),
+                "{text}: {error}"
+            );
         }
     }
 

@@ -158,14 +158,14 @@ impl<'c> NodeSide<'c> {
                 let (_, snapshot) = self.snapshot().await?;
                 to_value(&SummaryAnswer {
                     freed_24h: self.reader()?.freed_since(snapshot.now - 86_400)?,
-                    lease: self.lease(snapshot.now)?,
+                    lease: self.lease()?,
                     summary: Summary::of(&snapshot),
                 })
             }
             "snapshot" => {
                 let (engine, snapshot) = self.snapshot().await?;
                 to_value(&SnapshotAnswer {
-                    lease: self.lease(snapshot.now)?,
+                    lease: self.lease()?,
                     engine: engine_wire(&engine).await?,
                     snapshot: SnapshotWire::of(&snapshot),
                 })
@@ -341,8 +341,8 @@ impl<'c> NodeSide<'c> {
         Ok((store, snapshot))
     }
 
-    fn lease(&mut self, now: i64) -> Result<Option<LeaseWire>> {
-        Ok(self.reader()?.lease(now)?.map(|lease| LeaseWire {
+    fn lease(&mut self) -> Result<Option<LeaseWire>> {
+        Ok(self.reader()?.lease(&SystemClock.moment())?.map(|lease| LeaseWire {
             holder: lease.holder,
             kind: lease.kind,
             mode: lease.mode,

@@ -23,7 +23,7 @@ impl Enforcer {
         };
         self.view = Some(view);
         if !self.heartbeat()? {
-            report.lease_holder = self.store.lease(self.clock.now())?.map(|l| l.holder);
+            report.lease_holder = self.store.lease(&self.clock.moment())?.map(|l| l.holder);
             return Ok(report);
         }
         report.leased = true;
@@ -32,7 +32,8 @@ impl Enforcer {
 
         let (inventory, disk) = tokio::join!(self.engine.inventory(), self.engine.disk_reading());
         let inventory = inventory?;
-        let (observed, cursor) = self.replay_events().await?;
+        let replayed = self.replay_events().await?;
+        let (observed, cursor) = (replayed.observed, replayed.cursor);
         let names = self.store.image_names()?;
         let moment = self.clock.moment();
         let written = unless_full(self.store.update_tracking(|previous| {
@@ -41,6 +42,7 @@ impl Enforcer {
                 tracked: tracked.clone(),
                 names: current_names(&inventory),
                 cursor,
+                read_at: replayed.read_at,
                 now: moment.wall,
             };
             Ok((update, tracked))
@@ -57,7 +59,8 @@ impl Enforcer {
                 &moment,
             ),
         };
-        unless_full(self.store.expire_postponements(moment.wall))?;
+        unless_full(self.store.rebase_postponements(&moment))?;
+        unless_full(self.store.expire_postponements(&moment))?;
         unless_full(self.store.prune_audit(crate::node::store::AUDIT_KEEP))?;
         let names = self.store.image_names()?;
         let mut snapshot = Snapshot::from_tracked(
@@ -78,7 +81,7 @@ impl Enforcer {
         if unless_full(self.lapse_decisions(&snapshot, &used_at, &mut report.actions))?
             .unwrap_or(false)
         {
-            snapshot.overrides = self.store.overrides()?;
+            snapshot.overrides = self.store.overrides_at(&moment)?;
             snapshot.replan(moment.wall);
         }
         report.images = snapshot.inventory.images.len();

@@ -98,6 +98,7 @@ impl Enforcer {
         } else {
             format!(" #{instance}")
         };
+        // `Owner::is_enforcer` knows an enforcer's journal entries by this form.
         let holder = format!("{kind_name} pid {pid} on {host}{suffix}");
         Enforcer {
             engine,
@@ -174,13 +175,13 @@ impl Enforcer {
                 settings: view.settings,
                 guard_start_up: view.guard_start_up,
             },
-            moment.wall,
+            &moment,
             LEASE_TTL_SECS,
         );
         self.has_lease = match acquired {
             Ok(held) => held,
             Err(error) if is_disk_full(&error) => {
-                self.store.may_act_unleased(&self.claim, moment.wall)?
+                self.store.may_act_unleased(&self.claim, &moment)?
             }
             Err(error) => return Err(error),
         };

@@ -88,15 +88,18 @@ pub async fn run(
                 continue;
             }
         };
-        let now = enforcer.clock.now();
-        let wake_at = next_deadline
-            .unwrap_or(i64::MAX)
-            .min(now.saturating_add(interval_secs.max(1)));
+        // How long until the next deadline or inventory, measured once and slept on the
+        // monotonic clock, across heartbeats: a wall-clock step moves no wake-up.
+        let interval = Duration::from_secs(interval_secs.max(1) as u64);
+        let wait = next_deadline.map_or(interval, |d| enforcer.clock.until(d).min(interval));
+        let clock = enforcer.clock.clone();
+        let woken = clock.sleep_for(wait);
+        tokio::pin!(woken);
         watcher.seen_store(&enforcer.store);
         // Wait for a reason to cycle again.
         loop {
             let heartbeat_due = tokio::select! {
-                _ = enforcer.clock.sleep_until(wake_at) => false,
+                _ = &mut woken => false,
                 _ = shutdown.changed() => false,
                 // Whatever woke it (events, another process, a lost event stream), the next
                 // cycle looks: it tells whether the engine is away.

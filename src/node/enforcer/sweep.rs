@@ -4,7 +4,7 @@
 
 use super::{CycleReport, Enforcer, HEARTBEAT_SECS, LEASE_TTL_SECS};
 use crate::node::clock::Clock;
-use crate::node::removal::{Batch, Outcome, Target, finish_interrupted};
+use crate::node::removal::{Batch, Claim, Outcome, Target, finish_interrupted};
 use crate::node::store::{HolderView, LeaseClaim, Store, is_disk_full};
 use anyhow::Result;
 use std::sync::Mutex;
@@ -23,15 +23,17 @@ struct Fence<'a> {
 
 impl Fence<'_> {
     fn check(&self) -> Result<(), String> {
-        let now = self.clock.now();
+        // On the monotonic clock: a wall-clock step neither skips nor forces a renewal.
+        let now = self.clock.moment();
         let mut store = self.store.lock().unwrap_or_else(|e| e.into_inner());
-        let held = if now - self.renewed.load(Ordering::SeqCst) >= HEARTBEAT_SECS {
-            self.renewed.store(now, Ordering::SeqCst);
-            match store.acquire_lease(self.claim, &self.view, now, LEASE_TTL_SECS) {
+        let renewed = self.renewed.load(Ordering::SeqCst);
+        let held = if renewed == i64::MIN || now.up - renewed >= HEARTBEAT_SECS {
+            self.renewed.store(now.up, Ordering::SeqCst);
+            match store.acquire_lease(self.claim, &self.view, &now, LEASE_TTL_SECS) {
                 // Nobody can renew or take it on a full disk: the holder named keeps it.
                 Err(error) if is_disk_full(&error) => {
                     self.disk_full.store(true, Ordering::SeqCst);
-                    store.may_act_unleased(self.claim, now)
+                    store.may_act_unleased(self.claim, &now)
                 }
                 other => {
                     self.disk_full.store(false, Ordering::SeqCst);
@@ -39,9 +41,9 @@ impl Fence<'_> {
                 }
             }
         } else if self.disk_full.load(Ordering::SeqCst) {
-            store.may_act_unleased(self.claim, now)
+            store.may_act_unleased(self.claim, &now)
         } else {
-            store.holds_lease(&self.claim.holder, now)
+            store.holds_lease(&self.claim.holder, &now)
         };
         match held {
             Ok(true) => Ok(()),
@@ -75,7 +77,7 @@ impl Enforcer {
                 claim: &claim,
                 view: holder_view,
                 // Renewed (or found unrenewable) before the first removal.
-                renewed: AtomicI64::new(0),
+                renewed: AtomicI64::new(i64::MIN),
                 disk_full: AtomicBool::new(false),
             };
             let batch = Batch {
@@ -116,8 +118,19 @@ impl Enforcer {
             &self.engine,
             &mut self.store,
             now,
-            "before an interruption; recorded on restart",
-            |owner, started| owner.name == mine || !owner.may_be_alive(started, now),
+            "after an interruption, by the enforcer holding the lease",
+            &self.owner,
+            // This enforcer holds the lease: another enforcer's entries are orphaned (it lost
+            // the lease, frozen or stalled); a command's are left to it while it lives.
+            |owner, started| {
+                if owner.name == mine || !owner.may_be_alive(started, now) {
+                    Claim::Finish
+                } else if owner.is_enforcer() {
+                    Claim::TakeOver
+                } else {
+                    Claim::Leave
+                }
+            },
         )
         .await?;
         report.failures.extend(recovered.failures);

@@ -1,16 +1,10 @@
 //! Finding and reaching the engine the way the Docker CLI does.
 
+use super::endpoint::Endpoint;
 use super::error::{EngineError, REQUEST_TIMEOUT, classify, socket_problem};
 use anyhow::{Result, anyhow};
 use bollard::Docker;
 use std::future::Future;
-
-/// The engine address: `--host`, else `DOCKER_HOST`, else the default socket.
-pub fn default_host(flag: Option<&str>) -> String {
-    flag.map(str::to_string)
-        .or_else(|| std::env::var("DOCKER_HOST").ok().filter(|h| !h.is_empty()))
-        .unwrap_or_else(|| "unix:///var/run/docker.sock".to_string())
-}
 
 /// A connected engine.
 #[derive(Clone)]
@@ -19,6 +13,9 @@ pub struct Engine {
     host: String,
     /// `--data-root`: the path whose filesystem disk pressure watches, instead of `docker info`'s.
     pub(super) data_root: Option<std::path::PathBuf>,
+    /// The engine's data root as `docker info` names it, once asked (it finds the engine's own
+    /// process behind socket activation or a proxy).
+    pub(super) root_dir: std::sync::Arc<std::sync::OnceLock<String>>,
 }
 
 /// What the header shows about the engine.
@@ -37,6 +34,12 @@ impl Engine {
     /// Connects and checks the engine answers, with an error that names the address and the fix.
     /// Every request is bounded by `REQUEST_TIMEOUT`, so a hung engine is reported, not waited for.
     pub async fn connect(host: &str) -> Result<Engine> {
+        Engine::connect_to(&Endpoint::plain(host)).await
+    }
+
+    /// Connects to an engine found as the Docker CLI finds it (`endpoint::resolve`).
+    pub async fn connect_to(endpoint: &Endpoint) -> Result<Engine> {
+        let host = endpoint.host.as_str();
         // Said here, before the client library's own "Socket not found" without a hint.
         if let Some(path) = host.strip_prefix("unix://")
             && let Some(hint) = socket_problem(std::path::Path::new(path))
@@ -47,11 +50,24 @@ impl Engine {
             }
             .into());
         }
-        let docker = Docker::connect_with_host(host)
+        let timeout = REQUEST_TIMEOUT.as_secs();
+        let connected = match (&endpoint.tls, host.strip_prefix("tcp://")) {
+            (Some(tls), Some(_)) => Docker::connect_with_ssl(
+                host,
+                &tls.key,
+                &tls.cert,
+                &tls.ca,
+                timeout,
+                bollard::API_DEFAULT_VERSION,
+            ),
+            _ => Docker::connect_with_host(host),
+        };
+        let docker = connected
             .map_err(|e| {
                 anyhow!(
-                    "cannot use the Docker engine address {host}: {e}; give --host \
-                     unix:///path/to/docker.sock or tcp://HOST:PORT"
+                    "cannot use the Docker engine address {host} (from {}): {e}; give --host \
+                     unix:///path/to/docker.sock or tcp://HOST:PORT",
+                    endpoint.source
                 )
             })?
             .with_timeout(REQUEST_TIMEOUT);
@@ -59,6 +75,7 @@ impl Engine {
             docker,
             host: host.to_string(),
             data_root: None,
+            root_dir: Default::default(),
         };
         engine.ping().await?;
         Ok(engine)
@@ -96,6 +113,17 @@ impl Engine {
             .call("the version request", self.docker.version())
             .await?;
         Ok(version.version.unwrap_or_default())
+    }
+
+    /// The engine's own clock, in nanoseconds since the epoch, when it says (Docker does in
+    /// `/info`): its event log is dated by it, so the event cursor is compared with it rather
+    /// than with this process's wall clock (§12).
+    pub async fn clock_nanos(&self) -> Result<Option<i64>> {
+        let info = self.call("the info request", self.docker.info()).await?;
+        Ok(info
+            .system_time
+            .as_deref()
+            .and_then(crate::core::engine_time::parse_rfc3339_nanos))
     }
 
     pub async fn info(&self) -> Result<EngineInfo> {

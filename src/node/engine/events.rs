@@ -31,15 +31,6 @@ pub struct EngineEvent {
     pub time_nano: i64,
 }
 
-/// A point in the engine's event log, as its `since`/`until` parameters take it: `secs.nanos`.
-pub fn cursor_at(time_nano: i64) -> String {
-    format!(
-        "{}.{:09}",
-        time_nano.div_euclid(1_000_000_000),
-        time_nano.rem_euclid(1_000_000_000)
-    )
-}
-
 impl Engine {
     /// Events about containers being created/destroyed and images changing, from `since` (the
     /// engine replays what it still holds after it) up to `until` (the stream then ends), or

@@ -3,14 +3,16 @@
 
 mod connect;
 mod disk;
+pub mod endpoint;
 mod error;
 mod events;
 mod inventory;
 mod remove;
 mod started;
 
-pub use connect::{Engine, EngineInfo, default_host};
+pub use connect::{Engine, EngineInfo};
+pub use endpoint::Endpoint;
 pub use error::{EngineError, REQUEST_TIMEOUT, is_outage};
-pub use events::{EngineEvent, EventKind, cursor_at};
+pub use events::{EngineEvent, EventKind};
 pub use inventory::ImageNow;
 pub use remove::RemoveOutcome;

@@ -1,13 +1,22 @@
 //! When the engine process started, on the host's monotonic clock: the start-up delay counts from
-//! it (DESIGN.md §12), so a cron `run --once` long after the engine came up need not wait, while
-//! one right after the engine restarted does.
+//! it (DESIGN.md §12, §16), so a cron `run --once` long after the engine came up need not wait,
+//! while one right after the engine restarted does.
+//!
+//! The process behind the socket is not always the engine: systemd holds `docker.socket` and
+//! hands it to `dockerd -H fd://`, and a socket proxy holds its own. The engine's own process is
+//! then found in `/proc`: the `dockerd` or `podman` process with files open in the data root the
+//! engine names.
 
 use super::Engine;
+use std::path::Path;
+
+/// The names engine processes run under.
+const ENGINES: [&str; 2] = ["dockerd", "podman"];
 
 impl Engine {
-    /// Seconds after boot the engine's process started, when it can be known: the engine listens
-    /// on a local Unix socket and its process is visible in `/proc` (not across PID namespaces, not
-    /// over TCP, not behind a proxy, where the proxy's own start is found instead).
+    /// Seconds after boot the engine's process started, when it can be known: the engine runs
+    /// on this host and its process is visible in `/proc` (not over TCP, not in another PID
+    /// namespace).
     pub async fn started_up(&self) -> Option<i64> {
         let path = self.host().strip_prefix("unix://")?;
         let stream = tokio::time::timeout(
@@ -17,13 +26,73 @@ impl Engine {
         .await
         .ok()?
         .ok()?;
-        let pid = stream.peer_cred().ok()?.pid()?;
-        if pid <= 0 {
-            return None;
+        let peer = stream.peer_cred().ok()?.pid().filter(|pid| *pid > 0);
+        if let Some(pid) = peer.filter(|pid| is_engine(*pid)) {
+            return start_of(pid);
         }
-        let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
-        process_start_up(&stat)
+        // Socket activation or a proxy: the engine's own process, by its data root.
+        let root = self.engine_root_dir().await?;
+        let pid = engine_with_files_in(Path::new(&root))?;
+        start_of(pid)
     }
+
+    /// The data root `docker info` names, asked once.
+    async fn engine_root_dir(&self) -> Option<String> {
+        if let Some(root) = self.root_dir.get() {
+            return Some(root.clone());
+        }
+        let info = self
+            .call("the info request", self.docker.info())
+            .await
+            .ok()?;
+        let root = info.docker_root_dir.filter(|r| !r.is_empty())?;
+        Some(self.root_dir.get_or_init(|| root).clone())
+    }
+}
+
+fn comm(pid: i32) -> Option<String> {
+    let text = std::fs::read_to_string(format!("/proc/{pid}/comm")).ok()?;
+    Some(text.trim().to_string())
+}
+
+fn is_engine(pid: i32) -> bool {
+    comm(pid).is_some_and(|name| ENGINES.contains(&name.as_str()))
+}
+
+/// The engine process holding a file under `root` open (the youngest, should there be more).
+fn engine_with_files_in(root: &Path) -> Option<i32> {
+    let mut found: Option<(i64, i32)> = None;
+    for entry in std::fs::read_dir("/proc").ok()?.flatten() {
+        let Some(pid) = entry
+            .file_name()
+            .to_str()
+            .and_then(|n| n.parse::<i32>().ok())
+        else {
+            continue;
+        };
+        if !is_engine(pid) || !has_files_in(pid, root) {
+            continue;
+        }
+        if let Some(started) = start_of(pid)
+            && found.is_none_or(|(youngest, _)| started > youngest)
+        {
+            found = Some((started, pid));
+        }
+    }
+    found.map(|(_, pid)| pid)
+}
+
+fn has_files_in(pid: i32, root: &Path) -> bool {
+    let Ok(fds) = std::fs::read_dir(format!("/proc/{pid}/fd")) else {
+        return false;
+    };
+    fds.flatten()
+        .any(|fd| std::fs::read_link(fd.path()).is_ok_and(|target| target.starts_with(root)))
+}
+
+fn start_of(pid: i32) -> Option<i64> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    process_start_up(&stat)
 }
 
 /// Field 22 of `/proc/PID/stat` (start time in clock ticks after boot), in seconds. The fields

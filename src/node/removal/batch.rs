@@ -12,6 +12,7 @@ use crate::node::engine::{Engine, ImageNow};
 use crate::node::store::{Hold, NewAudit, Owner, Store, unless_disk_full};
 use anyhow::Result;
 use futures_util::StreamExt;
+use std::collections::HashSet;
 use std::sync::Mutex;
 use std::time::Duration;
 
@@ -61,9 +62,12 @@ impl<'a> Batch<'a> {
     ) -> Result<Vec<Finished>> {
         let mut finished = Vec::new();
         let mut groups = Vec::new();
+        // Names journalled under this owner (the others went ahead unjournalled: a full disk).
+        let mut journalled = HashSet::new();
         for group in by_image(targets) {
-            let (group, busy) = self.journal(group)?;
+            let (group, busy, written) = self.journal(group)?;
             finished.extend(busy);
+            journalled.extend(written);
             if !group.names.is_empty() {
                 groups.push(group);
             }
@@ -136,15 +140,20 @@ impl<'a> Batch<'a> {
                 .await,
         );
         for (group, outcomes) in results {
-            finished.extend(self.record_image(&group, outcomes)?);
+            finished.extend(self.record_image(&group, outcomes, &journalled)?);
         }
         Ok(finished)
     }
 
     /// Journals each name; one another live process is removing comes back as not done.
-    fn journal(&self, mut group: ImageRemoval) -> Result<(ImageRemoval, Vec<Finished>)> {
+    /// Returns the group of what goes ahead, what does not, and the names journalled.
+    fn journal(
+        &self,
+        mut group: ImageRemoval,
+    ) -> Result<(ImageRemoval, Vec<Finished>, Vec<String>)> {
         let mut busy = Vec::new();
         let mut journalled = Vec::new();
+        let mut written = Vec::new();
         let now = self.clock.now();
         let mut store = self.lock();
         for name in std::mem::take(&mut group.names) {
@@ -158,11 +167,15 @@ impl<'a> Batch<'a> {
                     entry: None,
                     unrecorded: false,
                 }),
-                Some(true) | None => journalled.push(name),
+                Some(true) => {
+                    written.push(name.clone());
+                    journalled.push(name);
+                }
+                None => journalled.push(name),
             }
         }
         group.names = journalled;
-        Ok((group, busy))
+        Ok((group, busy, written))
     }
 
     /// The hold is journalled before the hold name is given, with the names to put back.
@@ -183,6 +196,7 @@ impl<'a> Batch<'a> {
         &self,
         group: &ImageRemoval,
         outcomes: Vec<(String, Outcome)>,
+        journalled: &HashSet<String>,
     ) -> Result<Vec<Finished>> {
         let mut store = self.lock();
         let mut finished = Vec::new();
@@ -193,7 +207,10 @@ impl<'a> Batch<'a> {
         for (name, outcome) in outcomes {
             let target = group.target(&name);
             let now = self.clock.now();
-            let recorded = record(&mut store, self.owner, &target, &outcome, self.actor, now);
+            let written = journalled.contains(&name);
+            let recorded = record(
+                &mut store, self.owner, &target, &outcome, self.actor, now, written,
+            );
             let (entry, unrecorded) = match unless_disk_full(recorded)? {
                 Some(entry) => (entry, false),
                 None => (super::audit(&target, &outcome, self.actor, now), true),

@@ -21,7 +21,7 @@ mod untag;
 pub use batch::{Batch, Finished};
 pub use hold::{CREATE_GRACE, hold_name, is_hold_name};
 pub use record::{audit, container_names, pending, record};
-pub use recover::finish_interrupted;
+pub use recover::{Claim, finish_interrupted};
 
 use crate::core::model::Container;
 

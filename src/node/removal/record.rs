@@ -86,6 +86,9 @@ pub fn pending(target: &Target, actor: &str, owner: &Owner, now: Timestamp) -> P
 /// Writes one outcome: the audit line and the cleared journal entry together, then what the
 /// outcome teaches (the name is gone, so its decisions go too). An unknown outcome keeps its
 /// journal entry for `finish_interrupted`. Every removal, automatic or manual, ends here.
+/// `journalled`: the removal has a journal entry of `owner`'s (on a full disk it went ahead
+/// without); if that entry is no longer its own (another enforcer took the lease and finished
+/// it), nothing is written twice.
 pub fn record(
     store: &mut Store,
     owner: &Owner,
@@ -93,6 +96,7 @@ pub fn record(
     outcome: &Outcome,
     actor: &str,
     now: crate::core::model::Timestamp,
+    journalled: bool,
 ) -> Result<Option<NewAudit>> {
     if outcome.is_unknown() {
         return Ok(None);
@@ -101,7 +105,13 @@ pub fn record(
         store.clear_pending(&target.reference, owner)?;
         return Ok(None);
     };
-    store.finish_removal(&entry)?;
+    if journalled {
+        if !store.finish_own_removal(&entry, owner)? {
+            return Ok(None);
+        }
+    } else {
+        store.finish_removal(&entry)?;
+    }
     match outcome {
         Outcome::Removed { deleted: true } | Outcome::Gone => {
             store.forget_image(&target.image_id)?

@@ -17,29 +17,48 @@ pub struct Recovered {
     pub failures: Vec<(String, String)>,
 }
 
-/// Finishes the journal entries and holds whose owner `may_finish` (given the owner and when
-/// the entry was started) allows: this process's own, or those of a process that is gone.
+/// Whose unfinished work this is, for the one finishing it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Claim {
+    /// Not to be touched: its owner may still be working on it.
+    Leave,
+    /// Its owner is gone, or it is ours: what did not happen is simply dropped.
+    Finish,
+    /// Its owner lives but no longer holds the lease: what happened is recorded, and what did
+    /// not is taken over (its request may still land; ours records what the engine then says).
+    TakeOver,
+}
+
+/// Finishes the journal entries and holds as `claim` (given the owner and when the entry was
+/// started) says.
 pub async fn finish_interrupted(
     engine: &Engine,
     store: &mut Store,
     now: Timestamp,
     actor_note: &str,
-    may_finish: impl Fn(&Owner, Timestamp) -> bool,
+    taker: &Owner,
+    claim: impl Fn(&Owner, Timestamp) -> Claim,
 ) -> Result<Recovered> {
     let mut recovered = Recovered::default();
     // image ID -> (its journal entries, its hold)
     let mut images: BTreeMap<String, (Vec<PendingRemoval>, Option<Hold>)> = BTreeMap::new();
+    let mut taken_over = std::collections::HashSet::new();
     for pending in store.pending_removals()? {
-        if may_finish(&pending.owner, pending.started) {
-            images
-                .entry(pending.image_id.clone())
-                .or_default()
-                .0
-                .push(pending);
+        match claim(&pending.owner, pending.started) {
+            Claim::Leave => continue,
+            Claim::TakeOver => {
+                taken_over.insert(pending.reference.clone());
+            }
+            Claim::Finish => {}
         }
+        images
+            .entry(pending.image_id.clone())
+            .or_default()
+            .0
+            .push(pending);
     }
     for hold in store.holds()? {
-        if may_finish(&hold.owner, hold.started) {
+        if claim(&hold.owner, hold.started) != Claim::Leave {
             let image_id = hold.image_id.clone();
             images.entry(image_id).or_default().1 = Some(hold);
         }
@@ -102,8 +121,13 @@ pub async fn finish_interrupted(
                         || carried_now.carries(&entry.reference)
                         || restored.contains(&entry.reference)
                     {
-                        // It never happened (or was undone): the plan decides again.
-                        store.clear_pending(&entry.reference, &entry.owner)?;
+                        // It never happened (or was undone): the plan decides again. A live
+                        // owner's request may still land, so its entry becomes ours.
+                        if taken_over.contains(&entry.reference) {
+                            store.take_over_pending(&entry.reference, &entry.owner, taker)?;
+                        } else {
+                            store.clear_pending(&entry.reference, &entry.owner)?;
+                        }
                         continue;
                     }
                     let audit =

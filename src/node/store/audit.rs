@@ -100,6 +100,15 @@ impl Owner {
         }
     }
 
+    /// Whether the owner is an enforcer (a lease holder: the service or a console's), whose
+    /// work another enforcer takes over once it holds the lease; a command's or a console
+    /// action's is only ever finished once that process is gone.
+    pub fn is_enforcer(&self) -> bool {
+        ["service pid ", "console pid "]
+            .iter()
+            .any(|kind| self.name.starts_with(kind))
+    }
+
     /// Whether the entry's owner may still be working on it.
     pub fn may_be_alive(&self, started: Timestamp, now: Timestamp) -> bool {
         if self.host == crate::node::host::hostname() {
@@ -192,6 +201,22 @@ impl Store {
         Ok(true)
     }
 
+    /// Writes the outcome of a removal `owner` journalled, if the entry is still its own: an
+    /// enforcer that lost its lease while frozen finds its work taken over and finished by the
+    /// one that took the lease, and records nothing twice. Returns whether it wrote.
+    pub fn finish_own_removal(&mut self, entry: &NewAudit, owner: &Owner) -> Result<bool> {
+        let tx = self.conn.transaction()?;
+        let ours = tx.execute(
+            "DELETE FROM pending_removals WHERE reference = ?1 AND owner = ?2",
+            params![entry.reference, owner.name],
+        )? > 0;
+        if ours {
+            insert_audit(&tx, entry)?;
+        }
+        tx.commit()?;
+        Ok(ours)
+    }
+
     /// Writes the outcome of a journalled removal and clears the journal entry atomically.
     pub fn finish_removal(&mut self, entry: &NewAudit) -> Result<()> {
         let tx = self.conn.transaction()?;
@@ -228,6 +253,17 @@ impl Store {
 }
 
 impl Store {
+    /// Makes `from`'s journal entry `to`'s: `to` took the lease from it, and records what the
+    /// engine says happened to it.
+    pub fn take_over_pending(&mut self, reference: &str, from: &Owner, to: &Owner) -> Result<()> {
+        self.conn.execute(
+            "UPDATE pending_removals SET owner = ?3, owner_host = ?4, owner_pid = ?5
+             WHERE reference = ?1 AND owner = ?2",
+            params![reference, from.name, to.name, to.host, to.pid],
+        )?;
+        Ok(())
+    }
+
     /// Drops a journal entry whose removal never reached the engine (only `owner`'s).
     pub fn clear_pending(&mut self, reference: &str, owner: &Owner) -> Result<()> {
         self.conn.execute(

@@ -19,11 +19,14 @@ pub struct TrackingUpdate {
     pub names: HashMap<String, Vec<String>>,
     /// The engine event processed last, if it moved.
     pub cursor: Option<String>,
+    /// When (boot, time since boot) the events up to the cursor were read: every later event
+    /// happened after it. Written with the cursor.
+    pub read_at: Option<super::ReadAt>,
     pub now: Timestamp,
 }
 
 const SELECT_TRACKED: &str = "SELECT id, boot, first_seen, first_seen_up, last_used, last_used_up,
-     pulled_at, pulled_up, agent_downloaded FROM images";
+     pulled_at, pulled_up, agent_downloaded, boot_offset FROM images";
 
 fn read_tracked(conn: &Connection) -> Result<HashMap<String, TrackedImage>> {
     let mut statement = conn.prepare_cached(SELECT_TRACKED)?;
@@ -35,6 +38,7 @@ fn read_tracked(conn: &Connection) -> Result<HashMap<String, TrackedImage>> {
             row.get::<_, String>(0)?,
             TrackedImage {
                 boot: boot.and_then(|b| u128::from_str_radix(&b, 16).ok()),
+                boot_offset: row.get(9)?,
                 first_seen: Stamp {
                     wall: row.get(2)?,
                     up: row.get(3)?,
@@ -107,11 +111,11 @@ impl Store {
             }
             let mut upsert = tx.prepare_cached(
                 "INSERT INTO images (id, boot, first_seen, first_seen_up, last_used, last_used_up,
-                     pulled_at, pulled_up, agent_downloaded)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
+                     pulled_at, pulled_up, agent_downloaded, boot_offset)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
                  ON CONFLICT(id) DO UPDATE SET boot = ?2, first_seen = ?3, first_seen_up = ?4,
                      last_used = ?5, last_used_up = ?6, pulled_at = ?7, pulled_up = ?8,
-                     agent_downloaded = ?9",
+                     agent_downloaded = ?9, boot_offset = ?10",
             )?;
             for (id, image) in &update.tracked {
                 if previous.get(id) == Some(image) {
@@ -126,7 +130,8 @@ impl Store {
                     image.last_used.and_then(|s| s.up),
                     image.pulled.map(|s| s.wall),
                     image.pulled.and_then(|s| s.up),
-                    image.agent_downloaded
+                    image.agent_downloaded,
+                    image.boot_offset
                 ])?;
             }
             // INSERT OR IGNORE: a name already remembered writes nothing, so an idle cycle
@@ -145,6 +150,13 @@ impl Store {
                      ON CONFLICT(key) DO UPDATE SET value = ?1 WHERE value != ?1",
                     [cursor],
                 )?;
+                if let Some((boot, up, offset)) = update.read_at {
+                    tx.execute(
+                        "INSERT INTO settings (key, value) VALUES ('events_read_at', ?1)
+                         ON CONFLICT(key) DO UPDATE SET value = ?1 WHERE value != ?1",
+                        [format!("{boot:032x} {up} {offset}")],
+                    )?;
+                }
             }
         }
         tx.commit()?;

@@ -5,7 +5,7 @@
 use super::Store;
 use crate::core::model::{Mode, Timestamp};
 use crate::core::settings::Settings;
-use crate::core::time::BootId;
+use crate::core::time::{BootId, Moment};
 use anyhow::Result;
 use rusqlite::{OptionalExtension, TransactionBehavior, params};
 
@@ -93,18 +93,29 @@ pub(super) fn process_alive(pid: u32) -> bool {
     result == 0 || std::io::Error::last_os_error().raw_os_error() == Some(libc::EPERM)
 }
 
-/// Whether the lease may go to `claim` at `now`: nobody holds it, `claim` does, it expired, a
+/// SQL: whether the lease row has expired at (?1 boot, ?2 time since boot, ?3 wall clock): on
+/// the monotonic clock of the boot it was taken in; a lease of an earlier boot is over (its
+/// holder did not survive the reboot); a row from before times since boot were kept, on the
+/// wall clock.
+const EXPIRED: &str = "CASE WHEN boot IS NULL OR expires_up IS NULL THEN expires <= ?3
+                        WHEN boot = ?1 THEN expires_up <= ?2 ELSE 1 END";
+
+fn boot_text(boot: BootId) -> String {
+    format!("{boot:032x}")
+}
+
+/// Whether the lease may go to `claim` at `at`: nobody holds it, `claim` does, it expired, a
 /// console holds it and a service asks, or its holder on this host is dead.
-fn grantable(conn: &rusqlite::Connection, claim: &LeaseClaim, now: Timestamp) -> Result<bool> {
+fn grantable(conn: &rusqlite::Connection, claim: &LeaseClaim, at: &Moment) -> Result<bool> {
     let current = conn
         .query_row(
-            "SELECT holder, kind, expires, host, pid FROM lease WHERE id = 1",
-            [],
+            &format!("SELECT holder, kind, {EXPIRED}, host, pid FROM lease WHERE id = 1"),
+            params![boot_text(at.boot), at.up, at.wall],
             |row| {
                 Ok((
                     row.get::<_, String>(0)?,
                     row.get::<_, String>(1)?,
-                    row.get::<_, i64>(2)?,
+                    row.get::<_, bool>(2)?,
                     row.get::<_, String>(3)?,
                     row.get::<_, u32>(4)?,
                 ))
@@ -113,9 +124,9 @@ fn grantable(conn: &rusqlite::Connection, claim: &LeaseClaim, now: Timestamp) ->
         .optional()?;
     Ok(match &current {
         None => true,
-        Some((holder, kind, expires, host, pid)) => {
+        Some((holder, kind, expired, host, pid)) => {
             holder == &claim.holder
-                || *expires <= now
+                || *expired
                 || (claim.kind == LeaseKind::Service && kind == "console")
                 || (host == &claim.host && !process_alive(*pid))
         }
@@ -128,28 +139,31 @@ impl Store {
         &mut self,
         claim: &LeaseClaim,
         view: &HolderView,
-        now: Timestamp,
+        at: &Moment,
         ttl_secs: i64,
     ) -> Result<bool> {
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let ours = grantable(&tx, claim, now)?;
+        let ours = grantable(&tx, claim, at)?;
         if ours {
             tx.execute(
-                "INSERT INTO lease (id, holder, kind, mode, host, pid, heartbeat, expires, view)
-                 VALUES (1, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+                "INSERT INTO lease (id, holder, kind, mode, host, pid, heartbeat, expires, view,
+                     boot, expires_up)
+                 VALUES (1, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
                  ON CONFLICT(id) DO UPDATE SET holder = ?1, kind = ?2, mode = ?3, host = ?4, pid = ?5,
-                     heartbeat = ?6, expires = ?7, view = ?8",
+                     heartbeat = ?6, expires = ?7, view = ?8, boot = ?9, expires_up = ?10",
                 params![
                     claim.holder,
                     claim.kind.as_str(),
                     view.settings.mode.as_str(),
                     claim.host,
                     claim.pid,
-                    now,
-                    now + ttl_secs,
-                    view.encode()
+                    at.wall,
+                    at.wall + ttl_secs,
+                    view.encode(),
+                    boot_text(at.boot),
+                    at.up + ttl_secs
                 ],
             )?;
         }
@@ -159,12 +173,12 @@ impl Store {
 
     /// Whether `holder` still holds an unexpired lease at `now`: checked before each removal, so
     /// an enforcer that lost the lease mid-sweep (a stall longer than its TTL) stops at once.
-    pub fn holds_lease(&self, holder: &str, now: Timestamp) -> Result<bool> {
+    pub fn holds_lease(&self, holder: &str, at: &Moment) -> Result<bool> {
         Ok(self
             .conn
             .query_row(
-                "SELECT holder = ?1 AND expires > ?2 FROM lease WHERE id = 1",
-                params![holder, now],
+                &format!("SELECT holder = ?4 AND NOT ({EXPIRED}) FROM lease WHERE id = 1"),
+                params![boot_text(at.boot), at.up, at.wall, holder],
                 |row| row.get(0),
             )
             .optional()?
@@ -174,7 +188,7 @@ impl Store {
     /// Whether `claim` may act without writing the lease, when nobody can write it (a full
     /// disk): the row names it, expired or not; or, for the service, the lease would be granted
     /// to it (absent, expired, a console's, or a dead holder's).
-    pub fn may_act_unleased(&self, claim: &LeaseClaim, now: Timestamp) -> Result<bool> {
+    pub fn may_act_unleased(&self, claim: &LeaseClaim, at: &Moment) -> Result<bool> {
         let named: bool = self
             .conn
             .query_row(
@@ -184,7 +198,7 @@ impl Store {
             )
             .optional()?
             .unwrap_or(false);
-        Ok(named || (claim.kind == LeaseKind::Service && grantable(&self.conn, claim, now)?))
+        Ok(named || (claim.kind == LeaseKind::Service && grantable(&self.conn, claim, at)?))
     }
 
     /// Gives the lease up (on a clean exit), if `holder` has it.
@@ -194,25 +208,31 @@ impl Store {
         Ok(())
     }
 
-    /// The current holder, if its lease has not expired at `now`.
-    pub fn lease(&self, now: Timestamp) -> Result<Option<Lease>> {
+    /// The current holder, if its lease has not expired at `at`.
+    pub fn lease(&self, at: &Moment) -> Result<Option<Lease>> {
         let lease = self
             .conn
             .query_row(
-                "SELECT holder, kind, mode, heartbeat, expires, view FROM lease WHERE id = 1",
-                [],
+                &format!(
+                    "SELECT holder, kind, mode, heartbeat, expires, view, {EXPIRED}
+                     FROM lease WHERE id = 1"
+                ),
+                params![boot_text(at.boot), at.up, at.wall],
                 |row| {
-                    Ok(Lease {
-                        holder: row.get(0)?,
-                        kind: row.get(1)?,
-                        mode: Mode::parse(&row.get::<_, String>(2)?).unwrap_or_default(),
-                        heartbeat: row.get(3)?,
-                        expires: row.get(4)?,
-                        view: HolderView::decode(&row.get::<_, String>(5)?),
-                    })
+                    Ok((
+                        Lease {
+                            holder: row.get(0)?,
+                            kind: row.get(1)?,
+                            mode: Mode::parse(&row.get::<_, String>(2)?).unwrap_or_default(),
+                            heartbeat: row.get(3)?,
+                            expires: row.get(4)?,
+                            view: HolderView::decode(&row.get::<_, String>(5)?),
+                        },
+                        row.get::<_, bool>(6)?,
+                    ))
                 },
             )
             .optional()?;
-        Ok(lease.filter(|l| l.expires > now))
+        Ok(lease.and_then(|(lease, expired)| (!expired).then_some(lease)))
     }
 }

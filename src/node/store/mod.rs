@@ -21,6 +21,7 @@ pub use holds::Hold;
 pub use images::TrackingUpdate;
 pub use lease::{HolderView, Lease, LeaseClaim, LeaseKind};
 pub use open::default_path;
+pub use settings::ReadAt;
 
 use anyhow::Result;
 use rusqlite::Connection;

@@ -4,6 +4,7 @@
 use super::Store;
 use crate::core::lapse::DecisionKind;
 use crate::core::model::{Overrides, Timestamp};
+use crate::core::time::{BootId, Moment};
 use anyhow::Result;
 use rusqlite::params;
 use std::collections::HashMap;
@@ -63,20 +64,49 @@ impl Store {
             > 0)
     }
 
-    /// Postpones the removal of `reference` while it names `image_id`.
+    /// Postpones the removal of `image_id` under `reference` until `until`, which is also
+    /// `until_up` seconds after the boot `boot` began (so a clock step does not move it).
     pub fn postpone(
         &mut self,
         reference: &str,
         image_id: &str,
         until: Timestamp,
+        on_boot: Option<(BootId, i64)>,
         actor: &str,
     ) -> Result<()> {
+        let (boot, until_up) = on_boot.map_or((None, None), |(boot, up)| {
+            (Some(format!("{boot:032x}")), Some(up))
+        });
         self.conn.execute(
-            "INSERT INTO postponements (reference, image_id, until, actor) VALUES (?1, ?2, ?3, ?4)
-             ON CONFLICT(reference, image_id) DO UPDATE SET until = ?3, actor = ?4",
-            params![reference, image_id, until, actor],
+            "INSERT INTO postponements (reference, image_id, until, actor, boot, until_up)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+             ON CONFLICT(reference, image_id) DO UPDATE SET until = ?3, actor = ?4, boot = ?5,
+                 until_up = ?6",
+            params![reference, image_id, until, actor, boot, until_up],
         )?;
         Ok(())
+    }
+
+    /// The decisions as they stand at `moment`: a postponement given during this boot ends where
+    /// the monotonic clock says, however the wall clock stepped since.
+    pub fn overrides_at(&self, moment: &Moment) -> Result<Overrides> {
+        let mut overrides = self.overrides()?;
+        for ((reference, image_id), up) in self.postponements_on(moment.boot)? {
+            overrides.postpone(&reference, &image_id, moment.wall_of(up));
+        }
+        Ok(overrides)
+    }
+
+    /// (reference, image ID) -> when its postponement ends, in seconds after `boot` began.
+    fn postponements_on(&self, boot: BootId) -> Result<Vec<((String, String), i64)>> {
+        let mut statement = self.conn.prepare_cached(
+            "SELECT reference, image_id, until_up FROM postponements
+             WHERE boot = ?1 AND until_up IS NOT NULL",
+        )?;
+        let rows = statement.query_map([format!("{boot:032x}")], |row| {
+            Ok(((row.get(0)?, row.get(1)?), row.get(2)?))
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
     /// Approves removing `reference` as the image `image_id` (and no other).
@@ -168,9 +198,33 @@ impl Store {
 
     /// Drops postponements that have ended. (A DELETE that matches nothing writes nothing, so
     /// it wakes no other process watching `data_version`.)
-    pub fn expire_postponements(&mut self, now: Timestamp) -> Result<usize> {
-        Ok(self
-            .conn
-            .execute("DELETE FROM postponements WHERE until <= ?1", [now])?)
+    /// Keeps every postponement on this boot's clock: one of this boot gets its wall time as
+    /// the clock reads now (so the next boot starts from it), one of an earlier boot is carried
+    /// into this boot's clock from its last wall time. Writes only what changed: nothing in a
+    /// cycle where the clock did not step and the boot did not change.
+    pub fn rebase_postponements(&mut self, moment: &Moment) -> Result<()> {
+        let boot = format!("{:032x}", moment.boot);
+        let offset = moment.offset();
+        let tx = self.conn.transaction()?;
+        tx.execute(
+            "UPDATE postponements SET until = ?2 + until_up
+             WHERE boot = ?1 AND until_up IS NOT NULL AND until != ?2 + until_up",
+            params![boot, offset],
+        )?;
+        tx.execute(
+            "UPDATE postponements SET boot = ?1, until_up = until - ?2
+             WHERE boot IS NULL OR boot != ?1 OR until_up IS NULL",
+            params![boot, offset],
+        )?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    pub fn expire_postponements(&mut self, moment: &Moment) -> Result<usize> {
+        Ok(self.conn.execute(
+            "DELETE FROM postponements WHERE CASE WHEN boot = ?1 AND until_up IS NOT NULL
+                 THEN until_up <= ?2 ELSE until <= ?3 END",
+            params![format!("{:032x}", moment.boot), moment.up, moment.wall],
+        )?)
     }
 }

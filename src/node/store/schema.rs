@@ -171,6 +171,20 @@ const MIGRATIONS: &[&str] = &[
         started    INTEGER NOT NULL
     );
     ",
+    // 7: each image record keeps its boot's wall-clock offset (wall − time since boot) as last
+    // observed, so after a reboot the stamps of that boot are placed with the clock as NTP
+    // corrected it, not as it read when they were taken (§16).
+    // A postponement also keeps its end on the monotonic clock of the boot it was given in, so a
+    // clock corrected after it was given neither shortens nor stretches it.
+    "
+    ALTER TABLE images ADD COLUMN boot_offset INTEGER;
+    ALTER TABLE postponements ADD COLUMN boot TEXT;
+    ALTER TABLE postponements ADD COLUMN until_up INTEGER;
+    -- The lease expires on the monotonic clock of the boot it was taken in: a wall-clock step
+    -- never hands a live holder's lease to another process.
+    ALTER TABLE lease ADD COLUMN boot TEXT;
+    ALTER TABLE lease ADD COLUMN expires_up INTEGER;
+    ",
 ];
 
 /// Brings the schema up to date. A database already current is only read. Otherwise every

@@ -3,6 +3,13 @@
 use super::Store;
 use crate::core::model::Mode;
 use crate::core::settings::Settings;
+
+/// When events were read: (boot, time since boot, the boot's wall-clock offset then).
+pub type ReadAt = (
+    crate::core::time::BootId,
+    i64,
+    crate::core::model::Timestamp,
+);
 use anyhow::{Result, anyhow};
 use rusqlite::{OptionalExtension, params};
 
@@ -65,5 +72,17 @@ impl Store {
     /// `since` takes it), if it ever read them.
     pub fn event_cursor(&self) -> Result<Option<String>> {
         self.setting("event_cursor")
+    }
+
+    /// When the events up to the cursor were read, if known: (boot, time since boot, the
+    /// boot's wall-clock offset then).
+    pub fn events_read_at(&self) -> Result<Option<ReadAt>> {
+        Ok(self.setting("events_read_at")?.and_then(|text| {
+            let mut parts = text.split(' ');
+            let boot = u128::from_str_radix(parts.next()?, 16).ok()?;
+            let up = parts.next()?.parse().ok()?;
+            let offset = parts.next()?.parse().ok()?;
+            Some((boot, up, offset))
+        }))
     }
 }

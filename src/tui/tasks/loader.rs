@@ -8,7 +8,7 @@ use crate::core::model::{ImageRecord, Inventory, Mode, Overrides};
 use crate::core::saved::StoredPolicy;
 use crate::core::settings::Settings;
 use crate::core::snapshot::Snapshot;
-use crate::node::clock::SystemClock;
+use crate::node::clock::{Clock, SystemClock};
 use crate::node::engine::{Engine, EngineInfo, is_outage};
 use crate::node::session::Context;
 use crate::node::snapshot::EngineReading;
@@ -126,12 +126,11 @@ async fn read_engine(engine: &Engine) -> Result<(EngineReading, EngineInfo)> {
 /// no borrow of the store is held across an await (a `Store` is not `Sync`).
 fn build(store: &Store, reading: EngineReading, info: EngineInfo, seq: u64) -> Result<Loaded> {
     let snapshot = Snapshot::read(reading, store, &SystemClock)?;
-    let now = snapshot.now;
     Ok(Loaded {
         seq,
         snapshot,
         engine: info,
-        lease: store.lease(now)?,
+        lease: store.lease(&SystemClock.moment())?,
         audit: store.audit_log(AUDIT_ENTRIES)?,
     })
 }

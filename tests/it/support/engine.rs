@@ -38,11 +38,57 @@ impl OwnEngine {
     }
 
     pub fn start(&mut self) {
+        self.launch(None, &[]);
+    }
+
+    /// Starts it with more arguments (another `--host`, TLS).
+    pub fn start_with(&mut self, extra: &[&str]) {
+        self.launch(None, extra);
+    }
+
+    /// Starts it as systemd's `docker.socket` does: `listener` (bound to this engine's socket
+    /// path, held by the caller across restarts) is handed to `dockerd -H fd://`.
+    pub fn start_activated(&mut self, listener: &std::os::unix::net::UnixListener) {
+        self.launch(Some(listener), &[]);
+    }
+
+    fn launch(&mut self, listener: Option<&std::os::unix::net::UnixListener>, extra: &[&str]) {
+        use std::os::fd::AsRawFd;
+        use std::os::unix::process::CommandExt;
         let dir = self.dir.path();
-        let child = Command::new("dockerd")
+        let mut command = match listener {
+            None => {
+                let mut command = Command::new("dockerd");
+                command.args(["--host", &self.host()]);
+                command
+            }
+            Some(listener) => {
+                // The listening socket becomes fd 3, and LISTEN_PID names dockerd itself.
+                let fd = listener.as_raw_fd();
+                let mut command = Command::new("sh");
+                command
+                    .args([
+                        "-c",
+                        "LISTEN_PID=$$ exec dockerd -H fd:// \"$@\"",
+                        "dockerd",
+                    ])
+                    .env("LISTEN_FDS", "1");
+                // SAFETY: dup2 and fcntl are async-signal-safe; fd is open in the parent.
+                unsafe {
+                    command.pre_exec(move || {
+                        if libc::dup2(fd, 3) < 0 {
+                            return Err(std::io::Error::last_os_error());
+                        }
+                        libc::fcntl(3, libc::F_SETFD, 0);
+                        Ok(())
+                    });
+                }
+                command
+            }
+        };
+        let child = command
+            .args(extra)
             .args([
-                "--host",
-                &self.host(),
                 "--data-root",
                 &dir.join("root").to_string_lossy(),
                 "--exec-root",
