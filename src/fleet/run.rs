@@ -121,17 +121,12 @@ impl Fleet {
     }
 }
 
-/// For registry retention (§15): which image digests each node of an inventory still holds,
-/// or why it could not be asked. A reap must treat a node with an error as holding anything:
-/// an unreachable node's images are unknown, not absent.
-pub async fn held_images(
-    inventory: &str,
-    limit: Option<&str>,
-    forks: usize,
-    timeout: Duration,
-) -> Result<Vec<Outcome<Vec<HeldImage>>>> {
-    let (fleet, _) = Fleet::new(inventory, limit, forks, timeout)?;
-    Ok(fleet
-        .call("digests", serde_json::Value::Null, &mut |_, _| {})
-        .await)
+impl Fleet {
+    /// For registry retention (§15): which images, with their registry digests, each node
+    /// still holds, or why it could not be asked. A reap must count a node with an error as
+    /// holding anything: an unreachable node's images are unknown, not absent.
+    pub async fn held_images(&self) -> Vec<Outcome<Vec<HeldImage>>> {
+        self.call("digests", serde_json::Value::Null, &mut |_, _| {})
+            .await
+    }
 }

@@ -41,6 +41,11 @@ impl Transport {
         let command = std::env::var("IMGREAPER_SSH_COMMAND")
             .ok()
             .filter(|c| !c.trim().is_empty());
+        Transport::new(command, timeout)
+    }
+
+    /// A transport with this ssh command (`None`: `ssh`), as `IMGREAPER_SSH_COMMAND` gives one.
+    pub fn new(command: Option<String>, timeout: Duration) -> Result<Transport> {
         // SAFETY: getuid has no preconditions.
         let uid = unsafe { libc::getuid() };
         let control_dir = match std::env::var_os("XDG_RUNTIME_DIR").filter(|d| !d.is_empty()) {

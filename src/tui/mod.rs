@@ -8,7 +8,7 @@ pub mod app;
 pub mod capabilities;
 mod demo;
 pub mod export;
-mod fleet;
+pub mod fleet;
 pub mod keys;
 pub mod msg;
 pub mod palette;

@@ -287,3 +287,53 @@ fn sessions_to_a_node_reuse_its_connection_and_each_alias_keeps_its_environment(
         assert!(check.status.success(), "{}", said(&check));
     }
 }
+
+#[test]
+fn registry_retention_learns_what_each_node_holds_and_which_nodes_could_not_be_asked() {
+    use imgreaper::fleet::error::Failure;
+    use imgreaper::fleet::inventory::{Inventory, select};
+    use imgreaper::fleet::run::Fleet;
+    use imgreaper::fleet::transport::Transport;
+    let Some(lab) = Lab::new("fleet-digests") else {
+        return;
+    };
+    // A pushed image carries its registry digest.
+    let local = lab.sandbox.repo("held:1");
+    import(&local);
+    let pushed = format!("127.0.0.1:5000/{local}");
+    crate::support::docker(&["tag", &local, &pushed]);
+    crate::support::docker(&["push", &pushed]);
+    lab.setup(
+        &[("holder", lab.node("holder")), ("dead", Alias::Stopped)],
+        "holder\ndead\n[all:vars]\nimgreaper_path={imgreaper}\n",
+    );
+    let inventory = Inventory::load(lab.inventory.to_str().unwrap()).unwrap();
+    let (nodes, _) = select(&inventory, None).unwrap();
+    let fleet = Fleet {
+        nodes,
+        transport: Transport::new(
+            Some(lab.ssh_command.clone()),
+            std::time::Duration::from_secs(20),
+        )
+        .unwrap(),
+        operator: "tester@ci".into(),
+        forks: 4,
+    };
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let held = runtime.block_on(fleet.held_images());
+    let holder = held.iter().find(|o| o.node.name == "holder").unwrap();
+    let images = holder.result.as_ref().expect("holder answers");
+    let digest_prefix = format!("{pushed}@sha256:").replace(":1@", "@");
+    assert!(
+        images
+            .iter()
+            .any(|i| i.repo_digests.iter().any(|d| d.starts_with(&digest_prefix))),
+        "no digest of {pushed} among {images:?}"
+    );
+    let dead = held.iter().find(|o| o.node.name == "dead").unwrap();
+    assert_eq!(dead.result.as_ref().unwrap_err().kind, Failure::Unreachable);
+    crate::support::docker_output(&["rmi", &pushed]);
+}

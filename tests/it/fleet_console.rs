@@ -71,7 +71,7 @@ fn open_a_node_remove_on_it_and_batch_across_nodes() {
     });
     assert!(line_of(&nodes, "hung").contains('…'), "{nodes}");
     let nodes = tmux.wait_until("dead is named", WAIT, |s| {
-        line_of(s, "dead").contains("unreachable")
+        line_of(s, "dead").contains(" no ") && line_of(s, "dead").contains("unreachable: ")
     });
     assert!(nodes.contains("4 nodes"), "{nodes}");
 

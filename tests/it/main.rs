@@ -31,6 +31,7 @@ mod faults;
 mod file_modes;
 mod fleet_cli;
 mod fleet_console;
+mod fleet_console_snapshots;
 mod fleet_faults;
 mod fleet_inventory;
 mod fleet_protocol;

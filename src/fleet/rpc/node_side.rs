@@ -342,13 +342,16 @@ impl<'c> NodeSide<'c> {
     }
 
     fn lease(&mut self) -> Result<Option<LeaseWire>> {
-        Ok(self.reader()?.lease(&SystemClock.moment())?.map(|lease| LeaseWire {
-            holder: lease.holder,
-            kind: lease.kind,
-            mode: lease.mode,
-            heartbeat: lease.heartbeat,
-            expires: lease.expires,
-        }))
+        Ok(self
+            .reader()?
+            .lease(&SystemClock.moment())?
+            .map(|lease| LeaseWire {
+                holder: lease.holder,
+                kind: lease.kind,
+                mode: lease.mode,
+                heartbeat: lease.heartbeat,
+                expires: lease.expires,
+            }))
     }
 
     /// Shows the stored settings, or changes the ones given (audited, as `imgreaper settings`).

@@ -82,6 +82,7 @@ pub async fn run(options: &Options, inventory: &str, limit: Option<&str>) -> Res
     let (guard, mut term) = TerminalGuard::enter()?;
     let size = term.size()?;
     let mut view = Nodes::new(nodes, (size.width, size.height));
+    view.now = unix_now();
     if !warnings.is_empty() {
         view.status = Some((true, warnings.join("; ")));
     }
@@ -89,7 +90,6 @@ pub async fn run(options: &Options, inventory: &str, limit: Option<&str>) -> Res
     let mut events = EventStream::new();
     let mut tick = tokio::time::interval(Duration::from_secs(1));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
-    let mut batch_left = 0usize;
     let mut dirty = true;
     loop {
         if dirty {
@@ -125,9 +125,7 @@ pub async fn run(options: &Options, inventory: &str, limit: Option<&str>) -> Res
             }
             Input::Batch(done) => {
                 view.batch_done(done.index, done.ok, done.text);
-                batch_left = batch_left.saturating_sub(1);
-                if batch_left == 0 {
-                    view.status = Some((false, "batch done: each node's result is in LAST".into()));
+                if view.batch_left == 0 {
                     refresh.send_modify(|n| *n += 1);
                 }
                 dirty |= opened.is_none();
@@ -139,10 +137,13 @@ pub async fn run(options: &Options, inventory: &str, limit: Option<&str>) -> Res
                     dirty |= effects.redraw;
                 }
             }
-            Input::Tick => match opened.as_mut() {
-                Some(node) => dirty |= node.app.update(Msg::Tick(unix_now())).redraw,
-                None => dirty = true,
-            },
+            Input::Tick => {
+                view.now = unix_now();
+                match opened.as_mut() {
+                    Some(node) => dirty |= node.app.update(Msg::Tick(view.now)).redraw,
+                    None => dirty = true,
+                }
+            }
             Input::Terminal(event) => {
                 if let Event::Resize(columns, rows) = event {
                     view.size = (columns, rows);
@@ -208,7 +209,6 @@ pub async fn run(options: &Options, inventory: &str, limit: Option<&str>) -> Res
                         dirty = true;
                     }
                     Do::Batch(action, work) => {
-                        batch_left = work.len();
                         let work = work
                             .into_iter()
                             .map(|(index, targets)| (index, view.rows[index].node.clone(), targets))

@@ -3,7 +3,7 @@
 //! Pure: every change arrives as a call and what to do leaves as a `Do`.
 
 use crate::core::model::Timestamp;
-use crate::fleet::error::NodeError;
+use crate::fleet::error::{Failure, NodeError};
 use crate::fleet::inventory::Node;
 use crate::fleet::rpc::protocol::{EngineHello, Hello, SummaryAnswer};
 use crate::node::removal::Target;
@@ -128,6 +128,10 @@ pub struct Nodes {
     /// The last batch's result on each node, in full, until the next batch.
     pub results: Vec<(String, bool, String)>,
     pub size: (u16, u16),
+    /// This machine's clock, as of the last tick or answer (the view reads no clock).
+    pub now: Timestamp,
+    /// Nodes of the running batch that have not answered yet.
+    pub batch_left: usize,
 }
 
 impl Nodes {
@@ -175,6 +179,7 @@ impl Nodes {
             return false;
         };
         row.polled_at = Some(at);
+        self.now = self.now.max(at);
         row.known = match result {
             Ok((hello, answer)) => Known::Up(Box::new(Seen {
                 engine: match hello.engine {
@@ -194,6 +199,17 @@ impl Nodes {
 
     /// A batch's result on one node.
     pub fn batch_done(&mut self, index: usize, ok: bool, text: String) {
+        self.batch_left = self.batch_left.saturating_sub(1);
+        if self.batch_left == 0 {
+            let failed = self.results.iter().filter(|(_, ok, _)| !ok).count() + usize::from(!ok);
+            self.status = Some((
+                failed > 0,
+                format!(
+                    "batch done: {} fine, {failed} failed; each node's result is above and in LAST",
+                    self.results.len() + 1 - failed
+                ),
+            ));
+        }
         if let Some(row) = self.rows.get_mut(index) {
             self.results.push((row.node.name.clone(), ok, text.clone()));
             if ok {
@@ -269,6 +285,7 @@ impl Nodes {
                         format!("{}: running on {} nodes…", action.verb(), batch.len()),
                     ));
                     self.results.clear();
+                    self.batch_left = batch.len();
                     Do::Batch(action, batch)
                 }
                 _ => {
@@ -389,12 +406,19 @@ fn compare(sort: NodeSort, a: &NodeRow, b: &NodeRow) -> Ordering {
         .then_with(|| a.node.name.cmp(&b.node.name))
 }
 
-/// The words of the REACHABLE column.
-pub fn reachable(row: &NodeRow) -> String {
+/// The REACHABLE column: whether SSH reached imgreaper there (what else is wrong — its engine,
+/// its version, sudo — is in the LAST column, named).
+pub fn reachable(row: &NodeRow) -> &'static str {
     match &row.known {
-        Known::Waiting => "…".into(),
-        Known::Up(seen) if seen.engine.is_some() => "yes".into(),
-        Known::Up(_) => "engine down".into(),
-        Known::Down(error) => error.kind.label().into(),
+        Known::Waiting => "…",
+        Known::Up(_) => "yes",
+        Known::Down(error) => match error.kind {
+            Failure::Unreachable
+            | Failure::NoAnswer
+            | Failure::HostKeyChanged
+            | Failure::HostKeyUnknown
+            | Failure::AuthenticationRefused => "no",
+            _ => "yes",
+        },
     }
 }

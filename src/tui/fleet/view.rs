@@ -184,7 +184,7 @@ fn cells(row: &NodeRow, now: i64) -> [String; 11] {
     };
     let last = match (&row.last_result, &row.last_error, &row.known) {
         (Some((_, text)), _, _) => text.clone(),
-        (None, _, Known::Down(error)) => error.message.clone(),
+        (None, _, Known::Down(error)) => error.to_string(),
         (None, Some(error), _) => format!("earlier: {error}"),
         (None, None, _) => String::new(),
     };
@@ -199,7 +199,7 @@ fn cells(row: &NodeRow, now: i64) -> [String; 11] {
             [
                 marked,
                 row.node.name.clone(),
-                reachable(row),
+                reachable(row).to_string(),
                 engine,
                 s.mode.to_string(),
                 s.images.to_string(),
@@ -214,7 +214,7 @@ fn cells(row: &NodeRow, now: i64) -> [String; 11] {
         _ => [
             marked,
             row.node.name.clone(),
-            reachable(row),
+            reachable(row).to_string(),
             dash(),
             dash(),
             dash(),
@@ -229,7 +229,7 @@ fn cells(row: &NodeRow, now: i64) -> [String; 11] {
 
 fn draw_table(nodes: &Nodes, theme: &Theme, frame: &mut Frame, area: Rect) {
     let kept = fitting(area.width);
-    let now = crate::node::clock::unix_now();
+    let now = nodes.now;
     let page = usize::from(area.height.saturating_sub(1)).max(1);
     let first = nodes.cursor.saturating_sub(page - 1).min(nodes.cursor);
     let header = Row::new(kept.iter().map(|&i| {
