@@ -131,3 +131,41 @@ fn open_a_node_remove_on_it_and_batch_across_nodes() {
     tmux.send(&["q"]);
     tmux.wait_until("the console quits", WAIT, |_| !tmux.console_running());
 }
+
+#[test]
+fn a_fleet_command_asks_on_a_terminal_before_it_changes_nodes() {
+    if !have_tmux() {
+        return;
+    }
+    let Some(lab) = Lab::new("fleet-ask") else {
+        return;
+    };
+    let app = lab.sandbox.repo("asked:1");
+    import(&app);
+    lab.setup(
+        &[
+            ("edge-1", lab.node("edge-1")),
+            ("edge-2", lab.node("edge-2")),
+        ],
+        "edge-1\nedge-2\n[all:vars]\nimgreaper_path={imgreaper}\n",
+    );
+    let tmux = Tmux::start(
+        "fleet-ask",
+        (120, 32),
+        &[("IMGREAPER_SSH_COMMAND", lab.ssh_command.clone())],
+    );
+    tmux.type_text(&format!(
+        "{} fleet pin {app} --inventory {}",
+        crate::support::binary().display(),
+        lab.inventory.display()
+    ));
+    tmux.send(&["Enter"]);
+    let asked = tmux.wait_for("Pin on 2 nodes? [y/N]", WAIT);
+    assert!(
+        asked.contains(&format!("edge-1: would pin {app}")),
+        "{asked}"
+    );
+    tmux.send(&["y", "Enter"]);
+    let done = tmux.wait_for("2 nodes: 2 fine", WAIT);
+    assert!(done.contains(&format!("edge-2: pinned {app}")), "{done}");
+}

@@ -21,6 +21,7 @@ oldcli imgreaper_path={dir}/oldcli-imgreaper
 hung imgreaper_path={dir}/hung-imgreaper
 nodocker
 sudoer ansible_user=imgreaper-fleet ansible_become=true
+becomer ansible_become=true imgreaper_path='{imgreaper} --db {dir}/becomer.db --host {docker}'
 
 [all:vars]
 imgreaper_path={imgreaper}
@@ -44,6 +45,8 @@ fn lab(test: &str) -> Option<Lab> {
             lab.node_on("nodocker", "unix:///nonexistent/docker.sock"),
         ),
         ("sudoer", lab.node("sudoer")),
+        // sudo resets the environment: its database and engine come with imgreaper_path.
+        ("becomer", lab.node("becomer")),
     ];
     lab.setup(&aliases, INVENTORY);
     // An imgreaper from before the protocol's first version, a stand-in speaking protocol 0.
@@ -85,7 +88,7 @@ fn every_fault_is_named_for_what_it_is_and_none_holds_up_the_others() {
             .unwrap_or_else(|| panic!("no row for {node}:\n{}", said(&output)))
             .to_string()
     };
-    for node in ["node-a", "node-b"] {
+    for node in ["node-a", "node-b", "becomer"] {
         assert!(row(node).contains(" ok "), "{node}: {}", said(&output));
     }
     for (node, named) in [
@@ -105,7 +108,7 @@ fn every_fault_is_named_for_what_it_is_and_none_holds_up_the_others() {
     assert!(line("old").contains("protocol 0"), "{}", line("old"));
     assert!(line("sudoer").contains(SUDO_USER) || line("sudoer").contains("sudo -n"));
     assert!(
-        text.contains("12 nodes: 2 answered, 10 failed"),
+        text.contains("13 nodes: 3 answered, 10 failed"),
         "{}",
         said(&output)
     );

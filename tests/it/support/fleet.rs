@@ -44,7 +44,8 @@ impl Lab {
     }
 
     /// Writes the ssh_config of `aliases` and the inventory; `inventory` may say `{imgreaper}`
-    /// for the binary under test and `{dir}` for the test's directory.
+    /// for the binary under test, `{dir}` for the test's directory and `{docker}` for the test
+    /// engine's address.
     pub fn setup(&self, aliases: &[(&str, Alias)], inventory: &str) {
         let dir = self.sandbox.dir.path();
         std::fs::write(dir.join("ssh_config"), self.sshd.ssh_config(aliases)).unwrap();
@@ -52,7 +53,8 @@ impl Lab {
             &self.inventory,
             inventory
                 .replace("{imgreaper}", &binary().display().to_string())
-                .replace("{dir}", &dir.display().to_string()),
+                .replace("{dir}", &dir.display().to_string())
+                .replace("{docker}", host()),
         )
         .unwrap();
     }
