@@ -144,21 +144,29 @@ fn print_errors<T>(outcomes: &[Outcome<T>]) {
     }
 }
 
+/// `--json` for a list per node: each node's entry with its list under `key`.
+fn listed_json<T: serde::Serialize>(
+    outcomes: &[Outcome<(Hello, Vec<T>)>],
+    key: &str,
+) -> Result<ExitCode> {
+    let entries = outcomes
+        .iter()
+        .map(|outcome| {
+            let mut object = entry(outcome);
+            if let Ok((_, list)) = &outcome.result {
+                object.insert(key.into(), json!(list));
+            }
+            object
+        })
+        .collect();
+    print_json(entries)?;
+    Ok(exit(outcomes))
+}
+
 pub async fn images(fleet: &Fleet, json: bool) -> Result<ExitCode> {
     let outcomes = gather::<Vec<Value>>(fleet, "images", Value::Null).await;
     if json {
-        let entries = outcomes
-            .iter()
-            .map(|outcome| {
-                let mut object = entry(outcome);
-                if let Ok((_, images)) = &outcome.result {
-                    object.insert("images".into(), json!(images));
-                }
-                object
-            })
-            .collect();
-        print_json(entries)?;
-        return Ok(exit(&outcomes));
+        return listed_json(&outcomes, "images");
     }
     let mut rows = Vec::new();
     for outcome in &outcomes {
@@ -186,18 +194,7 @@ pub async fn images(fleet: &Fleet, json: bool) -> Result<ExitCode> {
 pub async fn log(fleet: &Fleet, json: bool, last: usize) -> Result<ExitCode> {
     let outcomes = gather::<Vec<AuditEntry>>(fleet, "log", json!({ "limit": last })).await;
     if json {
-        let entries = outcomes
-            .iter()
-            .map(|outcome| {
-                let mut object = entry(outcome);
-                if let Ok((_, entries)) = &outcome.result {
-                    object.insert("entries".into(), json!(entries));
-                }
-                object
-            })
-            .collect();
-        print_json(entries)?;
-        return Ok(exit(&outcomes));
+        return listed_json(&outcomes, "entries");
     }
     let mut rows = Vec::new();
     for outcome in &outcomes {

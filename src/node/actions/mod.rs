@@ -12,7 +12,7 @@ use crate::core::model::Mode;
 use crate::core::plan::RefState;
 use crate::core::policy::qualified_form;
 use crate::core::snapshot::Snapshot;
-use crate::node::clock::Clock;
+use crate::node::clock::{Clock, unix_now};
 use crate::node::engine::Engine;
 use crate::node::manual;
 use crate::node::removal::{self, Outcome, Target};
@@ -287,7 +287,8 @@ pub fn postpone(
 ) -> Result<Vec<Line>> {
     let mut lines = Vec::new();
     let targets = resolve_all(snapshot, names, how, &mut lines)?;
-    let now = snapshot.now;
+    // Now, not when the snapshot was read: a postponement counts from when it is given.
+    let now = unix_now();
     let decided = if how.dry_run {
         manual::postponements(snapshot, &targets, seconds, now)
     } else {
@@ -356,7 +357,7 @@ pub fn pin(
                 .map_or_else(String::new, |t| t.image_id.clone()),
             size: 0,
         };
-        manual::pin(store, &[as_target], pin, actor, snapshot.now)?
+        manual::pin(store, &[as_target], pin, actor, unix_now())?
             .first()
             .is_some_and(|(_, changed)| *changed)
     };
@@ -428,7 +429,7 @@ pub fn adopt(
             })
             .collect()
     } else {
-        manual::adopt(store, &targets, adopt, actor, snapshot.now)?
+        manual::adopt(store, &targets, adopt, actor, unix_now())?
     };
     for (target, changed) in results {
         let name = &target.reference;
@@ -495,7 +496,7 @@ pub fn approve(
     let decided = if how.dry_run {
         manual::approvable(snapshot, &targets)
     } else {
-        manual::approve(store, snapshot, &targets, actor, snapshot.now)?
+        manual::approve(store, snapshot, &targets, actor, unix_now())?
     };
     for result in decided {
         lines.push(match result {
