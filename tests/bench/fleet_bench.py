@@ -86,7 +86,9 @@ LogLevel ERROR
         # One database per node, copied from one the node's imgreaper made.
         base = os.path.join(self.dir, "base.db")
         env = dict(os.environ, DOCKER_HOST=docker_host)
-        subprocess.run([binary, "--db", base, "images"], env=env, check=True, capture_output=True)
+        # A database as a node's service leaves it: the images recorded (a reader writes nothing).
+        subprocess.run([binary, "--db", base, "run", "--once", "--dry-run"], env=env, check=True,
+                       capture_output=True)
         lines = []
         for i in range(n):
             db = os.path.join(self.dir, f"node{i}.db")
