@@ -18,6 +18,8 @@ fn main() -> std::process::ExitCode {
     let options = imgreaper::tui::Options {
         read_only: cli.console.read_only,
         theme: cli.console.theme.clone(),
+        inventory: cli.console.inventory.clone(),
+        limit: cli.console.limit.clone(),
     };
     imgreaper::cli::main(
         cli,

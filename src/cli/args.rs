@@ -45,6 +45,13 @@ pub struct Cli {
 
 #[derive(Debug, Clone, Args, Default)]
 pub struct ConsoleArgs {
+    /// Console: open the fleet's Nodes view on this inventory (Ansible INI or YAML, a list of
+    /// [user@]host[:port], or host1,host2)
+    #[arg(long, short = 'i', value_name = "INVENTORY")]
+    pub inventory: Option<String>,
+    /// Console: only the inventory's nodes this Ansible host pattern selects
+    #[arg(long, short = 'l', value_name = "PATTERN", requires = "inventory")]
+    pub limit: Option<String>,
     /// Console: look only (no remove, postpone, pin, approve or rule edits; no enforcer)
     #[arg(long)]
     pub read_only: bool,
@@ -158,6 +165,12 @@ pub enum Command {
     /// Retention on a registry: which tags a registry policy keeps, and deleting the rest
     #[command(subcommand)]
     Registry(RegistryCommand),
+    /// Many nodes at once, over SSH: status, images, preview and apply a policy, the manual
+    /// actions, the log (see README, "The fleet")
+    Fleet(FleetArgs),
+    /// Speak the fleet protocol on standard input and output: what `imgreaper fleet` and the
+    /// console's Nodes view run on each node over SSH (see README, "The fleet")
+    Rpc,
     /// Print a shell completion script (see README for where it goes)
     Completions {
         shell: clap_complete::Shell,
@@ -254,6 +267,8 @@ pub enum RegistryCommand {
         json: bool,
         #[command(flatten)]
         registry: RegistryArgs,
+        #[command(flatten)]
+        fleet: HeldArgs,
     },
     /// Delete the manifests the plan deletes: asks on a terminal; without one, only with --yes
     Reap {
@@ -265,7 +280,35 @@ pub enum RegistryCommand {
         json: bool,
         #[command(flatten)]
         registry: RegistryArgs,
+        #[command(flatten)]
+        fleet: HeldArgs,
     },
+}
+
+/// The fleet whose images a registry plan keeps (§15): a digest any node still holds stays.
+#[derive(Debug, Clone, Args, Default)]
+pub struct HeldArgs {
+    /// Keep every manifest a node of this inventory still holds (an Ansible inventory, a list
+    /// of [user@]host[:port], or host1,host2; reached as `imgreaper fleet` reaches it)
+    #[arg(long, short = 'i', value_name = "INVENTORY")]
+    pub inventory: Option<String>,
+    /// Only the inventory's nodes this Ansible host pattern selects
+    #[arg(long, short = 'l', value_name = "PATTERN", requires = "inventory")]
+    pub limit: Option<String>,
+    /// Go on when some nodes cannot be asked: what they hold is unknown, and may be deleted
+    #[arg(long, requires = "inventory")]
+    pub allow_unreachable: bool,
+    /// How many nodes at once
+    #[arg(long, default_value_t = crate::fleet::run::DEFAULT_FORKS, requires = "inventory")]
+    pub forks: usize,
+    /// How long one node may take to answer, connection included
+    #[arg(
+        long,
+        value_name = "DURATION",
+        default_value = "30s",
+        requires = "inventory"
+    )]
+    pub timeout: humantime::Duration,
 }
 
 /// How registries are reached.
@@ -390,4 +433,106 @@ fn postpone_duration(text: &str) -> Result<std::time::Duration, String> {
         return Err("that moves the removal no later; `--cancel` ends a postponement".into());
     }
     Ok(duration)
+}
+
+/// `imgreaper fleet …`: what every fleet command takes.
+#[derive(Debug, Args)]
+pub struct FleetArgs {
+    #[command(subcommand)]
+    pub command: FleetCommand,
+    /// The nodes: an Ansible inventory (INI or YAML), a file of [user@]host[:port] lines, or
+    /// host1,host2
+    #[arg(
+        long,
+        short = 'i',
+        global = true,
+        env = "IMGREAPER_INVENTORY",
+        value_name = "INVENTORY"
+    )]
+    pub inventory: Option<String>,
+    /// Only the nodes this Ansible host pattern selects (groups, names, globs, ~regex, `:`/`,`,
+    /// `&` and `!`)
+    #[arg(long, short = 'l', global = true, value_name = "PATTERN")]
+    pub limit: Option<String>,
+    /// How many nodes at once
+    #[arg(long, short = 'f', global = true, default_value_t = crate::fleet::run::DEFAULT_FORKS)]
+    pub forks: usize,
+    /// How long one node may take to answer, connection included (e.g. 10s, 1m)
+    #[arg(long, global = true, value_name = "DURATION", default_value = "30s")]
+    pub timeout: humantime::Duration,
+    /// One JSON array, an object per node: {"node", "error", …}
+    #[arg(long, global = true)]
+    pub json: bool,
+    /// Act without asking (needed where there is no terminal to ask on)
+    #[arg(long, short = 'y', global = true)]
+    pub yes: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum FleetCommand {
+    /// Each node at a glance: reachable, engine, mode, images, due, next removal, reclaimable
+    /// and freed bytes
+    Status,
+    /// Every reference on every node, with its state and removal time
+    Images,
+    /// What a policy file would do on each node and in total (placed or not, newly scheduled,
+    /// spared, what goes within an hour and a day); saves nothing
+    Preview {
+        file: PathBuf,
+        /// Name it would be saved under (default: the file's stem)
+        #[arg(long)]
+        name: Option<String>,
+    },
+    /// Preview a policy file on each node, then save it on every node (it applies where it is
+    /// placed)
+    Apply {
+        file: PathBuf,
+        /// Name to save it under (default: the file's stem)
+        #[arg(long)]
+        name: Option<String>,
+    },
+    /// Remove references now on every node that has them
+    Remove {
+        #[arg(required = true, value_name = "REF")]
+        references: Vec<String>,
+        /// Remove a name a keep rule keeps, all the same (audited)
+        #[arg(long)]
+        ignore_keep: bool,
+    },
+    /// Hold a reference's removal for a while on every node that has it
+    Postpone {
+        #[arg(value_name = "REF")]
+        reference: String,
+        /// How long, e.g. 30m, 2h, 1day
+        #[arg(long = "for", value_name = "DURATION")]
+        duration: humantime::Duration,
+    },
+    /// Pin a reference or pattern on every node
+    Pin {
+        #[arg(value_name = "REF")]
+        reference: String,
+    },
+    /// Undo a pin on every node
+    Unpin {
+        #[arg(value_name = "REF")]
+        reference: String,
+    },
+    /// Approve removals awaiting approval on every node
+    Approve {
+        #[arg(
+            value_name = "REF",
+            required_unless_present = "all",
+            conflicts_with = "all"
+        )]
+        references: Vec<String>,
+        /// Every reference awaiting approval
+        #[arg(long)]
+        all: bool,
+    },
+    /// The newest audit log entries of every node
+    Log {
+        /// How many entries per node
+        #[arg(long, default_value_t = 20)]
+        last: usize,
+    },
 }

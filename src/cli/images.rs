@@ -4,11 +4,10 @@ use super::Context;
 use super::table;
 use crate::core::format::{bytes, escape_controls, json_for_terminal, relative};
 use crate::core::plan::RefState;
-use crate::core::registry::update_stands;
-use crate::core::report::reports;
 use crate::core::saved::Status;
 use crate::core::snapshot::Snapshot;
 use crate::node::clock::SystemClock;
+use crate::node::images_report::{images_json, registry_updates};
 use crate::node::snapshot::EngineReading;
 use anyhow::Result;
 use std::process::ExitCode;
@@ -32,26 +31,12 @@ pub async fn run(context: &Context, json: bool, wide: bool) -> Result<ExitCode> 
         }
     }
     // What the last `check` found; it stands while the image carries the digest it was found with.
-    let updates = store.updates_found()?;
-    let update = |row: &crate::core::plan::RefPlan| {
-        let reference = row.reference.as_ref()?;
-        let found = updates.get(reference)?;
-        let image = &snapshot.inventory.images[row.image];
-        update_stands(&image.repo_digests, reference, &found.local_digest)
-            .then_some(found.registry_digest.clone())
-    };
+    let update = registry_updates(&snapshot, &store)?;
     if json {
         if let Some(disk) = disk.filter(|_| snapshot.disk.usage().is_none()) {
             eprintln!("imgreaper: {}", escape_controls(&disk));
         }
-        let mut rows = Vec::with_capacity(snapshot.rows.len());
-        for (row, report) in snapshot.rows.iter().zip(reports(&snapshot)) {
-            let mut value = serde_json::to_value(report)?;
-            let found = update(row);
-            value["update_available"] = found.is_some().into();
-            value["registry_digest"] = found.into();
-            rows.push(value);
-        }
+        let rows = images_json(&snapshot, &store)?;
         println!(
             "{}",
             json_for_terminal(serde_json::to_string_pretty(&rows)?)

@@ -4,6 +4,7 @@ mod actions;
 mod args;
 mod complete_references;
 mod completions;
+mod fleet;
 mod images;
 mod log;
 mod manpage;
@@ -26,9 +27,7 @@ use std::pin::Pin;
 use std::process::ExitCode;
 
 /// An error that means "bad usage or invalid policy": exit code 2.
-#[derive(Debug, thiserror::Error)]
-#[error("{0}")]
-pub struct UsageError(pub String);
+pub use crate::node::usage::UsageError;
 
 /// The console, handed in by `main`: the front ends sit side by side and neither imports the
 /// other (DESIGN.md §9).
@@ -64,7 +63,7 @@ pub fn main(cli: Cli, console: Console) -> ExitCode {
                 "imgreaper: {}",
                 crate::core::format::escape_controls(&format!("{error:#}"))
             );
-            if error.downcast_ref::<UsageError>().is_some() {
+            if crate::node::usage::is_usage(&error) {
                 ExitCode::from(2)
             } else {
                 ExitCode::from(1)
@@ -79,8 +78,10 @@ async fn dispatch(cli: Cli, console: Console) -> anyhow::Result<ExitCode> {
     }
     let context =
         Context::new(cli.db.clone(), cli.host.as_deref()).with_data_root(cli.data_root.clone());
+    let inventory = cli.console.inventory.clone();
     match cli.command {
         None => console(context).await,
+        Some(Command::Fleet(args)) => fleet::run(args, inventory).await,
         Some(Command::Images { json, wide }) => images::run(&context, json, wide).await,
         Some(Command::Node { check, json }) => node::run(check.as_deref(), json),
         Some(Command::Policy(command)) => policy::run(&context, command).await,
@@ -106,9 +107,10 @@ async fn dispatch(cli: Cli, console: Console) -> anyhow::Result<ExitCode> {
         Some(Command::Settings(args)) => settings::run(&context, args),
         Some(Command::Log(args)) => log::run(&context, &args),
         Some(Command::Run(args)) => run::run(&context, args).await,
+        Some(Command::Rpc) => crate::fleet::rpc::server::serve(&context).await,
         Some(Command::Completions { shell, dynamic }) => completions::run(shell, dynamic),
         Some(Command::Manpage { dir }) => manpage::run(dir.as_deref()),
-        Some(Command::Registry(command)) => registry::run(&context, command).await,
+        Some(Command::Registry(command)) => registry::run(&context, command, inventory).await,
         Some(Command::Check {
             references,
             json,

@@ -3,11 +3,10 @@
 use super::args::{ExportFormat, PolicyCommand};
 use super::{Context, UsageError, actor, policy_file, table};
 use crate::core::format::{bytes, count, escape_controls, json_for_terminal, relative, rfc3339};
-use crate::core::policy::{
-    Diagnostic, PolicyDocument, Severity, Spelling, parse, template, too_many_rules_on_node,
-};
+use crate::core::policy::{Diagnostic, PolicyDocument, Severity, Spelling, parse, template};
 use crate::core::preview::preview_save;
 use crate::core::registry::is_registry_policy;
+use crate::core::report::preview_report;
 use crate::core::saved::Status;
 use crate::core::saved::StoredPolicy;
 use crate::core::snapshot::Snapshot;
@@ -62,7 +61,7 @@ fn spelling(format: ExportFormat) -> Spelling {
 
 /// Reads and validates a policy file; errors (with every diagnostic) are usage errors (exit 2).
 /// The diagnostics are printed here, one escaped line each: they quote the file's text.
-fn load(file: &Path) -> Result<(PolicyDocument, Vec<Diagnostic>)> {
+pub(super) fn load(file: &Path) -> Result<(PolicyDocument, Vec<Diagnostic>)> {
     let text = policy_file::read(file)?;
     match parse(&text) {
         Ok(parsed) => Ok((parsed.document, parsed.warnings)),
@@ -105,15 +104,13 @@ fn no_such_policy(name: &str) -> UsageError {
 
 /// The name to save under: `--name`, else the file's stem. Control characters are refused: a
 /// name is printed in tables and logs, and could otherwise rewrite an operator's screen.
-fn default_name(file: &Path, name: Option<String>) -> Result<String> {
+pub(super) fn default_name(file: &Path, name: Option<String>) -> Result<String> {
     let name = name.or_else(|| file.file_stem().map(|s| s.to_string_lossy().into_owned()));
     match name {
-        Some(name) if name.chars().any(char::is_control) => Err(UsageError(format!(
-            "the policy name `{}` holds control characters; pass --name with a plain name",
-            escape_controls(&name)
-        ))
-        .into()),
-        Some(name) if !name.trim().is_empty() => Ok(name),
+        Some(name) if !name.trim().is_empty() => {
+            crate::node::policy_apply::check_name(&name)?;
+            Ok(name)
+        }
         _ => Err(UsageError(format!(
             "cannot name a policy after {}; pass --name NAME",
             shown(file)
@@ -131,26 +128,14 @@ fn apply(context: &Context, file: &Path, name: Option<String>) -> Result<ExitCod
     print_diagnostics(file, &warnings);
     let name = default_name(file, name)?;
     let mut store = context.store()?;
-    let others: usize = store
-        .policies()?
-        .iter()
-        .filter(|p| p.name != name)
-        .map(|p| p.document.rules.len())
-        .sum();
-    if let Some(message) = too_many_rules_on_node(&name, document.rules.len(), others) {
-        return Err(UsageError(message).into());
-    }
-    let now = unix_now();
-    store.save_policy(&name, &document, now)?;
-    store.audit(&audit_entry(
-        "policy-apply",
+    crate::node::policy_apply::apply(
+        &mut store,
         &name,
-        &format!(
-            "{} from {}",
-            count(document.rules.len(), "rule", "rules"),
-            file.display()
-        ),
-    ))?;
+        &document,
+        &file.display().to_string(),
+        &actor(),
+        unix_now(),
+    )?;
     println!(
         "saved policy {} with {}",
         escape_controls(&name),
@@ -175,6 +160,11 @@ async fn preview(
         &store,
         &crate::node::clock::SystemClock,
     )?;
+    if json {
+        let out = preview_report(&snapshot, &name, &document);
+        println!("{}", json_for_terminal(serde_json::to_string_pretty(&out)?));
+        return Ok(ExitCode::SUCCESS);
+    }
     let now = snapshot.now;
     let preview = preview_save(&snapshot, &name, &document);
     let placement = StoredPolicy {
@@ -190,32 +180,6 @@ async fn preview(
         .iter()
         .filter(|row| preview.matched_by_policy(row, &name))
         .collect();
-    if json {
-        let references: Vec<serde_json::Value> = matched
-            .iter()
-            .map(|row| {
-                serde_json::json!({
-                    "reference": row.key(&snapshot.inventory),
-                    "state": row.state.name(),
-                    "kept_by": row.kept_by.map(|k| rules.keeps[k].clone()),
-                    "disk_pressure": row.pressure,
-                    "deadline": row.deadline.map(rfc3339),
-                    "winning_rule": row.winner.map(|i| rules.rules[i].clone()),
-                    "size": snapshot.inventory.images[row.image].size,
-                    "removes_image": row.removes_image,
-                })
-            })
-            .collect();
-        let out = serde_json::json!({
-            "policy": name,
-            "placed": placement.is_placed(),
-            "placement": placement.to_string(),
-            "summary": summary,
-            "references": references,
-        });
-        println!("{}", json_for_terminal(serde_json::to_string_pretty(&out)?));
-        return Ok(ExitCode::SUCCESS);
-    }
     let rows: Vec<Vec<String>> = matched
         .iter()
         .map(|row| {

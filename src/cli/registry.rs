@@ -1,28 +1,35 @@
 //! `imgreaper registry plan|reap FILE`: retention on a registry (§15).
 
-use super::args::{RegistryArgs, RegistryCommand};
+use super::UsageError;
+use super::args::{HeldArgs, RegistryArgs, RegistryCommand};
 use super::policy::{invalid, print_diagnostics};
 use super::{Context, actor, policy_file, table};
 use crate::core::format::{escape_controls, json_for_terminal};
 use crate::core::policy::Diagnostic;
-use crate::core::registry::{RegistryPolicy, parse_registry_policy};
+use crate::core::registry::{Held, RegistryPolicy, parse_registry_policy};
+use crate::fleet::run::Fleet;
 use crate::node::clock::unix_now;
 use crate::node::store::NewAudit;
 use crate::registry::retention::{DeletionResult, RegistryPlan, plan, reap};
 use anyhow::Result;
-use std::collections::HashSet;
 use std::io::{BufRead, IsTerminal, Write};
 use std::path::Path;
 use std::process::ExitCode;
 
-pub async fn run(context: &Context, command: RegistryCommand) -> Result<ExitCode> {
+pub async fn run(
+    context: &Context,
+    command: RegistryCommand,
+    console_inventory: Option<String>,
+) -> Result<ExitCode> {
     match command {
         RegistryCommand::Plan {
             file,
             json,
             registry,
+            mut fleet,
         } => {
-            let planned = load_and_plan(&file, &registry).await?;
+            fleet.inventory = fleet.inventory.or(console_inventory);
+            let planned = load_and_plan(&file, &registry, &fleet).await?;
             if json {
                 print_json(&serde_json::json!({ "plan": planned, "deleted": false }))?;
             } else {
@@ -36,7 +43,11 @@ pub async fn run(context: &Context, command: RegistryCommand) -> Result<ExitCode
             yes,
             json,
             registry,
-        } => reap_command(context, &file, yes, json, &registry).await,
+            mut fleet,
+        } => {
+            fleet.inventory = fleet.inventory.or(console_inventory);
+            reap_command(context, &file, yes, json, &registry, &fleet).await
+        }
     }
 }
 
@@ -45,14 +56,79 @@ pub(super) fn load_text(file: &Path, text: &str) -> Result<(RegistryPolicy, Vec<
     parse_registry_policy(text).map_err(|diagnostics| invalid(file, &diagnostics).into())
 }
 
-async fn load_and_plan(file: &Path, registry: &RegistryArgs) -> Result<RegistryPlan> {
+async fn load_and_plan(
+    file: &Path,
+    registry: &RegistryArgs,
+    fleet: &HeldArgs,
+) -> Result<RegistryPlan> {
     let text = policy_file::read(file)?;
     let (policy, warnings) = load_text(file, &text)?;
     print_diagnostics(file, &warnings);
+    // The fleet first: a plan that cannot know what the nodes hold is not made at all.
+    let held = match &fleet.inventory {
+        Some(inventory) => held_by_fleet(inventory, fleet).await?,
+        None => Held::new(),
+    };
     let client = registry.client();
-    // Digests still held elsewhere (a fleet's nodes) will be passed here; none yet.
-    let held = HashSet::new();
     Ok(plan(&client, &policy, unix_now(), &held).await?)
+}
+
+/// Every registry digest the inventory's nodes hold, with the nodes holding it. A node that
+/// cannot be asked stops the plan (its images are unknown, not absent) unless the operator
+/// allows it, and is named either way.
+async fn held_by_fleet(inventory: &str, args: &HeldArgs) -> Result<Held> {
+    let (fleet, warnings) = Fleet::new(
+        inventory,
+        args.limit.as_deref(),
+        args.forks,
+        args.timeout.into(),
+    )
+    .map_err(|e| UsageError(format!("{e:#}")))?;
+    for warning in warnings {
+        eprintln!("imgreaper: {warning}");
+    }
+    let mut held = Held::new();
+    let mut unreachable = Vec::new();
+    let asked = fleet.nodes.len();
+    for outcome in fleet.held_images().await {
+        match outcome.result {
+            Ok(images) => {
+                for digest in images
+                    .iter()
+                    .flat_map(|image| &image.repo_digests)
+                    .filter_map(|name| name.rsplit_once('@').map(|(_, digest)| digest))
+                {
+                    let holders = held.entry(digest.to_string()).or_default();
+                    if !holders.contains(&outcome.node.name) {
+                        holders.push(outcome.node.name.clone());
+                    }
+                }
+            }
+            Err(error) => unreachable.push(format!("{}: {error}", outcome.node.name)),
+        }
+    }
+    if !unreachable.is_empty() {
+        let list = unreachable.join("\n  ");
+        if !args.allow_unreachable {
+            return Err(anyhow::anyhow!(
+                "{} of {asked} nodes could not be asked what they hold, so nothing is planned \
+                 (a manifest one of them still runs could be deleted):\n  {list}\nbring them \
+                 back, leave them out with --limit, or pass --allow-unreachable to plan without them",
+                unreachable.len()
+            ));
+        }
+        eprintln!(
+            "imgreaper: planning without {} of {asked} nodes (--allow-unreachable): what they \
+             hold may be deleted:\n  {list}",
+            unreachable.len()
+        );
+    }
+    eprintln!(
+        "imgreaper: {} held by {} of {asked} nodes (kept whatever the policy says)",
+        crate::core::format::count(held.len(), "manifest is", "manifests are"),
+        asked - unreachable.len(),
+    );
+    Ok(held)
 }
 
 fn print_json(value: &serde_json::Value) -> Result<()> {
@@ -109,10 +185,11 @@ async fn reap_command(
     yes: bool,
     json: bool,
     registry: &RegistryArgs,
+    fleet: &HeldArgs,
 ) -> Result<ExitCode> {
     // Every deletion is audited: a database that cannot be written stops the reap before it starts.
     let mut store = context.store()?;
-    let planned = load_and_plan(file, registry).await?;
+    let planned = load_and_plan(file, registry, fleet).await?;
     if !json {
         print_plan(&planned);
     }

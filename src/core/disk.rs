@@ -3,12 +3,12 @@
 
 use crate::core::format::bytes;
 use crate::core::policy::DiskMarks;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
 
 /// How full one filesystem is, as `df` counts it (§16): blocks reserved for root count as
 /// neither used nor available, so the figure is what operators see.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DiskUse {
     /// Bytes in use.
     pub used: u64,
@@ -45,7 +45,7 @@ impl DiskUse {
 }
 
 /// What is known about the data root's filesystem.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "disk", rename_all = "snake_case")]
 pub enum DiskReading {
     Known {

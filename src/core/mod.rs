@@ -17,6 +17,7 @@ pub mod rule_indices;
 pub mod saved;
 pub mod settings;
 pub mod snapshot;
+pub mod summary;
 pub mod time;
 pub mod tracking;
 pub mod why;

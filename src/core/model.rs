@@ -1,14 +1,14 @@
 //! Plain data shared by every layer: what the engine holds and what we remember about it.
 
 use crate::core::time::{BootId, Moment};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::collections::{HashMap, HashSet};
 
 /// Seconds since the Unix epoch, UTC. The whole crate uses this one unit.
 pub type Timestamp = i64;
 
 /// One container, in any state, created from an image.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Container {
     pub id: String,
     pub name: String,
@@ -17,7 +17,7 @@ pub struct Container {
 }
 
 /// One image ID in the engine with every name it carries.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Image {
     /// `sha256:…`
     pub id: String,
@@ -50,16 +50,17 @@ impl Image {
 }
 
 /// Everything the engine holds, as read at one moment.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Inventory {
     pub images: Vec<Image>,
     /// The engine is Podman, which names an image made here `localhost/NAME`: a name written
     /// without a registry matches it too (§3).
+    #[serde(default)]
     pub podman: bool,
 }
 
 /// What we remember about an image, as the planner sees it: wall-clock times as they read now.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ImageRecord {
     pub first_seen: Timestamp,
     /// When the image stopped being in use; `0` while it is in use.
@@ -185,7 +186,7 @@ impl TrackedImage {
 }
 
 /// The enforcer's mode, stored in the database and shown everywhere.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, serde::Deserialize, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
 #[serde(rename_all = "kebab-case")]
 pub enum Mode {
     #[default]
@@ -220,7 +221,7 @@ impl std::fmt::Display for Mode {
 }
 
 /// Guards that keep an orchestrator's images safe after a reboot (DESIGN.md §4, §12).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Guards {
     /// Nothing is removed before this wall-clock time: the start-up delay, counted on the
     /// monotonic clock from the later of the host's boot and the engine's (re)start or

@@ -76,3 +76,46 @@ pub fn reports(snapshot: &Snapshot) -> Vec<ReferenceReport> {
         .map(|row| report(snapshot, row))
         .collect()
 }
+
+/// `policy preview FILE --json`, and the fleet's per-node preview (`rpc` `preview`): what
+/// `document` saved as `name` would match here, where it is placed, and what saving would change.
+/// The format is `assets/schema/policy-preview.schema.json`.
+pub fn preview_report(
+    snapshot: &Snapshot,
+    name: &str,
+    document: &crate::core::policy::PolicyDocument,
+) -> serde_json::Value {
+    let preview = crate::core::preview::preview_save(snapshot, name, document);
+    let placement = crate::core::saved::StoredPolicy {
+        name: name.to_string(),
+        document: document.clone(),
+        saved_at: snapshot.now,
+        version: 0,
+    }
+    .placement(&snapshot.node);
+    let rules = &preview.rules;
+    let references: Vec<serde_json::Value> = preview
+        .after
+        .iter()
+        .filter(|row| preview.matched_by_policy(row, name))
+        .map(|row| {
+            serde_json::json!({
+                "reference": row.key(&snapshot.inventory),
+                "state": row.state.name(),
+                "kept_by": row.kept_by.map(|k| rules.keeps[k].clone()),
+                "disk_pressure": row.pressure,
+                "deadline": row.deadline.map(rfc3339),
+                "winning_rule": row.winner.map(|i| rules.rules[i].clone()),
+                "size": snapshot.inventory.images[row.image].size,
+                "removes_image": row.removes_image,
+            })
+        })
+        .collect();
+    serde_json::json!({
+        "policy": name,
+        "placed": placement.is_placed(),
+        "placement": placement.to_string(),
+        "summary": preview.summary,
+        "references": references,
+    })
+}

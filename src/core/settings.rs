@@ -1,9 +1,10 @@
 //! The settings an enforcer runs with: stored once, overridden per process by flags (§12).
 
 use crate::core::model::{Guards, Mode};
+use serde::{Deserialize, Serialize};
 
 /// The settings an enforcer runs with when no flag overrides them.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Settings {
     pub mode: Mode,
     pub startup_delay_secs: i64,

@@ -53,6 +53,27 @@ fn standing(row: Option<&RefPlan>, now: Timestamp) -> String {
     }
 }
 
+/// Which targets await approval; every other is refused, saying how it stands. Writes nothing.
+pub fn approvable(snapshot: &Snapshot, targets: &[Target]) -> Vec<Result<Target, Refusal>> {
+    targets
+        .iter()
+        .map(|target| {
+            let row = row_of(snapshot, target);
+            if row.map(|r| r.state) == Some(RefState::AwaitingApproval) {
+                Ok(target.clone())
+            } else {
+                Err(Refusal {
+                    reference: target.reference.clone(),
+                    why: format!(
+                        "not awaiting approval: it is {}",
+                        standing(row, snapshot.now)
+                    ),
+                })
+            }
+        })
+        .collect()
+}
+
 /// Approves removals that await approval; refuses any other target, saying how it stands.
 pub fn approve(
     store: &mut Store,
@@ -61,32 +82,60 @@ pub fn approve(
     actor: &str,
     now: Timestamp,
 ) -> Result<Vec<Result<Target, Refusal>>> {
-    let mut results = Vec::new();
-    for target in targets {
-        let row = row_of(snapshot, target);
-        if row.map(|r| r.state) != Some(RefState::AwaitingApproval) {
-            results.push(Err(Refusal {
-                reference: target.reference.clone(),
-                why: format!(
-                    "not awaiting approval: it is {}",
-                    standing(row, snapshot.now)
-                ),
-            }));
-            continue;
-        }
+    let decided = approvable(snapshot, targets);
+    for target in decided.iter().flatten() {
         store.approve(&target.reference, &target.image_id, actor, now)?;
         store.audit(
             &NewAudit::new(now, actor, "approve", &target.reference, &target.image_id)
                 .result(format!("approved for {}", target.image_id)),
         )?;
-        results.push(Ok(target.clone()));
     }
-    Ok(results)
+    Ok(decided)
 }
 
-/// Moves each target's removal `seconds` later than it is planned now, a postponed one included
-/// (from now, for one already due). A target with no removal planned is refused, as is a
-/// duration that is not positive: either would change nothing.
+/// Where each target's removal would move if postponed `seconds` later than it is planned now, a
+/// postponed one included (from now, for one already due). A target with no removal planned is
+/// refused, as is a duration that is not positive: either would change nothing. Writes nothing.
+pub fn postponements(
+    snapshot: &Snapshot,
+    targets: &[Target],
+    seconds: i64,
+    now: Timestamp,
+) -> Vec<Result<Postponed, Refusal>> {
+    targets
+        .iter()
+        .map(|target| {
+            if seconds <= 0 {
+                return Err(Refusal {
+                    reference: target.reference.clone(),
+                    why: "that moves the removal no later; a postponement moves it later, and \
+                          ending the postponement brings it back"
+                        .to_string(),
+                });
+            }
+            let row = row_of(snapshot, target);
+            let Some(before) = row.and_then(|r| r.deadline) else {
+                return Err(Refusal {
+                    reference: target.reference.clone(),
+                    why: format!(
+                        "no removal is planned, so there is nothing to postpone: it is {}",
+                        standing(row, snapshot.now)
+                    ),
+                });
+            };
+            // However often it is postponed, a removal is never planned more than 100 years
+            // ahead.
+            let latest = now.saturating_add(crate::core::policy::limits::MAX_SECONDS as i64);
+            Ok(Postponed {
+                target: target.clone(),
+                before,
+                until: before.max(now).saturating_add(seconds.max(0)).min(latest),
+            })
+        })
+        .collect()
+}
+
+/// Postpones each target as `postponements` decides, and records it.
 pub fn postpone(
     store: &mut Store,
     snapshot: &Snapshot,
@@ -95,56 +144,33 @@ pub fn postpone(
     actor: &str,
     now: Timestamp,
 ) -> Result<Vec<Result<Postponed, Refusal>>> {
-    let mut results = Vec::new();
-    for target in targets {
-        let row = row_of(snapshot, target);
-        if seconds <= 0 {
-            results.push(Err(Refusal {
-                reference: target.reference.clone(),
-                why: "that moves the removal no later; a postponement moves it later, and \
-                      ending the postponement brings it back"
-                    .to_string(),
-            }));
-            continue;
-        }
-        let Some(before) = row.and_then(|r| r.deadline) else {
-            results.push(Err(Refusal {
-                reference: target.reference.clone(),
-                why: format!(
-                    "no removal is planned, so there is nothing to postpone: it is {}",
-                    standing(row, snapshot.now)
-                ),
-            }));
-            continue;
-        };
-        // However often it is postponed, a removal is never planned more than 100 years ahead.
-        let latest = now.saturating_add(crate::core::policy::limits::MAX_SECONDS as i64);
-        let until = before.max(now).saturating_add(seconds.max(0)).min(latest);
+    let decided = postponements(snapshot, targets, seconds, now);
+    for done in decided.iter().flatten() {
+        let target = &done.target;
         // Also on this boot's monotonic clock: how long it lasts is real time from now.
         let moment = SystemClock.moment();
         let on_boot = (
             moment.boot,
-            moment.up.saturating_add(until.saturating_sub(now)),
+            moment.up.saturating_add(done.until.saturating_sub(now)),
         );
         store.postpone(
             &target.reference,
             &target.image_id,
-            until,
+            done.until,
             Some(on_boot),
             actor,
         )?;
         store.audit(
             &NewAudit::new(now, actor, "postpone", &target.reference, &target.image_id).result(
-                format!("until {} (was {})", rfc3339(until), rfc3339(before)),
+                format!(
+                    "until {} (was {})",
+                    rfc3339(done.until),
+                    rfc3339(done.before)
+                ),
             ),
         )?;
-        results.push(Ok(Postponed {
-            target: target.clone(),
-            before,
-            until,
-        }));
     }
-    Ok(results)
+    Ok(decided)
 }
 
 /// A postponement that was ended: the removal moves from `was` back to `back_to` (the rule's

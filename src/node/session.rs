@@ -94,6 +94,15 @@ pub fn actor() -> String {
     )
 }
 
+/// Who runs a fleet command or console, as the nodes' audit logs name them: `alice@laptop`
+/// (this machine's user, from the uid, and host name).
+pub fn operator() -> String {
+    // SAFETY: getuid has no preconditions and cannot fail.
+    let uid = unsafe { libc::getuid() };
+    let user = user_name(uid).unwrap_or_else(|| format!("uid {uid}"));
+    strip_controls(&format!("{user}@{}", crate::node::host::hostname()))
+}
+
 /// The actor text from its parts; `sudo_user` is only passed when it names a real account.
 fn describe_actor(user: &str, root: bool, sudo_user: Option<&str>, ssh: Option<&str>) -> String {
     let user = strip_controls(user);

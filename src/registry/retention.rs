@@ -6,7 +6,7 @@ use super::api::Deleted;
 use super::{Client, RegistryError};
 use crate::core::model::Timestamp;
 use crate::core::registry::{
-    RegistryPolicy, RepositoryPlan, RepositoryRule, TagFacts, matches, plan_repository,
+    Held, RegistryPolicy, RepositoryPlan, RepositoryRule, TagFacts, matches, plan_repository,
 };
 use futures_util::future::join_all;
 use serde::Serialize;
@@ -31,7 +31,7 @@ pub async fn plan(
     client: &Client,
     policy: &RegistryPolicy,
     now: Timestamp,
-    held: &HashSet<String>,
+    held: &Held,
 ) -> Result<RegistryPlan, RegistryError> {
     let host = crate::core::registry::api_host(&policy.registry);
     let mut catalog: Option<Vec<String>> = None;

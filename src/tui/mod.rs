@@ -8,6 +8,7 @@ pub mod app;
 pub mod capabilities;
 mod demo;
 pub mod export;
+pub mod fleet;
 pub mod keys;
 pub mod msg;
 pub mod palette;
@@ -36,9 +37,16 @@ pub struct Options {
     pub read_only: bool,
     /// A built-in theme name or a user theme in the config directory.
     pub theme: Option<String>,
+    /// `--inventory`: open the fleet's Nodes view on these nodes instead of this machine.
+    pub inventory: Option<String>,
+    /// `--limit`: only the inventory's nodes this host pattern selects.
+    pub limit: Option<String>,
 }
 
 pub async fn run(context: Context, args: Options) -> anyhow::Result<ExitCode> {
+    if let Some(inventory) = &args.inventory {
+        return fleet::run(&args, inventory, args.limit.as_deref()).await;
+    }
     let capabilities =
         capabilities::detect(|name| std::env::var(name).ok()).map_err(anyhow::Error::msg)?;
     let theme = theme::load(args.theme.as_deref(), capabilities.depth)?;

@@ -30,6 +30,7 @@ from datetime import datetime
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import pty_harness  # noqa: E402
+import fleet_bench  # noqa: E402
 import race_bench  # noqa: E402
 import registry_bench  # noqa: E402
 
@@ -469,6 +470,17 @@ def bench_bulk():
 # ---------------------------------------------------------------- main
 
 
+# ---------------------------------------------------------------- 8. the binary
+
+
+def bench_binary_size():
+    stripped = os.path.join(WORK, "imgreaper.stripped")
+    sh("strip", "-o", stripped, BIN)
+    size = os.path.getsize(stripped) / 1e6
+    row("10. release binary, stripped", "MB", summary([size]), target="≤ 12 MB", ok=size <= 12,
+        note=f"unstripped {os.path.getsize(BIN) / 1e6:.1f} MB")
+
+
 def main():
     os.makedirs(WORK, exist_ok=True)
     machine = machine_info()
@@ -494,6 +506,8 @@ def main():
     bench_console_idle(scheduled, "countdowns", 500)
     bench_console_idle(plain, "no policy", 0)
     bench_service_idle(scheduled)
+    fleet_bench.run(WORK, BIN, HOST, QUICK, row, summary, details, log, pty_harness)
+    bench_binary_size()
     bench_latency()
     bench_bulk()
     log(f"7. registry plan over {registry_bench.TAGS} tags vs curl")

@@ -5,13 +5,13 @@ use std::fmt;
 
 use jsonc_parser::ast::Value;
 use jsonc_parser::common::Ranged;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::version::is_property_version;
 use crate::core::doc::{Report, Strays, child, describe, element, unique_props};
 
 /// A property value.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(untagged)]
 pub enum PropertyValue {
     Text(String),
@@ -31,7 +31,7 @@ impl fmt::Display for PropertyValue {
 }
 
 /// One property of a node or a policy.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Property {
     pub name: String,
     pub value: PropertyValue,

@@ -7,7 +7,11 @@ use super::order::{natural_cmp, semver_key};
 use crate::core::model::Timestamp;
 use serde::Serialize;
 use std::cmp::Ordering;
-use std::collections::{BTreeMap, HashSet};
+use std::collections::BTreeMap;
+
+/// Digests that must stay whatever the policy says, each with who still holds it (a fleet's
+/// nodes; empty when unnamed).
+pub type Held = BTreeMap<String, Vec<String>>;
 
 /// What the registry says about one tag.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -53,7 +57,7 @@ pub fn plan_repository(
     repository: &str,
     tags: &[TagFacts],
     now: Timestamp,
-    held: &HashSet<String>,
+    held: &Held,
 ) -> RepositoryPlan {
     let mut decisions: Vec<TagDecision> = tags
         .iter()
@@ -191,7 +195,7 @@ fn newer_first(order: Order, a: &TagFacts, b: &TagFacts) -> Ordering {
 
 /// A tag that would go stays when its manifest is kept (another tag on it is kept, or it is
 /// held): only whole manifests are deleted.
-fn share_kept_manifests(decisions: &mut [TagDecision], held: &HashSet<String>) {
+fn share_kept_manifests(decisions: &mut [TagDecision], held: &Held) {
     let mut kept_by: BTreeMap<String, String> = BTreeMap::new();
     for decision in decisions.iter().filter(|d| d.keep) {
         kept_by
@@ -205,9 +209,17 @@ fn share_kept_manifests(decisions: &mut [TagDecision], held: &HashSet<String>) {
                 "{}; but its manifest is also tagged `{other}`, which is kept",
                 decision.reason
             );
-        } else if held.contains(&decision.digest) {
+        } else if let Some(holders) = held.get(&decision.digest) {
             decision.keep = true;
-            decision.reason = format!("{}; but its manifest is still held", decision.reason);
+            decision.reason = if holders.is_empty() {
+                format!("{}; but its manifest is still held", decision.reason)
+            } else {
+                format!(
+                    "{}; but its manifest is still held on {}",
+                    decision.reason,
+                    holders.join(", ")
+                )
+            };
         }
     }
 }
@@ -281,7 +293,7 @@ mod tests {
             facts("latest", "sha256:d1", None),
             facts("other", "sha256:o", None),
         ];
-        let plan = plan_repository(&rule, "lab", &tags, NOW, &HashSet::new());
+        let plan = plan_repository(&rule, "lab", &tags, NOW, &Held::new());
         assert_eq!(
             kept(&plan),
             [
@@ -324,7 +336,7 @@ mod tests {
             facts("exp_2", "sha256:f", Some(9)),
             facts("exp_3", "sha256:g", None),
         ];
-        let plan = plan_repository(&rule, "r", &tags, NOW, &HashSet::new());
+        let plan = plan_repository(&rule, "r", &tags, NOW, &Held::new());
         assert_eq!(kept(&plan), ["r1.1.0", "r1.0.1", "rnext", "exp_2", "exp_3"]);
         assert_eq!(
             plan.tags[0].reason,
@@ -342,9 +354,9 @@ mod tests {
             categories: vec![category("all", "*", Order::Tag, Some(1), None)],
         };
         let tags = [facts("1", "sha256:a", None), facts("2", "sha256:b", None)];
-        let held: HashSet<String> = ["sha256:a".to_string()].into();
+        let held: Held = [("sha256:a".to_string(), vec!["node-a".to_string()])].into();
         let plan = plan_repository(&rule, "r", &tags, NOW, &held);
         assert!(plan.deletions.is_empty());
-        assert!(plan.tags[0].reason.ends_with("still held"));
+        assert!(plan.tags[0].reason.ends_with("still held on node-a"));
     }
 }

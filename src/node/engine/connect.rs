@@ -127,6 +127,14 @@ impl Engine {
         Ok(())
     }
 
+    /// The engine's version (`docker version`'s server version).
+    pub async fn version(&self) -> Result<String> {
+        let version = self
+            .call("the version request", self.docker.version())
+            .await?;
+        Ok(version.version.unwrap_or_default())
+    }
+
     /// The engine's own clock, in nanoseconds since the epoch, when it says (Docker does in
     /// `/info`): its event log is dated by it, so the event cursor is compared with it rather
     /// than with this process's wall clock (§12).

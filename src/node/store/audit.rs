@@ -6,7 +6,7 @@ use crate::core::model::Timestamp;
 use crate::core::why::Why;
 use anyhow::Result;
 use rusqlite::{OptionalExtension, params};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// Every action the log records, as `log --action` takes them.
 pub const ACTIONS: &[&str] = &[
@@ -44,7 +44,7 @@ pub struct AuditFilter {
 }
 
 /// One audit log line to be written.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct NewAudit {
     pub time: Timestamp,
     pub actor: String,
@@ -102,7 +102,7 @@ impl NewAudit {
 }
 
 /// One audit log line as stored.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AuditEntry {
     pub id: i64,
     #[serde(flatten)]

@@ -5,6 +5,7 @@
 
 mod audit;
 mod error;
+mod freed;
 mod holds;
 mod images;
 mod lease;

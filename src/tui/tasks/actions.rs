@@ -329,31 +329,8 @@ async fn execute(store: &mut Store, engine: Option<&Engine>, command: Command) -
             document,
             version,
         } => return Reported(save_policy(store, name, &document, version), false),
-        Command::Import { path } => return Reported(import(&path), false),
-        Command::Export {
-            path,
-            name,
-            document,
-            overwrite,
-        } => {
-            // A new file unless the operator confirmed the overwrite; the full path is reported.
-            let result = match crate::tui::export::write_policy(&path, &document, overwrite) {
-                Ok(written) => ActionResult {
-                    ok: true,
-                    message: format!("exported policy {name} to {}", written.display()),
-                    ..ActionResult::default()
-                },
-                Err(ExportError::Exists(at)) => ActionResult {
-                    message: format!("{} exists; nothing exported", at.display()),
-                    exists: Some(at),
-                    ..ActionResult::default()
-                },
-                Err(ExportError::Failed(error)) => ActionResult {
-                    message: format!("{error:#}"),
-                    ..ActionResult::default()
-                },
-            };
-            return Reported(result, false);
+        Command::Import { .. } | Command::Export { .. } => {
+            return Reported(files(command).expect("a file command"), false);
         }
     };
     Reported(
@@ -370,6 +347,41 @@ async fn execute(store: &mut Store, engine: Option<&Engine>, command: Command) -
         },
         false,
     )
+}
+
+/// The commands about files on this machine (import, export), which no node is asked about:
+/// the same for the local console and a fleet node's. `None` for any other command.
+pub(super) fn files(command: Command) -> Option<ActionResult> {
+    match command {
+        Command::Import { path } => Some(import(&path)),
+        Command::Export {
+            path,
+            name,
+            document,
+            overwrite,
+        } => {
+            // A new file unless the operator confirmed the overwrite; the full path is reported.
+            Some(
+                match crate::tui::export::write_policy(&path, &document, overwrite) {
+                    Ok(written) => ActionResult {
+                        ok: true,
+                        message: format!("exported policy {name} to {}", written.display()),
+                        ..ActionResult::default()
+                    },
+                    Err(ExportError::Exists(at)) => ActionResult {
+                        message: format!("{} exists; nothing exported", at.display()),
+                        exists: Some(at),
+                        ..ActionResult::default()
+                    },
+                    Err(ExportError::Failed(error)) => ActionResult {
+                        message: format!("{error:#}"),
+                        ..ActionResult::default()
+                    },
+                },
+            )
+        }
+        _ => None,
+    }
 }
 
 /// Splits per-target results into what was done and what was refused.

@@ -1,11 +1,13 @@
 //! The background tasks the console runs; each owns its own store connection and engine client
 //! and talks to the terminal task over bounded channels. Each runs on a thread of its own, so
 //! whatever it blocks on (SQLite waiting for another process's lock, a user-name lookup,
-//! `statvfs`) never holds up the terminal task, nor the other tasks.
+//! `statvfs`) never holds up the terminal task, nor the other tasks. A fleet node's views are
+//! fed by `remote` instead of `loader` and `actions`, with the same messages.
 
 pub mod actions;
 pub mod enforcer;
 pub mod loader;
+pub mod remote;
 
 use std::future::Future;
 use std::thread::JoinHandle;

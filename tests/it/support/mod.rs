@@ -5,12 +5,14 @@
 pub mod bench;
 pub mod console;
 pub mod engine;
+pub mod fleet;
 pub mod fs;
 pub mod images;
 pub mod podman;
 pub mod policy;
 pub mod proxy;
 pub mod registry;
+pub mod sshd;
 pub mod tmux;
 
 use std::path::{Path, PathBuf};
