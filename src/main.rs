@@ -5,6 +5,7 @@ use clap::{CommandFactory, Parser};
 use imgreaper::cli::{Cli, Command, complete_references};
 
 fn main() -> std::process::ExitCode {
+    one_malloc_arena();
     // Answers a shell's completion request (`COMPLETE=bash imgreaper …`) and exits.
     clap_complete::CompleteEnv::with_factory(|| complete_references(Cli::command())).complete();
     let cli = Cli::parse();
@@ -25,4 +26,15 @@ fn main() -> std::process::ExitCode {
         cli,
         Box::new(move |context| Box::pin(imgreaper::tui::run(context, options))),
     )
+}
+
+/// glibc gives each thread that allocates an arena of its own; the console's loader, action and
+/// enforcer threads are idle most of the time, so one shared arena costs nothing in speed and
+/// keeps about a megabyte of their leftovers from staying resident.
+fn one_malloc_arena() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: mallopt only sets an allocator parameter; called before any thread starts.
+    unsafe {
+        libc::mallopt(libc::M_ARENA_MAX, 1);
+    }
 }
