@@ -13,10 +13,13 @@ use anyhow::Result;
 use std::process::ExitCode;
 
 pub async fn run(context: &Context, json: bool, wide: bool) -> Result<ExitCode> {
-    let engine = context.engine().await?;
     // Reads only: works on a full disk and for a user who may only read the database.
     let store = context.reader()?;
-    let snapshot = Snapshot::read(EngineReading::take(&engine).await?, &store, &SystemClock)?;
+    // Only what it shows: the disk only when a policy sets disk marks.
+    let wants_disk = store.policies()?.iter().any(|p| p.document.disk.is_some());
+    let engine = context.engine_unchecked()?;
+    let reading = EngineReading::take_for(&engine, wants_disk).await?;
+    let snapshot = Snapshot::read(reading, &store, &SystemClock)?;
     let now = snapshot.now;
     // With disk-pressure marks: where usage stands, or why it cannot be read (pressure is off).
     let disk = snapshot.disk.describe(snapshot.rules.disk);

@@ -57,6 +57,13 @@ impl Context {
         }
     }
 
+    /// The engine, not asked anything yet: for a command whose first request follows at once
+    /// and names the address in its error as a ping would.
+    pub fn engine_unchecked(&self) -> Result<Engine> {
+        let endpoint = self.endpoint.as_ref().map_err(|e| anyhow::anyhow!("{e}"))?;
+        Ok(Engine::open(endpoint)?.with_data_root(self.data_root.clone()))
+    }
+
     pub async fn engine(&self) -> Result<Engine> {
         let endpoint = self.endpoint.as_ref().map_err(|e| anyhow::anyhow!("{e}"))?;
         Ok(Engine::connect_to(endpoint)

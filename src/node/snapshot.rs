@@ -30,11 +30,23 @@ pub struct EngineReading {
 
 impl EngineReading {
     pub async fn take(engine: &Engine) -> Result<EngineReading> {
-        let (inventory, engine_start, disk) = tokio::join!(
-            engine.inventory(),
-            engine.started_up(),
-            engine.disk_reading()
-        );
+        EngineReading::take_for(engine, true).await
+    }
+
+    /// The same, reading the disk only if `wants_disk` (no policy sets disk marks: nothing
+    /// shows or plans by it, and finding the data root costs the engine a `docker info`).
+    pub async fn take_for(engine: &Engine, wants_disk: bool) -> Result<EngineReading> {
+        let disk = async {
+            if wants_disk {
+                engine.disk_reading().await
+            } else {
+                DiskReading::Unknown {
+                    reason: "not read: no policy sets disk marks".to_string(),
+                }
+            }
+        };
+        let (inventory, engine_start, disk) =
+            tokio::join!(engine.inventory(), engine.started_up(), disk);
         Ok(EngineReading {
             inventory: inventory?,
             engine_start,

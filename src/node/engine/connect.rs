@@ -13,11 +13,19 @@ pub struct Engine {
     host: String,
     /// `--data-root`: the path whose filesystem disk pressure watches, instead of `docker info`'s.
     pub(super) data_root: Option<std::path::PathBuf>,
-    /// The engine's data root as `docker info` names it, once asked (it finds the engine's own
-    /// process behind socket activation or a proxy).
-    pub(super) root_dir: std::sync::Arc<std::sync::OnceLock<String>>,
     /// Whether the engine is Podman, once asked.
     pub(super) podman: std::sync::Arc<std::sync::OnceLock<bool>>,
+    /// What `docker version` and `docker info` say that stays while connected (both make the
+    /// engine run helper programs: asked once per connection, not per reading).
+    facts: std::sync::Arc<tokio::sync::OnceCell<Facts>>,
+}
+
+/// The engine's version, data root and name.
+#[derive(Debug, Clone)]
+pub(super) struct Facts {
+    pub(super) version: String,
+    pub(super) root_dir: String,
+    pub(super) node: String,
 }
 
 /// What the header shows about the engine.
@@ -41,6 +49,14 @@ impl Engine {
 
     /// Connects to an engine found as the Docker CLI finds it (`endpoint::resolve`).
     pub async fn connect_to(endpoint: &Endpoint) -> Result<Engine> {
+        let engine = Engine::open(endpoint)?;
+        engine.ping().await?;
+        Ok(engine)
+    }
+
+    /// The client for an engine, without asking it anything yet: for a command whose first
+    /// request follows at once (its error names the address as a ping's would).
+    pub fn open(endpoint: &Endpoint) -> Result<Engine> {
         let host = endpoint.host.as_str();
         // Said here, before the client library's own "Socket not found" without a hint.
         if let Some(path) = host.strip_prefix("unix://")
@@ -77,10 +93,9 @@ impl Engine {
             docker,
             host: host.to_string(),
             data_root: None,
-            root_dir: Default::default(),
             podman: Default::default(),
+            facts: Default::default(),
         };
-        engine.ping().await?;
         Ok(engine)
     }
 
@@ -147,19 +162,40 @@ impl Engine {
     }
 
     pub async fn info(&self) -> Result<EngineInfo> {
-        // Both at once: the console's first frame waits for this beside the inventory.
-        let (version, info) = tokio::try_join!(
-            self.call("the version request", self.docker.version()),
-            self.call("the info request", self.docker.info())
-        )?;
-        let root_dir = info.docker_root_dir.unwrap_or_default();
-        let disk_reading = self.disk_of_root(&root_dir);
+        let facts = self.facts().await?;
+        let disk_reading = self.disk_of_root(&facts.root_dir);
         Ok(EngineInfo {
-            version: version.version.unwrap_or_default(),
+            version: facts.version.clone(),
             disk: disk_reading.usage(),
             disk_reading,
-            root_dir,
-            node: info.name.unwrap_or_default(),
+            root_dir: facts.root_dir.clone(),
+            node: facts.node.clone(),
         })
+    }
+
+    /// The engine's version, data root and name, asked once per connection (both requests at
+    /// once: the console's first frame waits for them beside the inventory). Whether it is
+    /// Podman comes with the version.
+    pub(super) async fn facts(&self) -> Result<&Facts> {
+        self.facts
+            .get_or_try_init(|| async {
+                let (version, info) = tokio::try_join!(
+                    self.call("the version request", self.docker.version()),
+                    self.call("the info request", self.docker.info())
+                )?;
+                let podman = version
+                    .components
+                    .unwrap_or_default()
+                    .iter()
+                    .any(|c| c.name.to_ascii_lowercase().contains("podman"));
+                let _ = self.podman.set(podman);
+                let root_dir = info.docker_root_dir.unwrap_or_default();
+                Ok(Facts {
+                    version: version.version.unwrap_or_default(),
+                    root_dir,
+                    node: info.name.unwrap_or_default(),
+                })
+            })
+            .await
     }
 }

@@ -17,9 +17,9 @@ impl Engine {
         if let Some(path) = &self.data_root {
             return DiskReading::of_path(path);
         }
-        // Bounded like every request; an error already names the engine's address.
-        match self.call("the info request", self.docker.info()).await {
-            Ok(info) => self.disk_of_root(&info.docker_root_dir.unwrap_or_default()),
+        // Asked once per connection; an error already names the engine's address.
+        match self.info().await {
+            Ok(info) => info.disk_reading,
             Err(error) => DiskReading::Unknown {
                 reason: format!("cannot ask the engine for its data root: {error}"),
             },

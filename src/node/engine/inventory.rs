@@ -21,12 +21,19 @@ impl Engine {
             all: true,
             ..Default::default()
         }));
-        let (images, containers, podman) = tokio::join!(
+        let (images, containers) = tokio::join!(
             self.call("the image list request", images),
             self.call("the container list request", containers),
-            self.is_podman()
         );
-        let (images, containers, podman) = (images?, containers?, podman?);
+        let (images, containers) = (images?, containers?);
+        // Whether it is Podman matters only for names under `localhost/` (how Podman names what
+        // is built here): asked only when there are some, and once per connection.
+        let podman = images.iter().any(|image| {
+            image
+                .repo_tags
+                .iter()
+                .any(|tag| tag.starts_with("localhost/"))
+        }) && self.is_podman().await?;
 
         let mut by_image: HashMap<String, Vec<Container>> = HashMap::new();
         for summary in containers {

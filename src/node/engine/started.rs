@@ -36,17 +36,10 @@ impl Engine {
         start_of(pid)
     }
 
-    /// The data root `docker info` names, asked once.
+    /// The data root `docker info` names, asked once per connection.
     async fn engine_root_dir(&self) -> Option<String> {
-        if let Some(root) = self.root_dir.get() {
-            return Some(root.clone());
-        }
-        let info = self
-            .call("the info request", self.docker.info())
-            .await
-            .ok()?;
-        let root = info.docker_root_dir.filter(|r| !r.is_empty())?;
-        Some(self.root_dir.get_or_init(|| root).clone())
+        let root = &self.facts().await.ok()?.root_dir;
+        (!root.is_empty()).then(|| root.clone())
     }
 }
 
