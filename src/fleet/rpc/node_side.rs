@@ -94,7 +94,8 @@ impl<'c> NodeSide<'c> {
         if let Some(engine) = &self.engine {
             return Ok(engine.clone());
         }
-        let engine = self.context.engine().await?;
+        // Not pinged: the first request follows at once and names the address as a ping would.
+        let engine = self.context.engine_unchecked()?;
         self.engine = Some(engine.clone());
         Ok(engine)
     }

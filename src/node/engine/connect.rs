@@ -144,10 +144,7 @@ impl Engine {
 
     /// The engine's version (`docker version`'s server version).
     pub async fn version(&self) -> Result<String> {
-        let version = self
-            .call("the version request", self.docker.version())
-            .await?;
-        Ok(version.version.unwrap_or_default())
+        Ok(self.facts().await?.version.clone())
     }
 
     /// The engine's own clock, in nanoseconds since the epoch, when it says (Docker does in
