@@ -38,7 +38,8 @@ pub async fn run(
     let mut backoff = Backoff::new(Duration::from_secs(1), MAX_BACKOFF);
     let mut shown: Option<Content> = None;
     loop {
-        let engine = match context.engine().await {
+        // Not pinged: the first load follows at once and names the address as a ping would.
+        let engine = match context.engine_unchecked() {
             Ok(engine) => engine,
             Err(error) => {
                 seq += 1;
@@ -61,18 +62,21 @@ pub async fn run(
                 continue;
             }
         };
-        backoff.reset();
         let mut watcher = Watcher::new(engine.clone(), &store, MAX_BACKOFF);
+        // The first frame does not wait for the engine's version and info (both make it run
+        // helper programs) unless a policy sets disk marks: the header fills in a moment later.
+        let mut quick = wants_no_disk(&store);
         let mut full = tokio::time::interval(FULL_RELOAD);
         full.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         full.reset();
         loop {
             seq += 1;
-            let message = match read_engine(&engine)
+            let message = match read_engine(&engine, quick)
                 .await
                 .and_then(|(reading, info)| build(&store, reading, info, seq))
             {
                 Ok(loaded) => {
+                    backoff.reset();
                     let content = Content::of(&loaded);
                     if shown.as_ref() == Some(&content) {
                         None
@@ -111,6 +115,9 @@ pub async fn run(
             {
                 return;
             }
+            if std::mem::take(&mut quick) {
+                continue; // at once, with the engine's version and info
+            }
             // Wait for a reason to load again.
             tokio::select! {
                 _ = full.tick() => {}
@@ -126,9 +133,22 @@ pub async fn run(
     }
 }
 
-async fn read_engine(engine: &Engine) -> Result<(EngineReading, EngineInfo)> {
+async fn read_engine(engine: &Engine, quick: bool) -> Result<(EngineReading, EngineInfo)> {
+    if quick {
+        return Ok((
+            EngineReading::take_for(engine, false).await?,
+            EngineInfo::default(),
+        ));
+    }
     let (reading, info) = tokio::join!(EngineReading::take(engine), engine.info());
     Ok((reading?, info?))
+}
+
+/// No saved policy sets disk marks (a database that cannot be read says so at the load).
+fn wants_no_disk(store: &Store) -> bool {
+    store
+        .policies()
+        .is_ok_and(|policies| policies.iter().all(|p| p.document.disk.is_none()))
 }
 
 /// One load without writing: the image records are reconciled in memory only. Synchronous, so
