@@ -7,7 +7,7 @@ use crate::core::plan::RefState;
 use crate::core::saved::Status;
 use crate::core::snapshot::Snapshot;
 use crate::node::clock::SystemClock;
-use crate::node::images_report::{images_json, registry_updates};
+use crate::node::images_report::{images_json, registry_updates, wants_disk};
 use crate::node::snapshot::EngineReading;
 use anyhow::Result;
 use std::process::ExitCode;
@@ -16,7 +16,7 @@ pub async fn run(context: &Context, json: bool, wide: bool) -> Result<ExitCode> 
     // Reads only: works on a full disk and for a user who may only read the database.
     let store = context.reader()?;
     // Only what it shows: the disk only when a policy sets disk marks.
-    let wants_disk = store.policies()?.iter().any(|p| p.document.disk.is_some());
+    let wants_disk = wants_disk(&store)?;
     let engine = context.engine_unchecked()?;
     let reading = EngineReading::take_for(&engine, wants_disk).await?;
     let snapshot = Snapshot::read(reading, &store, &SystemClock)?;
@@ -33,8 +33,6 @@ pub async fn run(context: &Context, json: bool, wide: bool) -> Result<ExitCode> 
             );
         }
     }
-    // What the last `check` found; it stands while the image carries the digest it was found with.
-    let update = registry_updates(&snapshot, &store)?;
     if json {
         if let Some(disk) = disk.filter(|_| snapshot.disk.usage().is_none()) {
             eprintln!("imgreaper: {}", escape_controls(&disk));
@@ -46,6 +44,8 @@ pub async fn run(context: &Context, json: bool, wide: bool) -> Result<ExitCode> 
         );
         return Ok(ExitCode::SUCCESS);
     }
+    // What the last `check` found; it stands while the image carries the digest it was found with.
+    let update = registry_updates(&snapshot, &store)?;
     if let Some(disk) = disk {
         eprintln!("{}", escape_controls(&disk));
     }

@@ -11,6 +11,23 @@ use crate::node::store::{ACTIONS, AuditEntry, AuditFilter};
 use anyhow::Result;
 use std::process::ExitCode;
 
+/// An entry's TIME, ACTOR, ACTION, REFERENCE, FREED and RESULT cells, as every log table
+/// shows them.
+pub(super) fn entry_cells(e: &crate::node::store::NewAudit) -> Vec<String> {
+    vec![
+        rfc3339(e.time),
+        e.actor.clone(),
+        e.action.clone(),
+        e.reference.clone(),
+        if e.bytes_freed > 0 {
+            bytes(e.bytes_freed)
+        } else {
+            "-".into()
+        },
+        e.result.clone(),
+    ]
+}
+
 pub fn run(context: &Context, args: &LogArgs) -> Result<ExitCode> {
     let now = unix_now();
     let filter = AuditFilter {
@@ -48,22 +65,14 @@ pub fn run(context: &Context, args: &LogArgs) -> Result<ExitCode> {
     let rows: Vec<Vec<String>> = shown
         .iter()
         .map(|e| {
-            let e = &e.entry;
-            vec![
-                rfc3339(e.time),
-                e.actor.clone(),
-                e.action.clone(),
-                e.reference.clone(),
-                if e.bytes_freed > 0 {
-                    bytes(e.bytes_freed)
-                } else {
-                    "-".into()
-                },
-                e.result.clone(),
-                e.why
+            let mut cells = entry_cells(&e.entry);
+            cells.push(
+                e.entry
+                    .why
                     .as_ref()
                     .map_or_else(|| "-".to_string(), |why| why.summary(rfc3339)),
-            ]
+            );
+            cells
         })
         .collect();
     table::print(

@@ -3,7 +3,7 @@
 use super::output::{entry, error_line, exit, print_json, summary};
 use super::progress::Progress;
 use crate::cli::table;
-use crate::core::format::{bytes, relative, rfc3339};
+use crate::core::format::{bytes, relative};
 use crate::fleet::error::NodeError;
 use crate::fleet::rpc::client::Connection;
 use crate::fleet::rpc::protocol::{EngineHello, Hello, SummaryAnswer};
@@ -201,20 +201,10 @@ pub async fn log(fleet: &Fleet, json: bool, last: usize) -> Result<ExitCode> {
         let Ok((_, entries)) = &outcome.result else {
             continue;
         };
-        for e in entries.iter().map(|e| &e.entry) {
-            rows.push(vec![
-                outcome.node.name.clone(),
-                rfc3339(e.time),
-                e.actor.clone(),
-                e.action.clone(),
-                e.reference.clone(),
-                if e.bytes_freed > 0 {
-                    bytes(e.bytes_freed)
-                } else {
-                    "-".into()
-                },
-                e.result.clone(),
-            ]);
+        for e in entries {
+            let mut cells = vec![outcome.node.name.clone()];
+            cells.extend(crate::cli::log::entry_cells(&e.entry));
+            rows.push(cells);
         }
     }
     table::print(

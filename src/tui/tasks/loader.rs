@@ -65,7 +65,8 @@ pub async fn run(
         let mut watcher = Watcher::new(engine.clone(), &store, MAX_BACKOFF);
         // The first frame does not wait for the engine's version and info (both make it run
         // helper programs) unless a policy sets disk marks: the header fills in a moment later.
-        let mut quick = wants_no_disk(&store);
+        // (A database that cannot be read says so at the load itself.)
+        let mut quick = !crate::node::images_report::wants_disk(&store).unwrap_or(true);
         let mut full = tokio::time::interval(FULL_RELOAD);
         full.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         full.reset();
@@ -144,31 +145,11 @@ async fn read_engine(engine: &Engine, quick: bool) -> Result<(EngineReading, Eng
     Ok((reading?, info?))
 }
 
-/// No saved policy sets disk marks (a database that cannot be read says so at the load).
-fn wants_no_disk(store: &Store) -> bool {
-    store
-        .policies()
-        .is_ok_and(|policies| policies.iter().all(|p| p.document.disk.is_none()))
-}
-
 /// One load without writing: the image records are reconciled in memory only. Synchronous, so
 /// no borrow of the store is held across an await (a `Store` is not `Sync`).
 fn build(store: &Store, reading: EngineReading, info: EngineInfo, seq: u64) -> Result<Loaded> {
     let snapshot = Snapshot::read(reading, store, &SystemClock)?;
-    let mut updates = std::collections::HashMap::new();
-    for (reference, found) in store.updates_found()? {
-        let stands = snapshot.inventory.images.iter().any(|image| {
-            image.references.contains(&reference)
-                && crate::core::registry::update_stands(
-                    &image.repo_digests,
-                    &reference,
-                    &found.local_digest,
-                )
-        });
-        if stands {
-            updates.insert(reference, found.registry_digest);
-        }
-    }
+    let updates = crate::node::images_report::updates_standing(&snapshot, store)?;
     Ok(Loaded {
         seq,
         snapshot,
