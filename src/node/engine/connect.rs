@@ -129,12 +129,7 @@ impl Engine {
         let version = self
             .call("the version request", self.docker.version())
             .await?;
-        let podman = version
-            .components
-            .unwrap_or_default()
-            .iter()
-            .any(|c| c.name.to_ascii_lowercase().contains("podman"));
-        Ok(*self.podman.get_or_init(|| podman))
+        Ok(*self.podman.get_or_init(|| names_podman(&version)))
     }
 
     pub async fn ping(&self) -> Result<()> {
@@ -180,12 +175,7 @@ impl Engine {
                     self.call("the version request", self.docker.version()),
                     self.call("the info request", self.docker.info())
                 )?;
-                let podman = version
-                    .components
-                    .unwrap_or_default()
-                    .iter()
-                    .any(|c| c.name.to_ascii_lowercase().contains("podman"));
-                let _ = self.podman.set(podman);
+                let _ = self.podman.set(names_podman(&version));
                 let root_dir = info.docker_root_dir.unwrap_or_default();
                 Ok(Facts {
                     version: version.version.unwrap_or_default(),
@@ -195,4 +185,13 @@ impl Engine {
             })
             .await
     }
+}
+
+/// Whether `docker version` names Podman among its components.
+fn names_podman(version: &bollard::models::SystemVersion) -> bool {
+    version
+        .components
+        .iter()
+        .flatten()
+        .any(|c| c.name.to_ascii_lowercase().contains("podman"))
 }
